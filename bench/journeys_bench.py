@@ -1,0 +1,180 @@
+"""Throughput and latency of the payment-callback flow against a live `journeys serve` process.
+
+Each of N journeys goes start -> callback -> result, C at a time, over loopback HTTP. Prints
+journeys/s and p50/p95/p99 per call. `--waiting K` instead starts K journeys, leaves them waiting and
+prints the server's resident memory. Not a test: it only measures and prints.
+
+    .venv/bin/python bench/journeys_bench.py --backend sqlite -n 5000 -c 64
+    .venv/bin/python bench/journeys_bench.py --backend postgresql -n 5000 -c 64
+    .venv/bin/python bench/journeys_bench.py --backend sqlite --waiting 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-secret"
+PG_ADMIN_URL = os.environ.get("JOURNEYS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _percentiles(samples: list[float]) -> str:
+    if not samples:
+        return "n/a"
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return f"p50 {cuts[49] * 1000:6.2f} ms  p95 {cuts[94] * 1000:6.2f} ms  p99 {cuts[98] * 1000:6.2f} ms"
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _wait_ready(http: aiohttp.ClientSession, base: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(400):
+        if process.poll() is not None:
+            raise SystemExit(f"server exited early with {process.returncode}")
+        try:
+            async with http.get(f"{base}/journeys?limit=1") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.05)
+    raise SystemExit("server did not start")
+
+
+async def _journey(http: aiohttp.ClientSession, base: str, i: int, timings: dict[str, list[float]]) -> None:
+    t0 = time.perf_counter()
+    body = {"paymentId": f"pay-{i}", "amount": 10.5, "currency": "EUR"}
+    async with http.post(f"{base}/journeys/payment-callback/start", json=body) as response:
+        assert response.status == 200, await response.text()
+        journey_id = (await response.json())["journeyId"]
+    t1 = time.perf_counter()
+    callback = {"paymentId": f"pay-{i}", "status": "SUCCESS"}
+    url = f"{base}/journeys/{journey_id}/steps/waitForCallback"
+    async with http.post(url, json=callback, headers={"X-Webhook-Secret": SECRET}) as response:
+        assert response.status == 200, await response.text()
+        await response.read()
+    t2 = time.perf_counter()
+    async with http.get(f"{base}/journeys/{journey_id}/result") as response:
+        assert response.status == 200, await response.text()
+        assert (await response.json())["phase"] == "Succeeded"
+    t3 = time.perf_counter()
+    timings["start"].append(t1 - t0)
+    timings["callback"].append(t2 - t1)
+    timings["result"].append(t3 - t2)
+
+
+async def _flow(base: str, total: int, concurrency: int) -> None:
+    timings: dict[str, list[float]] = {"start": [], "callback": [], "result": []}
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        warmup = min(200, total // 10)
+        await asyncio.gather(*(_journey(http, base, -i - 1, {k: [] for k in timings}) for i in range(warmup)))
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(total):
+            queue.put_nowait(i)
+
+        async def worker() -> None:
+            while not queue.empty():
+                await _journey(http, base, queue.get_nowait(), timings)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    print(f"journeys: {total} in {elapsed:.2f} s, concurrency {concurrency}: {total / elapsed:.0f} journeys/s")
+    for name, samples in timings.items():
+        print(f"  {name:<9} {_percentiles(samples)}")
+
+
+async def _waiting(base: str, pid: int, count: int) -> None:
+    connector = aiohttp.TCPConnector(limit=64)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        print(f"server RSS idle: {_rss_mib(pid):.1f} MiB")
+        sem = asyncio.Semaphore(64)
+
+        async def start(i: int) -> None:
+            async with sem:
+                body = {"paymentId": f"pay-{i}", "amount": 1, "currency": "EUR"}
+                async with http.post(f"{base}/journeys/payment-callback/start", json=body) as response:
+                    assert response.status == 200
+                    await response.read()
+
+        await asyncio.gather(*(start(i) for i in range(count)))
+        async with http.get(f"{base}/journeys?phase=Running&limit=1") as response:
+            assert response.status == 200
+        print(f"server RSS with {count} waiting journeys: {_rss_mib(pid):.1f} MiB")
+
+
+async def _create_pg_database() -> str:
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    name = f"journeys_bench_{uuid.uuid4().hex[:8]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+async def _drop_pg_database(url: str) -> None:
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    await admin.close()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("-n", "--journeys", type=int, default=5000)
+    parser.add_argument("-c", "--concurrency", type=int, default=64)
+    parser.add_argument("--waiting", type=int, default=0, help="measure RSS with this many waiting journeys")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="journeys-bench-"))
+    config = workdir / "config.yaml"
+    config.write_text(yaml.safe_dump({"apiKeys": {"payments-callback": [SECRET]}}))
+    url = f"sqlite:///{workdir / 'bench.db'}" if args.backend == "sqlite" else await _create_pg_database()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/api/v1"
+    command = [sys.executable, "-m", "journeys.cli", "serve", "--database-url", url, "--config", str(config)]
+    command += ["--port", str(port), "--definitions", str(ROOT / "definitions")]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        async with aiohttp.ClientSession() as http:
+            await _wait_ready(http, base, process)
+        print(f"backend {args.backend}")
+        if args.waiting:
+            await _waiting(base, process.pid, args.waiting)
+        else:
+            await _flow(base, args.journeys, args.concurrency)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        if args.backend == "postgresql":
+            await _drop_pg_database(url)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,6 @@
+"""Journey definitions: loading and validating `*.journey.yaml` files into the compiled model."""
+
+from journeys.definitions.errors import DefinitionError, DefinitionErrors
+from journeys.definitions.loader import load_definition, load_definitions
+
+__all__ = ["DefinitionError", "DefinitionErrors", "load_definition", "load_definitions"]

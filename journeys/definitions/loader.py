@@ -1,0 +1,171 @@
+"""Load journey definition files into compiled, immutable `JourneyDefinition`s.
+
+Everything is validated here, once: document shape, metadata, spec blocks, every state, every schema and
+expression, and the state graph. A definition that loads can therefore be run without further checks, and
+one that does not load comes with every problem in the file, each naming file, line, state and field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from journeys.definitions.errors import DefinitionError, DefinitionErrors
+from journeys.definitions.fields import Block, LoadContext, describe
+from journeys.definitions.graph import check_graph, unknown_state_message
+from journeys.definitions.model import JourneyDefinition, State
+from journeys.definitions.source import read_document
+from journeys.definitions.spec_blocks import parse_spec_blocks
+from journeys.definitions.states import parse_state
+
+DEFINITION_SUFFIXES = (".journey.yaml", ".journey.yml", ".journey.json")
+JOURNEY_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def load_definition(path: str | Path) -> JourneyDefinition:
+    """Load and fully validate one definition file; raise DefinitionErrors listing every problem."""
+    path = Path(path)
+    document = read_document(path, str(path))
+    ctx = LoadContext(file=str(path), source=document, errors=list(document.problems))
+    definition = _compile(ctx, document.data, path)
+    if ctx.errors or definition is None:
+        raise DefinitionErrors(sorted(ctx.errors, key=lambda error: error.line or 0))
+    return definition
+
+
+def load_definitions(paths: Iterable[str | Path]) -> dict[str, JourneyDefinition]:
+    """Load files and directories (scanned for DEFINITION_SUFFIXES) into a name -> definition map.
+
+    Raises DefinitionErrors with the problems of every file, including names defined by two files.
+    """
+    files, errors = find_definition_files(paths)
+    definitions: list[JourneyDefinition] = []
+    for file in files:
+        try:
+            definitions.append(load_definition(file))
+        except DefinitionErrors as failure:
+            errors.extend(failure.errors)
+    errors.extend(duplicate_name_errors(definitions))
+    if errors:
+        raise DefinitionErrors(errors)
+    return {definition.name: definition for definition in definitions}
+
+
+def find_definition_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[DefinitionError]]:
+    """Expand directories (not recursively) and check explicit paths exist; each file is listed once."""
+    files: list[Path] = []
+    errors: list[DefinitionError] = []
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            candidates = sorted(
+                child for child in path.iterdir() if child.is_file() and child.name.endswith(DEFINITION_SUFFIXES)
+            )
+        elif path.is_file():
+            candidates = [path]
+        else:
+            errors.append(DefinitionError(str(path), None, "", "no such file or directory"))
+            continue
+        for candidate in candidates:
+            if candidate.resolve() not in seen:
+                seen.add(candidate.resolve())
+                files.append(candidate)
+    return files, errors
+
+
+def duplicate_name_errors(definitions: Iterable[JourneyDefinition]) -> list[DefinitionError]:
+    """Journey names are the URL key (`/journeys/{name}/start`), so two files may not share one."""
+    first_source: dict[str, Path] = {}
+    errors: list[DefinitionError] = []
+    for definition in definitions:
+        if definition.name in first_source:
+            message = f"duplicate journey name '{definition.name}' (also defined in {first_source[definition.name]})"
+            errors.append(DefinitionError(str(definition.source), None, "metadata.name", message))
+        else:
+            first_source[definition.name] = definition.source
+    return errors
+
+
+def _compile(ctx: LoadContext, data: Any, path: Path) -> JourneyDefinition | None:
+    if not isinstance(data, Mapping):
+        ctx.report((), f"a definition must be a mapping with apiVersion, kind, metadata and spec, not {describe(data)}")
+        return None
+    root = Block(ctx, (), data)
+    root.allow("apiVersion", "kind", "metadata", "spec")
+    api_version = root.string("apiVersion", required=True)
+    if api_version is not None and api_version != "v1":
+        root.report("apiVersion", f"must be v1, not '{api_version}'")
+    kind = root.string("kind", required=True)
+    if kind == "Api":
+        # Api specs follow different rules (no wait/webhook, HTTP bindings); validating them as journeys
+        # would only produce misleading errors.
+        root.report("kind", "kind 'Api' is not supported by this engine (only kind 'Journey')", unsupported=True)
+        return None
+    if kind is not None and kind != "Journey":
+        root.report("kind", f"must be 'Journey', not '{kind}'")
+
+    name, version, description = _metadata(root)
+    spec = root.block("spec", required=True)
+    if spec is None:
+        return None
+    settings = parse_spec_blocks(spec)
+    states, state_ids = _states(spec)
+    start = spec.string("start", required=True)
+    if start is not None and state_ids and start not in state_ids:
+        spec.report("start", unknown_state_message(start, state_ids))
+    check_graph(ctx, start, state_ids)
+
+    if ctx.errors or name is None or version is None or start is None:
+        return None
+    return JourneyDefinition(
+        name=name,
+        version=version,
+        source=path,
+        start=start,
+        states=MappingProxyType(states),
+        input_schema=settings.input_schema,
+        output_schema=settings.output_schema,
+        description=description,
+        start_mode=settings.start_mode,
+        cancellable=settings.cancellable,
+        links_enabled=settings.links_enabled,
+        raw=data,
+    )
+
+
+def _metadata(root: Block) -> tuple[str | None, str | None, str | None]:
+    metadata = root.block("metadata", required=True)
+    if metadata is None:
+        return None, None, None
+    metadata.allow("name", "version", "description", "tags")
+    name = metadata.string("name", required=True)
+    if name is not None and not JOURNEY_NAME.fullmatch(name):
+        metadata.report("name", f"'{name}' is not a lowercase slug (expected [a-z0-9][a-z0-9-]*)")
+        name = None
+    version = metadata.string("version", required=True)
+    description = metadata.string("description")
+    tags = metadata.data.get("tags", [])
+    if not isinstance(tags, list):
+        metadata.report("tags", f"must be a list of strings, not {describe(tags)}")
+    elif not all(isinstance(tag, str) and tag for tag in tags):
+        metadata.report("tags", "must contain only non-empty strings")
+    return name, version, description
+
+
+def _states(spec: Block) -> tuple[dict[str, State], list[str]]:
+    """Parse `spec.states`; also return every declared id, so references to invalid states still resolve."""
+    block = spec.block("states", required=True)
+    if block is None:
+        return {}, []
+    if not block.data:
+        spec.report("states", "must declare at least one state")
+    states: dict[str, State] = {}
+    for state_id, value in block.data.items():
+        state = parse_state(spec.ctx, state_id, value)
+        if state is not None:
+            states[state.id] = state
+    return states, [str(state_id) for state_id in block.data]

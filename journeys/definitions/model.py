@@ -1,0 +1,140 @@
+"""The compiled, immutable journey model shared by every instance of a definition.
+
+Everything here is built once at load time by `journeys.definitions.loader`: schemas are compiled
+validators, expressions are compiled callables, and references between states are checked. The engine
+reads this model and never parses YAML or compiles anything on the request path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+
+class CompiledExpression(Protocol):
+    """An expression compiled once at load; `evaluate` is pure and may raise ExpressionEvaluationError."""
+
+    lang: str
+    source: str
+
+    def evaluate(self, context: Any, payload: Any = None, platform: Any = None) -> Any: ...
+
+
+class CompiledTemplate(Protocol):
+    """A string with `${...}` placeholders, compiled once; `render` substitutes values from the bindings."""
+
+    source: str
+
+    def render(self, context: Any, payload: Any = None, platform: Any = None) -> str: ...
+
+
+class CompiledSchema(Protocol):
+    """A JSON Schema 2020-12 compiled into a validator; `raw` keeps the document for exports."""
+
+    raw: Mapping[str, Any]
+
+    def errors(self, instance: Any) -> list[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyValidateTask:
+    """`apiKeyValidate:v1`: compare a header/query key with the configured profile's keys."""
+
+    profile: str = "default"
+    source_location: Literal["header", "query"] | None = None
+    source_name: str | None = None
+    auth_var: str = "auth"
+    kind: str = "apiKeyValidate:v1"
+
+
+TaskSpec = ApiKeyValidateTask
+
+
+@dataclass(frozen=True, slots=True)
+class TaskState:
+    id: str
+    task: TaskSpec
+    next: str
+    type: Literal["task"] = "task"
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceBranch:
+    predicate: CompiledExpression
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceState:
+    id: str
+    branches: tuple[ChoiceBranch, ...]
+    default: str | None
+    type: Literal["choice"] = "choice"
+
+
+@dataclass(frozen=True, slots=True)
+class TransformState:
+    """Writes the mapper result to the whole context, to `context.<path>`, or to `context.<result_var>`."""
+
+    id: str
+    mapper: CompiledExpression
+    target_kind: Literal["context", "var"]
+    path: tuple[str, ...]
+    result_var: str | None
+    next: str
+    type: Literal["transform"] = "transform"
+
+
+@dataclass(frozen=True, slots=True)
+class SucceedState:
+    id: str
+    output_var: str | None = None
+    type: Literal["succeed"] = "succeed"
+
+
+@dataclass(frozen=True, slots=True)
+class FailState:
+    id: str
+    error_code: str
+    reason: str | None = None
+    type: Literal["fail"] = "fail"
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalInputState:
+    """A `wait` or `webhook` state: the journey pauses here until a step submission arrives."""
+
+    id: str
+    type: Literal["wait", "webhook"]
+    input_schema: CompiledSchema
+    next: str
+    response_output_var: str | None = None
+    response_schema: CompiledSchema | None = None
+    timeout_sec: int | None = None
+    on_timeout: str | None = None
+
+
+State = TaskState | ChoiceState | TransformState | SucceedState | FailState | ExternalInputState
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyDefinition:
+    name: str
+    version: str
+    source: Path
+    start: str
+    states: Mapping[str, State]
+    input_schema: CompiledSchema | None
+    output_schema: CompiledSchema | None
+    description: str | None = None
+    start_mode: Literal["sync", "async"] = "sync"
+    cancellable: bool = True
+    links_enabled: bool = True
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def external_input(self, state_id: str) -> ExternalInputState | None:
+        """The wait/webhook state called `state_id`, or None when there is no such step."""
+        state = self.states.get(state_id)
+        return state if isinstance(state, ExternalInputState) else None

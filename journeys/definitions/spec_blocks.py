@@ -1,0 +1,123 @@
+"""Spec-level blocks other than `start`/`states`: schemas, mappers, lifecycle, HTTP surface, catalogs.
+
+The DSL defines more spec blocks than this engine implements. Those are rejected explicitly as "not
+supported yet" rather than ignored: silently dropping, say, `spec.execution.maxDurationSec` would run a
+journey without the deadline its author relies on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from journeys.definitions.fields import Block
+from journeys.definitions.mappers import compile_spec_mappers
+from journeys.definitions.model import CompiledSchema
+from journeys.definitions.states import parse_response
+
+IMPLEMENTED_SPEC_BLOCKS = (
+    "start",
+    "states",
+    "input",
+    "output",
+    "context",
+    "mappers",
+    "lifecycle",
+    "httpSurface",
+    "apis",
+)
+
+UNSUPPORTED_SPEC_BLOCKS = frozenset(
+    (
+        "access",
+        "bindings",
+        "compensation",
+        "cookies",
+        "defaults",
+        "errors",
+        "execution",
+        "metadata",
+        "outcomes",
+        "platform",
+        "policies",
+        "subjourneys",
+    )
+)
+
+# Top-level JourneyOutcome fields that `spec.output.response` may not overwrite (DSL 11).
+RESERVED_OUTCOME_FIELDS = frozenset(
+    ("journeyId", "journeyName", "phase", "status", "output", "error", "tags", "attributes", "_links")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SpecSettings:
+    """What the spec-level blocks contribute to the JourneyDefinition."""
+
+    input_schema: CompiledSchema | None = None
+    output_schema: CompiledSchema | None = None
+    start_mode: Literal["sync", "async"] = "sync"
+    cancellable: bool = True
+    links_enabled: bool = True
+
+
+def parse_spec_blocks(spec: Block) -> SpecSettings:
+    """Validate every spec-level key and compile the implemented blocks (mappers go into the context)."""
+    for key in spec.data:
+        if key in UNSUPPORTED_SPEC_BLOCKS:
+            spec.report(key, f"spec.{key} is not supported by this engine yet", unsupported=True)
+        elif key not in IMPLEMENTED_SPEC_BLOCKS:
+            allowed = ", ".join(sorted(IMPLEMENTED_SPEC_BLOCKS))
+            spec.report(key, f"unknown field '{key}' (allowed here: {allowed})")
+
+    mappers = spec.block("mappers")
+    if mappers is not None:
+        compile_spec_mappers(mappers)
+    apis = spec.block("apis")
+    if apis is not None:
+        for name in apis.data:
+            apis.block(name)
+
+    context = spec.block("context")
+    if context is not None:
+        context.allow("schema")
+        context.schema("schema", required=True)
+
+    input_schema = None
+    input_block = spec.block("input")
+    if input_block is not None:
+        input_block.allow("schema")
+        input_schema = input_block.schema("schema", required=True)
+
+    output_schema = None
+    output = spec.block("output")
+    if output is not None:
+        output.allow("schema", "response")
+        output_schema = output.schema("schema")
+        parse_response(output, RESERVED_OUTCOME_FIELDS, "JourneyOutcome")
+
+    start_mode: Literal["sync", "async"] = "sync"
+    cancellable = True
+    lifecycle = spec.block("lifecycle")
+    if lifecycle is not None:
+        lifecycle.allow("startMode", "cancellable")
+        if lifecycle.one_of("startMode", ("sync", "async"), default="sync") == "async":
+            start_mode = "async"
+        cancellable = lifecycle.boolean("cancellable", default=True)
+
+    links_enabled = True
+    surface = spec.block("httpSurface")
+    if surface is not None:
+        surface.allow("links")
+        links = surface.block("links")
+        if links is not None:
+            links.allow("enabled")
+            links_enabled = links.boolean("enabled", default=True)
+
+    return SpecSettings(
+        input_schema=input_schema,
+        output_schema=output_schema,
+        start_mode=start_mode,
+        cancellable=cancellable,
+        links_enabled=links_enabled,
+    )

@@ -1,0 +1,91 @@
+"""`apiKeyValidate:v1`: check an inbound key against a named profile's keys in constant time.
+
+A profile holds several keys so a secret can be rotated (old and new accepted during the overlap).
+Keys are identified by a `keyId` that journeys may record; the raw key never enters the context.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from journeys.engine.errors import EngineConfigurationError
+
+PROBLEM_BASE = "https://journeys.dev/problems/apikey"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    key_id: str
+    secret: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyProfile:
+    name: str
+    keys: tuple[ApiKey, ...]
+    source_location: str = "header"
+    source_name: str | None = None
+
+
+def fingerprint(secret: str) -> str:
+    """A stable, non-reversible id for a key configured without an explicit id."""
+    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+def parse_profiles(config: Mapping[str, Any]) -> dict[str, ApiKeyProfile]:
+    """Build profiles from `{profile: [secret | {id, secret}, ...]}` or `{profile: {keys: [...], source: {...}}}`."""
+    profiles: dict[str, ApiKeyProfile] = {}
+    for name, entry in config.items():
+        source: Mapping[str, Any] = {}
+        items: Iterable[Any]
+        if isinstance(entry, Mapping):
+            items = entry.get("keys") or []
+            source = entry.get("source") or {}
+        elif isinstance(entry, list):
+            items = entry
+        else:
+            raise ValueError(f"apiKeys.{name}: expected a list of keys or a mapping with 'keys'")
+        keys = []
+        for index, item in enumerate(items):
+            if isinstance(item, str):
+                secret, key_id = item, fingerprint(item)
+            elif isinstance(item, Mapping) and isinstance(item.get("secret"), str):
+                secret, key_id = item["secret"], str(item.get("id") or fingerprint(item["secret"]))
+            else:
+                raise ValueError(f"apiKeys.{name}[{index}]: expected a secret string or {{id, secret}}")
+            if not secret:
+                raise ValueError(f"apiKeys.{name}[{index}]: empty secret")
+            keys.append(ApiKey(key_id, secret.encode()))
+        profiles[name] = ApiKeyProfile(
+            name, tuple(keys), str(source.get("location", "header")), source.get("name")
+        )
+    return profiles
+
+
+def _problem(code: str, title: str, detail: str) -> dict[str, Any]:
+    slug = code.removeprefix("APIKEY_").lower()
+    return {"type": f"{PROBLEM_BASE}/{slug}", "title": title, "status": 401, "detail": detail, "code": code}
+
+
+def match_key(profile: ApiKeyProfile, presented: str | None) -> tuple[str | None, dict[str, Any] | None]:
+    """Return (keyId, None) on a match or (None, problem) otherwise.
+
+    Every configured key is compared (no early exit) with `hmac.compare_digest`, so timing reveals
+    neither which key matched nor how much of a guess was right.
+    """
+    if not profile.keys:
+        raise EngineConfigurationError(f"API key profile '{profile.name}' has no keys configured")
+    if not presented:
+        return None, _problem("APIKEY_MISSING", "API key missing", "No API key was presented.")
+    candidate = presented.encode()
+    matched: str | None = None
+    for key in profile.keys:
+        if hmac.compare_digest(candidate, key.secret) and matched is None:
+            matched = key.key_id
+    if matched is None:
+        return None, _problem("APIKEY_INVALID", "API key invalid", "The presented API key is not valid.")
+    return matched, None

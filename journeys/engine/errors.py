@@ -1,0 +1,57 @@
+"""Why the engine refused a request. The server maps each to an HTTP status and an RFC 9457 problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class EngineError(Exception):
+    """Base class; `detail` is safe to show to the caller."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class UnknownJourneyDefinition(EngineError):
+    """No loaded definition has this name."""
+
+
+class JourneyNotFound(EngineError):
+    """No instance has this id."""
+
+
+class StepNotActive(EngineError):
+    """The instance is not waiting at the step the caller submitted to (or is already terminal)."""
+
+
+class NotTerminal(EngineError):
+    """A result was asked for before the journey ended."""
+
+
+class NotCancellable(EngineError):
+    """The definition declares `spec.lifecycle.cancellable: false`."""
+
+
+class ConcurrentUpdate(EngineError):
+    """Another request advanced the same instance first; this one changed nothing."""
+
+
+class InvalidInput(EngineError):
+    """A start or step body failed its JSON Schema; `errors` lists what is wrong."""
+
+    def __init__(self, detail: str, errors: list[str]) -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+
+class AuthRejected(EngineError):
+    """A step's auth task failed and the journey routed back to the same step: nothing is persisted."""
+
+    def __init__(self, detail: str, problem: dict[str, Any]) -> None:
+        super().__init__(detail)
+        self.problem = problem
+
+
+class EngineConfigurationError(EngineError):
+    """The server is misconfigured (e.g. an API-key profile a journey uses has no keys): nothing is persisted."""

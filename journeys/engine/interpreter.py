@@ -1,0 +1,232 @@
+"""The interpreter: runs one journey instance from a state until it pauses or ends.
+
+It works on an in-memory `Run` and never touches the store; the caller commits the result in one
+transaction (see `journeys.engine.service`). All of it is synchronous and pure except for the inbound
+request headers an auth task reads, which keeps an advance cheap and deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from journeys.definitions.model import (
+    ApiKeyValidateTask,
+    ChoiceState,
+    ExternalInputState,
+    FailState,
+    JourneyDefinition,
+    SucceedState,
+    TaskState,
+    TransformState,
+)
+from journeys.engine.api_keys import ApiKeyProfile, match_key
+from journeys.engine.errors import EngineConfigurationError
+from journeys.engine.lifecycle import RUNNING, Lifecycle
+from journeys.expressions import ExpressionEvaluationError
+
+MAX_STATES_PER_ADVANCE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRequest:
+    """What auth tasks may read from the HTTP request that triggered this advance."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+
+
+NO_REQUEST = InboundRequest()
+
+
+class Run:
+    """The mutable working copy of one instance during an advance (a `transitions` model)."""
+
+    def __init__(self, journey_id: str, state: str, context: dict[str, Any], started_at: datetime) -> None:
+        self.journey_id = journey_id
+        self.phase = RUNNING
+        self.state = state
+        self.context = context
+        self.started_at = started_at
+        self.outcome: dict[str, Any] | None = None
+        self.waiting = False
+        self.due_at: datetime | None = None
+        self.path: list[str] = []
+        self.auth_problem: dict[str, Any] | None = None
+
+
+class _StateFailure(Exception):
+    """A state could not be executed; the journey fails with `code` (naming the state) and `reason`."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def business_status(phase: str, output: Any, error: dict[str, Any] | None) -> str:
+    """The outcome's top-level `status`: `output.status` when present, else the error code or the phase."""
+    if isinstance(output, dict) and isinstance(output.get("status"), str) and output["status"]:
+        return output["status"]
+    if error is not None:
+        return str(error["code"])
+    return phase.upper()
+
+
+def _set_path(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        child = target.get(key)
+        if not isinstance(child, dict):
+            child = target[key] = {}
+        target = child
+    target[path[-1]] = value
+
+
+class Interpreter:
+    """Executes a definition's states; one per definition, shared by all its instances."""
+
+    def __init__(
+        self,
+        definition: JourneyDefinition,
+        api_keys: Mapping[str, ApiKeyProfile],
+        platform: Mapping[str, Any],
+    ) -> None:
+        self.definition = definition
+        self.lifecycle = Lifecycle(cancellable=definition.cancellable)
+        self._api_keys = api_keys
+        self._platform_base = platform
+        self._handlers: dict[type, Callable[[Any, Run, InboundRequest, datetime], str | None]] = {
+            TaskState: self._task,
+            ChoiceState: self._choice,
+            TransformState: self._transform,
+            SucceedState: self._succeed,
+            FailState: self._fail,
+            ExternalInputState: self._pause,
+        }
+
+    def platform(self, run: Run) -> dict[str, Any]:
+        return {
+            **self._platform_base,
+            "journey": {"name": self.definition.name, "kind": "Journey", "version": self.definition.version},
+            "run": {"id": run.journey_id, "startedAt": run.started_at.isoformat().replace("+00:00", "Z")},
+        }
+
+    def advance(self, run: Run, state_id: str, request: InboundRequest, now: datetime) -> None:
+        """Enter `state_id` and keep executing until the run pauses at a step or reaches a terminal phase."""
+        states = self.definition.states
+        current: str | None = state_id
+        steps = 0
+        while current is not None:
+            steps += 1
+            if steps > MAX_STATES_PER_ADVANCE:
+                self._terminate_failed(
+                    run,
+                    "STATE_LIMIT_EXCEEDED",
+                    f"more than {MAX_STATES_PER_ADVANCE} states executed without pausing (a loop?)",
+                )
+                return
+            state = states[current]
+            run.state = current
+            run.path.append(current)
+            try:
+                current = self._handlers[type(state)](state, run, request, now)
+            except _StateFailure as failure:
+                self._terminate_failed(run, failure.code, failure.reason)
+                return
+
+    def fail(self, run: Run, code: str, reason: str, trigger: str = "fail") -> None:
+        """End the run as Failed from outside the graph (cancellation, engine errors)."""
+        self._terminate_failed(run, code, reason, trigger)
+
+    # -- state handlers: each returns the next state id, or None when the run pauses or ends ------
+
+    def _task(self, state: TaskState, run: Run, request: InboundRequest, now: datetime) -> str | None:
+        task = state.task
+        if isinstance(task, ApiKeyValidateTask):
+            self._validate_api_key(task, run, request)
+            return state.next
+        raise _StateFailure(f"UNSUPPORTED_TASK:{state.id}", f"state '{state.id}': task kind {task.kind}")
+
+    def _validate_api_key(self, task: ApiKeyValidateTask, run: Run, request: InboundRequest) -> None:
+        profile = self._api_keys.get(task.profile)
+        if profile is None:
+            raise EngineConfigurationError(f"API key profile '{task.profile}' is not configured on this server")
+        location = task.source_location or profile.source_location
+        name = task.source_name or profile.source_name
+        if not name:
+            raise EngineConfigurationError(f"API key profile '{task.profile}' has no key source (header/query name)")
+        presented = (request.query if location == "query" else request.headers).get(name)
+        key_id, problem = match_key(profile, presented)
+        namespace = run.context.get(task.auth_var)
+        if not isinstance(namespace, dict):
+            namespace = run.context[task.auth_var] = {}
+        if problem is None:
+            namespace["apiKey"] = {"keyId": key_id}
+        else:
+            namespace["apiKey"] = {"problem": problem}
+            run.auth_problem = problem
+
+    def _choice(self, state: ChoiceState, run: Run, request: InboundRequest, now: datetime) -> str | None:
+        payload = run.context.get("payload")
+        platform = self.platform(run)
+        for index, branch in enumerate(state.branches):
+            try:
+                verdict = branch.predicate.evaluate(run.context, payload, platform)
+            except ExpressionEvaluationError as error:
+                raise _StateFailure(
+                    f"EXPRESSION_ERROR:{state.id}", f"state '{state.id}' choices[{index}]: {error}"
+                ) from error
+            if verdict is True:
+                return branch.next
+            if verdict is not False:
+                raise _StateFailure(
+                    f"EXPRESSION_ERROR:{state.id}",
+                    f"state '{state.id}' choices[{index}]: predicate returned {verdict!r}, expected a boolean",
+                )
+        if state.default is None:
+            raise _StateFailure(f"NO_CHOICE_MATCHED:{state.id}", f"state '{state.id}': no branch matched")
+        return state.default
+
+    def _transform(self, state: TransformState, run: Run, request: InboundRequest, now: datetime) -> str | None:
+        try:
+            result = state.mapper.evaluate(run.context, run.context.get("payload"), self.platform(run))
+        except ExpressionEvaluationError as error:
+            raise _StateFailure(f"EXPRESSION_ERROR:{state.id}", f"state '{state.id}': {error}") from error
+        if state.target_kind == "var":
+            run.context[state.result_var] = result  # type: ignore[index]
+        elif state.path:
+            _set_path(run.context, state.path, result)
+        elif isinstance(result, dict):
+            run.context = result
+        else:
+            raise _StateFailure(
+                f"EXPRESSION_ERROR:{state.id}",
+                f"state '{state.id}': a whole-context transform must return an object, got {type(result).__name__}",
+            )
+        return state.next
+
+    def _succeed(self, state: SucceedState, run: Run, request: InboundRequest, now: datetime) -> str | None:
+        context = run.context
+        output = context[state.output_var] if state.output_var and state.output_var in context else context
+        run.outcome = {"status": business_status("Succeeded", output, None), "output": output, "error": None}
+        self.lifecycle.fire(run, "succeed")
+        run.waiting, run.due_at = False, None
+        return None
+
+    def _fail(self, state: FailState, run: Run, request: InboundRequest, now: datetime) -> str | None:
+        self._terminate_failed(run, state.error_code, state.reason or state.error_code)
+        return None
+
+    def _pause(self, state: ExternalInputState, run: Run, request: InboundRequest, now: datetime) -> str | None:
+        run.context.pop("payload", None)
+        run.waiting = True
+        run.due_at = now + timedelta(seconds=state.timeout_sec) if state.timeout_sec else None
+        return None
+
+    def _terminate_failed(self, run: Run, code: str, reason: str, trigger: str = "fail") -> None:
+        error = {"code": code, "reason": reason}
+        run.outcome = {"status": business_status("Failed", None, error), "output": None, "error": error}
+        self.lifecycle.fire(run, trigger)  # type: ignore[arg-type]
+        run.waiting, run.due_at = False, None

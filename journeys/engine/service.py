@@ -1,0 +1,322 @@
+"""The engine facade the server calls: start, submit a step, cancel, read, and fire timers/recovery.
+
+Every method that changes a journey follows DESIGN.md: load the row, run the interpreter in memory,
+then commit the new row (compare-and-set on `version`) together with its history row in one
+transaction. Only after that commit does the method return, so the HTTP answer never gets ahead of
+the database. A loser of the compare-and-set raises ConcurrentUpdate and has changed nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from journeys.definitions.model import ExternalInputState, JourneyDefinition
+from journeys.engine.api_keys import ApiKeyProfile
+from journeys.engine.errors import (
+    AuthRejected,
+    ConcurrentUpdate,
+    InvalidInput,
+    JourneyNotFound,
+    NotCancellable,
+    NotTerminal,
+    StepNotActive,
+    UnknownJourneyDefinition,
+)
+from journeys.engine.interpreter import NO_REQUEST, InboundRequest, Interpreter, Run
+from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
+from journeys.store import InstanceRecord, JourneyStore, TransitionRecord
+
+log = logging.getLogger("journeys.engine")
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """An instance as committed, with its definition; `step_fields` are a step's projected response fields."""
+
+    record: InstanceRecord
+    definition: JourneyDefinition
+    step_fields: Mapping[str, Any] | None = None
+
+
+class JourneyEngine:
+    def __init__(
+        self,
+        definitions: Mapping[str, JourneyDefinition],
+        store: JourneyStore,
+        api_keys: Mapping[str, ApiKeyProfile],
+        *,
+        clock: Clock = utc_now,
+        environment: str = "local",
+    ) -> None:
+        platform = {"environment": environment}
+        self.definitions = dict(definitions)
+        self.store = store
+        self._clock = clock
+        self._interpreters = {name: Interpreter(d, api_keys, platform) for name, d in definitions.items()}
+        self._background: set[asyncio.Task[Any]] = set()
+        self._terminal_waiters: dict[str, asyncio.Event] = {}
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    async def start(self, journey_name: str, body: Any, request: InboundRequest = NO_REQUEST) -> Snapshot:
+        """Create an instance; sync journeys run to their first pause or end before this returns."""
+        interpreter = self._interpreters.get(journey_name)
+        if interpreter is None:
+            raise UnknownJourneyDefinition(f"no journey definition named '{journey_name}' is loaded")
+        definition = interpreter.definition
+        if not isinstance(body, dict):
+            raise InvalidInput("the start body must be a JSON object", ["$: expected an object"])
+        if definition.input_schema is not None:
+            errors = definition.input_schema.errors(body)
+            if errors:
+                raise InvalidInput(f"the start body does not match the input schema of '{journey_name}'", errors)
+        now = self._clock()
+        run = Run(uuid.uuid4().hex, definition.start, body, now)
+        if definition.start_mode == "sync":
+            interpreter.advance(run, definition.start, request, now)
+        record = InstanceRecord(
+            id=run.journey_id,
+            journey_name=definition.name,
+            journey_version=definition.version,
+            phase=run.phase,
+            current_state=run.state,
+            waiting=run.waiting,
+            context=run.context,
+            outcome=run.outcome,
+            created_at=now,
+            updated_at=now,
+            version=1,
+            due_at=run.due_at,
+        )
+        await self.store.insert(record, self._transition(record, "start", None, run.path, now))
+        if definition.start_mode == "async":
+            self._spawn(self._resume(record.id))
+        self._notify_if_terminal(record)
+        return Snapshot(record, definition)
+
+    async def submit(
+        self, journey_id: str, step_id: str, body: Any, request: InboundRequest = NO_REQUEST
+    ) -> Snapshot:
+        """Apply a step submission; 401-style AuthRejected and every other refusal persist nothing."""
+        record, interpreter = await self._load(journey_id)
+        definition = interpreter.definition
+        step = definition.external_input(step_id)
+        if record.phase in TERMINAL_PHASES:
+            raise StepNotActive(f"journey {journey_id} already ended ({record.phase}); step '{step_id}' is closed")
+        if step is None or not record.waiting or record.current_state != step_id:
+            raise StepNotActive(
+                f"journey {journey_id} is not waiting at step '{step_id}' (current state: '{record.current_state}')"
+            )
+        errors = step.input_schema.errors(body)
+        if errors:
+            raise InvalidInput(f"the body does not match the input schema of step '{step_id}'", errors)
+        now = self._clock()
+        run = self._run_from(record)
+        run.context["payload"] = body
+        run.path.append(step_id)
+        interpreter.advance(run, step.next, request, now)
+        if run.auth_problem is not None and run.waiting and run.state == step_id:
+            raise AuthRejected(
+                str(run.auth_problem.get("detail") or "authentication failed"), dict(run.auth_problem)
+            )
+        committed = await self._commit(record, run, "step", now, {"step": step_id})
+        return Snapshot(committed, definition, self._step_fields(step, committed))
+
+    async def cancel(self, journey_id: str) -> Snapshot:
+        """Cancel a running journey (Failed, JOURNEY_CANCELLED); cancelling an ended journey changes nothing."""
+        record, interpreter = await self._load(journey_id)
+        if record.phase in TERMINAL_PHASES:
+            return Snapshot(record, interpreter.definition)
+        if not interpreter.lifecycle.cancellable:
+            raise NotCancellable(f"journey '{record.journey_name}' is not cancellable")
+        now = self._clock()
+        run = self._run_from(record)
+        interpreter.fail(run, "JOURNEY_CANCELLED", "Cancelled by user", trigger="cancel")
+        return Snapshot(await self._commit(record, run, "cancel", now, None), interpreter.definition)
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    async def get(self, journey_id: str) -> Snapshot:
+        record, interpreter = await self._load(journey_id)
+        return Snapshot(record, interpreter.definition)
+
+    async def result(self, journey_id: str, wait_seconds: float = 0.0) -> Snapshot:
+        """The outcome of an ended journey; with `wait_seconds`, long-poll until it ends or time runs out."""
+        snapshot = await self.get(journey_id)
+        deadline = asyncio.get_running_loop().time() + wait_seconds
+        while snapshot.record.phase not in TERMINAL_PHASES:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise NotTerminal(f"journey {journey_id} is still {snapshot.record.phase}")
+            event = self._terminal_waiters.setdefault(journey_id, asyncio.Event())
+            # Re-read at least every second: another process may end the journey without telling us.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout=min(remaining, 1.0))
+            snapshot = await self.get(journey_id)
+        return snapshot
+
+    async def list(
+        self, *, journey_name: str | None, phase: str | None, limit: int, after: tuple[datetime, str] | None
+    ) -> list[Snapshot]:
+        records = await self.store.list(journey_name=journey_name, phase=phase, limit=limit, after=after)
+        return [Snapshot(r, self._interpreters[r.journey_name].definition) for r in records if self._known(r)]
+
+    async def history(self, journey_id: str) -> list[TransitionRecord]:
+        await self._load(journey_id)
+        return await self.store.history(journey_id)
+
+    # -- timers and recovery ----------------------------------------------------------------------
+
+    async def fire_due_timers(self) -> int:
+        """Move every waiting journey whose step timed out to its `onTimeout` state; returns how many moved."""
+        now = self._clock()
+        moved = 0
+        for record in await self.store.due(now):
+            interpreter = self._interpreters.get(record.journey_name)
+            step = interpreter.definition.states.get(record.current_state) if interpreter else None
+            if interpreter is None or not isinstance(step, ExternalInputState) or step.on_timeout is None:
+                continue
+            run = self._run_from(record)
+            interpreter.advance(run, step.on_timeout, NO_REQUEST, now)
+            with contextlib.suppress(ConcurrentUpdate):  # a submission won the race: the timer is stale
+                await self._commit(record, run, "timeout", now, {"step": record.current_state})
+                moved += 1
+        return moved
+
+    async def recover(self, stale_after: timedelta = timedelta(seconds=0)) -> int:
+        """Run Running-but-not-paused instances (accepted async starts, crashed runs); returns how many ran."""
+        cutoff = self._clock() - stale_after
+        resumed = 0
+        for record in await self.store.runnable():
+            if record.updated_at <= cutoff and self._known(record):
+                with contextlib.suppress(ConcurrentUpdate):
+                    await self._advance_runnable(record)
+                    resumed += 1
+        return resumed
+
+    async def run_scheduler(self, interval: float = 0.5) -> None:
+        """Forever: fire due timers and pick up other processes' abandoned runs (cancel to stop)."""
+        while True:
+            try:
+                await self.fire_due_timers()
+                await self.recover(stale_after=timedelta(seconds=30))
+            except Exception:  # keep the scheduler alive; the next tick retries
+                log.exception("scheduler tick failed")
+            await asyncio.sleep(interval)
+
+    async def drain(self) -> None:
+        """Wait for background runs (async starts) to commit; used on graceful shutdown."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _known(self, record: InstanceRecord) -> bool:
+        return record.journey_name in self._interpreters
+
+    async def _load(self, journey_id: str) -> tuple[InstanceRecord, Interpreter]:
+        record = await self.store.get(journey_id)
+        if record is None:
+            raise JourneyNotFound(f"no journey with id '{journey_id}'")
+        interpreter = self._interpreters.get(record.journey_name)
+        if interpreter is None:
+            raise JourneyNotFound(
+                f"journey '{journey_id}' belongs to definition '{record.journey_name}', which is not loaded"
+            )
+        return record, interpreter
+
+    def _run_from(self, record: InstanceRecord) -> Run:
+        run = Run(record.id, record.current_state, record.context, record.created_at)
+        run.phase = record.phase
+        run.waiting = record.waiting
+        run.due_at = record.due_at
+        run.outcome = record.outcome
+        return run
+
+    async def _resume(self, journey_id: str) -> None:
+        record = await self.store.get(journey_id)
+        if record is not None and record.phase == RUNNING and not record.waiting:
+            with contextlib.suppress(ConcurrentUpdate):
+                await self._advance_runnable(record)
+
+    async def _advance_runnable(self, record: InstanceRecord) -> None:
+        interpreter = self._interpreters[record.journey_name]
+        now = self._clock()
+        run = self._run_from(record)
+        interpreter.advance(run, record.current_state, NO_REQUEST, now)
+        await self._commit(record, run, "resume", now, None)
+
+    async def _commit(
+        self, before: InstanceRecord, run: Run, event: str, now: datetime, detail: dict[str, Any] | None
+    ) -> InstanceRecord:
+        after = InstanceRecord(
+            id=before.id,
+            journey_name=before.journey_name,
+            journey_version=before.journey_version,
+            phase=run.phase,
+            current_state=run.state,
+            waiting=run.waiting,
+            context=run.context,
+            outcome=run.outcome,
+            created_at=before.created_at,
+            updated_at=now,
+            version=before.version + 1,
+            due_at=run.due_at,
+        )
+        transition = self._transition(after, event, before.current_state, run.path, now, detail)
+        if not await self.store.compare_and_set(after, before.version, transition):
+            raise ConcurrentUpdate(f"journey {before.id} was advanced by another request; nothing was applied")
+        self._notify_if_terminal(after)
+        return after
+
+    @staticmethod
+    def _transition(
+        record: InstanceRecord,
+        event: str,
+        from_state: str | None,
+        path: list[str],
+        now: datetime,
+        detail: dict[str, Any] | None = None,
+    ) -> TransitionRecord:
+        return TransitionRecord(
+            journey_id=record.id,
+            seq=record.version,
+            event=event,
+            from_state=from_state,
+            to_state=record.current_state,
+            phase=record.phase,
+            path=path,
+            at=now,
+            detail=detail,
+        )
+
+    @staticmethod
+    def _step_fields(step: ExternalInputState, record: InstanceRecord) -> Mapping[str, Any] | None:
+        if step.response_output_var is None:
+            return None
+        value = record.context.get(step.response_output_var)
+        return value if isinstance(value, dict) else None
+
+    def _notify_if_terminal(self, record: InstanceRecord) -> None:
+        if record.phase in TERMINAL_PHASES:
+            event = self._terminal_waiters.pop(record.id, None)
+            if event is not None:
+                event.set()
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

@@ -1,0 +1,70 @@
+"""Application assembly: definitions + store + engine behind the aiohttp app, with a clean lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from journeys.definitions import load_definitions
+from journeys.definitions.model import ApiKeyValidateTask, TaskState
+from journeys.engine import JourneyEngine
+from journeys.server.config import ServerConfig
+from journeys.server.problems import problem_middleware
+from journeys.server.routes import ENGINE, add_routes
+from journeys.store import JourneyStore
+
+log = logging.getLogger("journeys.server")
+
+
+def _warn_unconfigured_profiles(engine: JourneyEngine, config: ServerConfig) -> None:
+    for definition in engine.definitions.values():
+        for state in definition.states.values():
+            if isinstance(state, TaskState) and isinstance(state.task, ApiKeyValidateTask):
+                if state.task.profile not in config.api_keys:
+                    log.warning(
+                        "journey '%s' state '%s' uses API key profile '%s', which has no keys configured: "
+                        "its submissions will be answered 500 until the profile is configured",
+                        definition.name,
+                        state.id,
+                        state.task.profile,
+                    )
+
+
+def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> web.Application:
+    """Build the app; unless an engine is given, it loads definitions and opens the store on startup."""
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[problem_middleware])
+    app["max_body_bytes"] = config.max_body_bytes
+    add_routes(app)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        own_engine = engine is None
+        if own_engine:
+            definitions = load_definitions(config.definitions)
+            store = await JourneyStore.open(config.database_url)
+            app[ENGINE] = JourneyEngine(
+                definitions, store, config.api_keys, environment=config.environment
+            )
+        else:
+            app[ENGINE] = engine
+        current = app[ENGINE]
+        _warn_unconfigured_profiles(current, config)
+        recovered = await current.recover()
+        if recovered:
+            log.info("recovered %d journeys that were accepted but not yet run", recovered)
+        scheduler = asyncio.create_task(current.run_scheduler(config.scheduler_interval))
+        try:
+            yield
+        finally:
+            scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scheduler
+            await current.drain()
+            if own_engine:
+                await current.store.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

@@ -1,0 +1,107 @@
+"""Server configuration: defaults, then the YAML config file, then JOURNEYS_* environment variables,
+then command-line flags (each later source overrides the earlier ones)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from journeys.engine import ApiKeyProfile, parse_profiles
+from journeys.store import DEFAULT_DATABASE_URL
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """The config file or an environment variable is unusable; the message names which."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    definitions: tuple[Path, ...] = (Path("definitions"),)
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    environment: str = "local"
+    api_keys: Mapping[str, ApiKeyProfile] = field(default_factory=dict)
+    scheduler_interval: float = 0.5
+
+
+def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path}: cannot read config: {error}") from error
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: the config must be a mapping")
+    known = {"apiKeys", "databaseUrl", "host", "port", "maxBodyBytes", "environment", "definitions"}
+    unknown = sorted(set(document) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown config keys {unknown}; known: {sorted(known)}")
+    changes: dict[str, Any] = {}
+    try:
+        if "apiKeys" in document:
+            changes["api_keys"] = parse_profiles(document["apiKeys"] or {})
+    except ValueError as error:
+        raise ConfigError(f"{path}: {error}") from error
+    if "databaseUrl" in document:
+        changes["database_url"] = str(document["databaseUrl"])
+    if "host" in document:
+        changes["host"] = str(document["host"])
+    if "port" in document:
+        changes["port"] = int(document["port"])
+    if "maxBodyBytes" in document:
+        changes["max_body_bytes"] = int(document["maxBodyBytes"])
+    if "environment" in document:
+        changes["environment"] = str(document["environment"])
+    if "definitions" in document:
+        entries = document["definitions"]
+        entries = entries if isinstance(entries, list) else [entries]
+        changes["definitions"] = tuple((path.parent / str(entry)).resolve() for entry in entries)
+    return replace(config, **changes)
+
+
+def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> ServerConfig:
+    changes: dict[str, Any] = {}
+    simple = {
+        "JOURNEYS_DATABASE_URL": ("database_url", str),
+        "JOURNEYS_HOST": ("host", str),
+        "JOURNEYS_PORT": ("port", int),
+        "JOURNEYS_MAX_BODY_BYTES": ("max_body_bytes", int),
+        "JOURNEYS_ENVIRONMENT": ("environment", str),
+    }
+    for variable, (name, convert) in simple.items():
+        if environ.get(variable):
+            try:
+                changes[name] = convert(environ[variable])
+            except ValueError as error:
+                raise ConfigError(f"{variable}: {error}") from error
+    if environ.get("JOURNEYS_DEFINITIONS"):
+        changes["definitions"] = tuple(Path(p) for p in environ["JOURNEYS_DEFINITIONS"].split(os.pathsep) if p)
+    if environ.get("JOURNEYS_API_KEYS"):
+        try:
+            changes["api_keys"] = parse_profiles(orjson.loads(environ["JOURNEYS_API_KEYS"]))
+        except (ValueError, orjson.JSONDecodeError) as error:
+            raise ConfigError(f"JOURNEYS_API_KEYS must be JSON like {{\"profile\": [\"secret\"]}}: {error}") from error
+    return replace(config, **changes)
+
+
+def load_config(
+    *,
+    config_file: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> ServerConfig:
+    config = ServerConfig()
+    if config_file:
+        config = _from_file(config, Path(config_file))
+    config = _from_environment(config, os.environ if environ is None else environ)
+    cleaned = {k: v for k, v in (overrides or {}).items() if v is not None}
+    return replace(config, **cleaned)

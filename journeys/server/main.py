@@ -1,0 +1,40 @@
+"""`journeys serve`: load the config, build the app, serve until SIGTERM/SIGINT, then shut down cleanly."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from journeys.definitions import DefinitionErrors
+from journeys.server.app import build_app
+from journeys.server.config import ConfigError, load_config
+
+log = logging.getLogger("journeys.server")
+
+
+def run_server(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    overrides = {
+        "database_url": args.database_url,
+        "host": args.host,
+        "port": args.port,
+        "definitions": (Path(args.definitions),) if args.definitions else None,
+    }
+    try:
+        config = load_config(config_file=args.config, overrides=overrides)
+    except ConfigError as error:
+        print(f"journeys serve: {error}", file=sys.stderr)
+        return 2
+    log.info("database %s; definitions %s", config.database_url, ", ".join(map(str, config.definitions)))
+    try:
+        # run_app handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, then runs
+        # the app's cleanup context (drain background runs, close the store).
+        web.run_app(build_app(config), host=config.host, port=config.port, access_log=None, print=log.info)
+    except DefinitionErrors as errors:
+        print(f"journeys serve: invalid definitions:\n{errors}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,101 @@
+"""JSON bodies of the Journeys API: JourneyStatus, JourneyOutcome, JourneyStartResponse, with `_links`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from journeys.definitions.model import ExternalInputState
+from journeys.engine import Snapshot
+from journeys.engine.lifecycle import RUNNING
+
+API_PREFIX = "/api/v1"
+
+RESERVED_STATUS_FIELDS = frozenset(
+    {"journeyId", "journeyName", "phase", "currentState", "updatedAt", "tags", "attributes", "_links"}
+)
+
+
+def _timestamp(snapshot: Snapshot) -> str:
+    return snapshot.record.updated_at.isoformat().replace("+00:00", "Z")
+
+
+def journey_path(journey_id: str) -> str:
+    return f"{API_PREFIX}/journeys/{journey_id}"
+
+
+def _links(snapshot: Snapshot, *, self_href: str) -> dict[str, Any]:
+    record, definition = snapshot.record, snapshot.definition
+    base = journey_path(record.id)
+    links: dict[str, Any] = {
+        "self": {"href": self_href, "method": "GET"},
+        "result": {"href": f"{base}/result", "method": "GET"},
+    }
+    if record.phase == RUNNING:
+        if record.waiting and isinstance(definition.states.get(record.current_state), ExternalInputState):
+            links[record.current_state] = {"href": f"{base}/steps/{record.current_state}", "method": "POST"}
+        if definition.cancellable:
+            links["cancel"] = {"href": f"{base}/steps/cancel", "method": "POST"}
+    return links
+
+
+def status_body(snapshot: Snapshot) -> dict[str, Any]:
+    record = snapshot.record
+    body: dict[str, Any] = {}
+    if snapshot.step_fields:
+        body.update((k, v) for k, v in snapshot.step_fields.items() if k not in RESERVED_STATUS_FIELDS)
+    body.update(
+        journeyId=record.id,
+        journeyName=record.journey_name,
+        phase=record.phase,
+        currentState=record.current_state,
+        updatedAt=_timestamp(snapshot),
+    )
+    if snapshot.definition.links_enabled:
+        body["_links"] = _links(snapshot, self_href=journey_path(record.id))
+    return body
+
+
+def outcome_body(snapshot: Snapshot) -> dict[str, Any]:
+    record = snapshot.record
+    outcome = record.outcome or {}
+    body: dict[str, Any] = {
+        "journeyId": record.id,
+        "journeyName": record.journey_name,
+        "phase": record.phase,
+        "status": outcome.get("status"),
+        "output": outcome.get("output"),
+        "updatedAt": _timestamp(snapshot),
+    }
+    if outcome.get("error") is not None:
+        body["error"] = outcome["error"]
+    if snapshot.definition.links_enabled:
+        body["_links"] = {"self": {"href": f"{journey_path(record.id)}/result", "method": "GET"}}
+    return body
+
+
+def start_accepted_body(snapshot: Snapshot, origin: str) -> dict[str, Any]:
+    record = snapshot.record
+    body: dict[str, Any] = {
+        "journeyId": record.id,
+        "journeyName": record.journey_name,
+        "statusUrl": origin + journey_path(record.id),
+    }
+    if snapshot.definition.links_enabled:
+        body["_links"] = {
+            "self": {"href": journey_path(record.id), "method": "GET"},
+            "result": {"href": f"{journey_path(record.id)}/result", "method": "GET"},
+        }
+    return body
+
+
+def transition_body(transition: Any) -> dict[str, Any]:
+    return {
+        "seq": transition.seq,
+        "event": transition.event,
+        "fromState": transition.from_state,
+        "toState": transition.to_state,
+        "phase": transition.phase,
+        "path": transition.path,
+        "detail": transition.detail,
+        "at": transition.at.isoformat().replace("+00:00", "Z"),
+    }

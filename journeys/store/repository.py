@@ -1,0 +1,228 @@
+"""The journey store: the only place that issues SQL.
+
+Reads go straight to a pooled connection; writes (new instances and compare-and-set advances) go
+through the WriteBatcher so concurrent advances share a commit. An advance is
+`UPDATE ... WHERE id = :id AND version = :expected` plus its history row, in one transaction: zero
+rows updated means another request advanced the journey first, and that caller loses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Row, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from journeys.store.database import create_engine, is_sqlite, upgrade_schema
+from journeys.store.records import InstanceRecord, TransitionRecord
+from journeys.store.tables import instance_table, transition_table
+from journeys.store.write_batcher import WriteBatcher
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _instance_values(record: InstanceRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "journey_name": record.journey_name,
+        "journey_version": record.journey_version,
+        "phase": record.phase,
+        "current_state": record.current_state,
+        "waiting": record.waiting,
+        "context": _dumps(record.context),
+        "outcome": None if record.outcome is None else _dumps(record.outcome),
+        "due_at": record.due_at,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "version": record.version,
+    }
+
+
+def _transition_values(transition: TransitionRecord) -> dict[str, Any]:
+    return {
+        "journey_id": transition.journey_id,
+        "seq": transition.seq,
+        "event": transition.event,
+        "from_state": transition.from_state,
+        "to_state": transition.to_state,
+        "phase": transition.phase,
+        "path": _dumps(transition.path),
+        "detail": None if transition.detail is None else _dumps(transition.detail),
+        "at": transition.at,
+    }
+
+
+def _to_record(row: Row[Any]) -> InstanceRecord:
+    m = row._mapping
+    return InstanceRecord(
+        id=m["id"],
+        journey_name=m["journey_name"],
+        journey_version=m["journey_version"],
+        phase=m["phase"],
+        current_state=m["current_state"],
+        waiting=bool(m["waiting"]),
+        context=orjson.loads(m["context"]),
+        outcome=None if m["outcome"] is None else orjson.loads(m["outcome"]),
+        due_at=_utc(m["due_at"]),
+        created_at=_utc(m["created_at"]),  # type: ignore[arg-type]
+        updated_at=_utc(m["updated_at"]),  # type: ignore[arg-type]
+        version=m["version"],
+    )
+
+
+def _to_transition(row: Row[Any]) -> TransitionRecord:
+    m = row._mapping
+    return TransitionRecord(
+        journey_id=m["journey_id"],
+        seq=m["seq"],
+        event=m["event"],
+        from_state=m["from_state"],
+        to_state=m["to_state"],
+        phase=m["phase"],
+        path=orjson.loads(m["path"]),
+        detail=None if m["detail"] is None else orjson.loads(m["detail"]),
+        at=_utc(m["at"]),  # type: ignore[arg-type]
+    )
+
+
+_INSTANCE_INSERT = instance_table.insert()
+_TRANSITION_INSERT = transition_table.insert()
+
+
+class JourneyStore:
+    """Persistence of journey instances; create with `await JourneyStore.open(url)`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._writes = WriteBatcher(engine, writers=1 if is_sqlite(engine) else 4)
+
+    @classmethod
+    async def open(cls, url: str) -> JourneyStore:
+        engine = create_engine(url)
+        await upgrade_schema(engine)
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    async def close(self) -> None:
+        await self._writes.close()
+        await self._engine.dispose()
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    async def insert(self, record: InstanceRecord, transition: TransitionRecord) -> None:
+        """Persist a new instance and its first history row; returns once committed."""
+        values = _instance_values(record)
+        history = _transition_values(transition)
+
+        async def write(conn: AsyncConnection) -> None:
+            await conn.execute(_INSTANCE_INSERT, values)
+            await conn.execute(_TRANSITION_INSERT, history)
+
+        await self._writes.submit(write)
+
+    async def compare_and_set(
+        self, record: InstanceRecord, expected_version: int, transition: TransitionRecord
+    ) -> bool:
+        """Replace the instance row if it is still at `expected_version`; False when another advance won."""
+        values = _instance_values(record)
+        del values["id"], values["created_at"], values["journey_name"], values["journey_version"]
+        history = _transition_values(transition)
+        statement = (
+            instance_table.update()
+            .where(instance_table.c.id == record.id, instance_table.c.version == expected_version)
+            .values(**values)
+        )
+
+        async def write(conn: AsyncConnection) -> bool:
+            result = await conn.execute(statement)
+            if result.rowcount != 1:
+                return False
+            await conn.execute(_TRANSITION_INSERT, history)
+            return True
+
+        return bool(await self._writes.submit(write))
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    async def get(self, journey_id: str) -> InstanceRecord | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(instance_table).where(instance_table.c.id == journey_id))).first()
+        return None if row is None else _to_record(row)
+
+    async def history(self, journey_id: str) -> list[TransitionRecord]:
+        query = (
+            select(transition_table)
+            .where(transition_table.c.journey_id == journey_id)
+            .order_by(transition_table.c.seq)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_to_transition(row) for row in rows]
+
+    async def list(
+        self,
+        *,
+        journey_name: str | None,
+        phase: str | None,
+        limit: int,
+        after: tuple[datetime, str] | None,
+    ) -> list[InstanceRecord]:
+        """A page of instances, newest first, keyset-paginated on (created_at, id)."""
+        table = instance_table
+        query = select(table)
+        if journey_name is not None:
+            query = query.where(table.c.journey_name == journey_name)
+        if phase is not None:
+            query = query.where(table.c.phase == phase)
+        if after is not None:
+            created, last_id = after
+            query = query.where(
+                or_(table.c.created_at < created, and_(table.c.created_at == created, table.c.id < last_id))
+            )
+        query = query.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(limit)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_to_record(row) for row in rows]
+
+    async def runnable(self, limit: int = 500) -> Sequence[InstanceRecord]:
+        """Running instances that are not paused at a step: accepted but not (fully) run, e.g. after a crash."""
+        query = (
+            select(instance_table)
+            .where(instance_table.c.phase == "Running", instance_table.c.waiting.is_(False))
+            .order_by(instance_table.c.updated_at)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_to_record(row) for row in rows]
+
+    async def due(self, now: datetime, limit: int = 500) -> Sequence[InstanceRecord]:
+        """Waiting instances whose step timer has fired."""
+        query = (
+            select(instance_table)
+            .where(
+                instance_table.c.phase == "Running",
+                instance_table.c.waiting.is_(True),
+                instance_table.c.due_at <= now,
+            )
+            .order_by(instance_table.c.due_at)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_to_record(row) for row in rows]

@@ -1,0 +1,102 @@
+"""Shared fixtures: real databases (a SQLite file, a throwaway PostgreSQL database) and a live server.
+
+PostgreSQL tests create a database with a unique name and drop it afterwards; when no server answers
+they are skipped with the reason, so the suite still passes on a laptop without PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+from aiohttp import web
+
+from journeys.definitions import load_definitions
+from journeys.engine import JourneyEngine
+from journeys.server.app import build_app
+from journeys.store import JourneyStore
+from tests.support import FakeClock, LiveServer, server_config
+
+PG_ADMIN_URL = os.environ.get("JOURNEYS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+async def _postgres_admin() -> asyncpg.Connection | None:
+    try:
+        return await asyncpg.connect(PG_ADMIN_URL, timeout=3)
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return None
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    admin = await _postgres_admin()
+    if admin is None:
+        pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN_URL} (set JOURNEYS_TEST_POSTGRES_URL)")
+    name = f"journeys_test_{uuid.uuid4().hex[:12]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin = await _postgres_admin()
+        assert admin is not None
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'journeys.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """Every test using this runs twice: on a SQLite file and on a real PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'journeys.db'}"
+    else:
+        yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+async def start_server() -> AsyncIterator[Callable[..., object]]:
+    """Start a real aiohttp server on a loopback port (any number of times); all are stopped at the end."""
+    runners: list[web.AppRunner] = []
+    sessions: list[aiohttp.ClientSession] = []
+    stores: list[JourneyStore] = []
+
+    async def start(database_url: str, **changes: object) -> LiveServer:
+        config = server_config(database_url, **changes)
+        clock = FakeClock()
+        store = await JourneyStore.open(database_url)
+        stores.append(store)
+        engine = JourneyEngine(load_definitions(config.definitions), store, config.api_keys, clock=clock)
+        runner = web.AppRunner(build_app(config, engine=engine))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        http = aiohttp.ClientSession()
+        sessions.append(http)
+        return LiveServer(f"http://127.0.0.1:{port}", http, engine, clock)
+
+    yield start
+    for http in sessions:
+        await http.close()
+    for runner in runners:
+        await runner.cleanup()
+    for store in stores:
+        await store.close()
+
+
+@pytest.fixture
+async def server(start_server: Callable[..., object], database_url: str) -> LiveServer:
+    return await start_server(database_url)  # type: ignore[misc]

@@ -1,0 +1,163 @@
+"""Kill the server process with SIGKILL while journeys wait (and while callbacks are in flight),
+restart it on the same database, and check that every journey completes exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+import yaml
+
+from tests.support import API_KEYS, SHIPPED_DEFINITIONS, TEST_DEFINITIONS, WEBHOOK_SECRET
+
+JOURNEYS = 40
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """`journeys serve` as a real child process."""
+
+    def __init__(self, database_url: str, config: Path, definitions: Path) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}/api/v1"
+        env = {**os.environ, "JOURNEYS_DEFINITIONS": f"{SHIPPED_DEFINITIONS}{os.pathsep}{definitions}"}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "journeys.cli",
+                "serve",
+                "--database-url",
+                database_url,
+                "--config",
+                str(config),
+                "--port",
+                str(self.port),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    async def ready(self, http: aiohttp.ClientSession) -> None:
+        for _ in range(200):
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
+            try:
+                async with http.get(f"{self.base}/journeys?limit=1") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+        raise AssertionError("server did not come up")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=15)
+
+
+@pytest.fixture
+async def spawn(tmp_path: Path) -> AsyncIterator[Callable[[str], ServerProcess]]:
+    config = tmp_path / "server.yaml"
+    config.write_text(yaml.safe_dump({"apiKeys": API_KEYS}))
+    spawned: list[ServerProcess] = []
+
+    def start(database_url: str) -> ServerProcess:
+        process = ServerProcess(database_url, config, TEST_DEFINITIONS)
+        spawned.append(process)
+        return process
+
+    yield start
+    for process in spawned:
+        process.stop()
+
+
+async def _post(http: aiohttp.ClientSession, url: str, body: object, headers: dict[str, str] | None = None) -> int:
+    try:
+        async with http.post(url, json=body, headers=headers or {}) as response:
+            await response.read()
+            return response.status
+    except (TimeoutError, aiohttp.ClientError):
+        return -1  # the server died under this request
+
+
+async def test_sigkill_while_journeys_wait_loses_nothing(
+    spawn: Callable[[str], ServerProcess], database_url: str
+) -> None:
+    async with aiohttp.ClientSession() as http:
+        first = spawn(database_url)
+        await first.ready(http)
+        ids = []
+        for i in range(JOURNEYS):
+            body = {"paymentId": f"pay-{i}", "amount": 10 + i, "currency": "EUR"}
+            async with http.post(f"{first.base}/journeys/payment-callback/start", json=body) as response:
+                assert response.status == 200
+                ids.append((await response.json())["journeyId"])
+        greeting_ids = []
+        for i in range(5):
+            async with http.post(f"{first.base}/journeys/async-greeting/start", json={"name": f"n{i}"}) as response:
+                assert response.status == 202
+                greeting_ids.append((await response.json())["journeyId"])
+
+        # Half the callbacks are in flight when the process dies.
+        in_flight = [
+            asyncio.create_task(
+                _post(
+                    http,
+                    f"{first.base}/journeys/{jid}/steps/waitForCallback",
+                    {"paymentId": f"pay-{i}", "status": "SUCCESS"},
+                    {"X-Webhook-Secret": WEBHOOK_SECRET},
+                )
+            )
+            for i, jid in enumerate(ids[: JOURNEYS // 2])
+        ]
+        await asyncio.sleep(0.02)
+        first.kill()
+        answered = await asyncio.gather(*in_flight)
+
+        second = spawn(database_url)
+        await second.ready(http)
+        for i, jid in enumerate(ids):
+            async with http.get(f"{second.base}/journeys/{jid}") as response:
+                status = await response.json()
+            if i < len(answered) and answered[i] == 200:
+                # An acknowledged callback must have been committed before the answer.
+                assert status["phase"] == "Succeeded", (jid, status)
+            if status["phase"] == "Running":
+                code = await _post(
+                    http,
+                    f"{second.base}/journeys/{jid}/steps/waitForCallback",
+                    {"paymentId": f"pay-{i}", "status": "SUCCESS"},
+                    {"X-Webhook-Secret": WEBHOOK_SECRET},
+                )
+                assert code == 200
+        for i, jid in enumerate(ids):
+            async with http.get(f"{second.base}/journeys/{jid}/result") as response:
+                assert response.status == 200
+                outcome = await response.json()
+            assert outcome["phase"] == "Succeeded" and outcome["output"]["paymentId"] == f"pay-{i}"
+            async with http.get(f"{second.base}/journeys/{jid}/history") as response:
+                events = [item["event"] for item in (await response.json())["items"]]
+            assert events == ["start", "step"], (jid, events)  # ran past the callback exactly once
+        for jid in greeting_ids:
+            async with http.get(f"{second.base}/journeys/{jid}/result?waitSeconds=5") as response:
+                assert response.status == 200 and (await response.json())["phase"] == "Succeeded"

@@ -1,0 +1,60 @@
+"""Test support shared by fixtures and tests: paths, secrets, the fake clock and the live-server handle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+
+from journeys.engine import JourneyEngine, parse_profiles
+from journeys.server.config import ServerConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_DEFINITIONS = ROOT / "definitions"
+TEST_DEFINITIONS = ROOT / "tests" / "fixtures" / "journeys"
+SHARED = ROOT.parent / "shared" / "journeyforge"
+
+WEBHOOK_SECRET = "test-secret-current"
+ROTATED_SECRET = "test-secret-previous"
+API_KEYS = {
+    "payments-callback": [
+        {"id": "current", "secret": WEBHOOK_SECRET},
+        {"id": "previous", "secret": ROTATED_SECRET},
+    ]
+}
+
+
+class FakeClock:
+    """An injected clock that tests move forward instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    http: aiohttp.ClientSession
+    engine: JourneyEngine
+    clock: FakeClock
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def server_config(database_url: str, **changes: object) -> ServerConfig:
+    config = ServerConfig(
+        definitions=(SHIPPED_DEFINITIONS, TEST_DEFINITIONS),
+        database_url=database_url,
+        api_keys=parse_profiles(API_KEYS),
+        scheduler_interval=3600,
+    )
+    return replace(config, **changes)  # type: ignore[arg-type]
