@@ -6,9 +6,10 @@ they are skipped with the reason, so the suite still passes on a laptop without 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -32,23 +33,32 @@ async def _postgres_admin() -> asyncpg.Connection | None:
         return None
 
 
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+async def _create_database(name: str) -> bool:
     admin = await _postgres_admin()
     if admin is None:
-        pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN_URL} (set JOURNEYS_TEST_POSTGRES_URL)")
-    name = f"journeys_test_{uuid.uuid4().hex[:12]}"
+        return False
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return True
+
+
+async def _drop_database(name: str) -> None:
+    admin = await _postgres_admin()
+    assert admin is not None
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards (sync: it runs outside the test's loop)."""
+    name = f"journeys_test_{uuid.uuid4().hex[:12]}"
+    if not asyncio.run(_create_database(name)):
+        pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN_URL} (set JOURNEYS_TEST_POSTGRES_URL)")
     try:
-        yield f"{base}/{name}"
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     finally:
-        admin = await _postgres_admin()
-        assert admin is not None
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        asyncio.run(_drop_database(name))
 
 
 @pytest.fixture
@@ -57,7 +67,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Every test using this runs twice: on a SQLite file and on a real PostgreSQL database."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'journeys.db'}"

@@ -41,14 +41,15 @@ class LoadContext:
     opaque_states: list[str] = field(default_factory=list)
     """States of a type this engine cannot parse, so their outgoing edges are unknown."""
 
-    def report(self, location: Location, message: str, *, unsupported: bool = False) -> None:
+    def report(self, location: Location, message: str, *, unsupported: bool = False, line: int | None = None) -> None:
+        """Record a problem at `location`; `line` overrides the location's own line when more precise."""
         self.errors.append(
             DefinitionError(
                 file=self.file,
                 state=state_of(location),
                 field=dotted(location),
                 message=message,
-                line=self.source.line_of(location),
+                line=line or self.source.line_of(location),
                 unsupported=unsupported,
             )
         )

@@ -146,7 +146,13 @@ def _metadata(root: Block) -> tuple[str | None, str | None, str | None]:
     if name is not None and not JOURNEY_NAME.fullmatch(name):
         metadata.report("name", f"'{name}' is not a lowercase slug (expected [a-z0-9][a-z0-9-]*)")
         name = None
-    version = metadata.string("version", required=True)
+    raw_version = metadata.data.get("version")
+    if isinstance(raw_version, int | float) and not isinstance(raw_version, bool):
+        # `version: 1.0` is a YAML number; silently turning it into "1.0" would hide that `1.10` became 1.1.
+        metadata.report("version", f"must be a string; quote it (YAML read it as the number {raw_version})")
+        version = None
+    else:
+        version = metadata.string("version", required=True)
     description = metadata.string("description")
     tags = metadata.data.get("tags", [])
     if not isinstance(tags, list):

@@ -31,7 +31,9 @@ def compile_mapper(block: Block) -> CompiledExpression | None:
             "lang", f"expression language '{lang}' is not supported (supported: {supported})", unsupported=True
         )
     except ExpressionSyntaxError as error:
-        block.report("expr", f"{lang} expression does not parse: {error}")
+        location = block.at("expr")
+        line = block.ctx.source.line_within(location, error.line) if error.line is not None else None
+        block.ctx.report(location, f"{lang} expression does not parse: {error}", line=line)
     return None
 
 

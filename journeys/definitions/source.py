@@ -37,12 +37,17 @@ class _Yaml12Loader(yaml.SafeLoader):
 _Yaml12Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SourceDocument:
-    """The parsed document, where each key came from, and non-fatal problems found while reading it."""
+    """The parsed document, where each key came from, and non-fatal problems found while reading it.
+
+    `literal_lines` maps each literal block scalar (`expr: |`) to the line its content starts on, so
+    an error at line N of an embedded expression can be reported at its line in the file.
+    """
 
     data: Any
     lines: dict[Location, int] = field(default_factory=dict)
+    literal_lines: dict[Location, int] = field(default_factory=dict)
     problems: list[DefinitionError] = field(default_factory=list)
 
     def line_of(self, location: Location) -> int | None:
@@ -51,6 +56,14 @@ class SourceDocument:
             line = self.lines.get(location[:end])
             if line is not None:
                 return line
+        return None
+
+    def line_within(self, location: Location, inner_line: int) -> int | None:
+        """File line of line `inner_line` (1-based) of the string at `location`, when it is exactly known."""
+        if location in self.literal_lines:
+            return self.literal_lines[location] + inner_line - 1
+        if inner_line == 1 and location in self.lines:  # a one-line scalar sits on its key's line
+            return self.lines[location]
         return None
 
 
@@ -79,10 +92,10 @@ def _read_yaml(text: str, file: str) -> SourceDocument:
         node = loader.get_single_node()
         if node is None:
             return SourceDocument(None)
-        lines: dict[Location, int] = {}
-        problems: list[DefinitionError] = []
-        _index(node, (), lines, problems, file, set())
-        return SourceDocument(loader.construct_document(node), lines, problems)
+        document = SourceDocument(None)
+        _index(node, (), document, file, set())
+        document.data = loader.construct_document(node)
+        return document
     except yaml.YAMLError as error:
         raise DefinitionErrors([_syntax_error(error, file)]) from None
     finally:
@@ -100,14 +113,7 @@ def _syntax_error(error: yaml.YAMLError, file: str) -> DefinitionError:
     return DefinitionError(file, None, "", f"YAML syntax error: {error}")
 
 
-def _index(
-    node: yaml.Node,
-    location: Location,
-    lines: dict[Location, int],
-    problems: list[DefinitionError],
-    file: str,
-    active: set[int],
-) -> None:
+def _index(node: yaml.Node, location: Location, document: SourceDocument, file: str, active: set[int]) -> None:
     """Record the line of every key/item below `node` and report duplicate keys."""
     if id(node) in active:  # a recursive alias; its content is indexed where it is defined
         return
@@ -119,7 +125,7 @@ def _index(
                 continue
             child = (*location, key_node.value)
             if key_node.value in seen:
-                problems.append(
+                document.problems.append(
                     DefinitionError(
                         file,
                         state_of(child),
@@ -129,13 +135,16 @@ def _index(
                     )
                 )
             seen.add(key_node.value)
-            lines.setdefault(child, key_node.start_mark.line + 1)
-            _index(value_node, child, lines, problems, file, active)
+            document.lines.setdefault(child, key_node.start_mark.line + 1)
+            _index(value_node, child, document, file, active)
     elif isinstance(node, yaml.SequenceNode):
         for position, item in enumerate(node.value):
             child = (*location, position)
-            lines.setdefault(child, item.start_mark.line + 1)
-            _index(item, child, lines, problems, file, active)
+            document.lines.setdefault(child, item.start_mark.line + 1)
+            _index(item, child, document, file, active)
+    elif isinstance(node, yaml.ScalarNode) and node.style == "|":
+        # The node starts at the `|` indicator; its content starts on the next line.
+        document.literal_lines.setdefault(location, node.start_mark.line + 2)
     active.discard(id(node))
 
 

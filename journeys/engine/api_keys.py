@@ -60,9 +60,7 @@ def parse_profiles(config: Mapping[str, Any]) -> dict[str, ApiKeyProfile]:
             if not secret:
                 raise ValueError(f"apiKeys.{name}[{index}]: empty secret")
             keys.append(ApiKey(key_id, secret.encode()))
-        profiles[name] = ApiKeyProfile(
-            name, tuple(keys), str(source.get("location", "header")), source.get("name")
-        )
+        profiles[name] = ApiKeyProfile(name, tuple(keys), str(source.get("location", "header")), source.get("name"))
     return profiles
 
 

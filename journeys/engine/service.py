@@ -107,9 +107,7 @@ class JourneyEngine:
         self._notify_if_terminal(record)
         return Snapshot(record, definition)
 
-    async def submit(
-        self, journey_id: str, step_id: str, body: Any, request: InboundRequest = NO_REQUEST
-    ) -> Snapshot:
+    async def submit(self, journey_id: str, step_id: str, body: Any, request: InboundRequest = NO_REQUEST) -> Snapshot:
         """Apply a step submission; 401-style AuthRejected and every other refusal persist nothing."""
         record, interpreter = await self._load(journey_id)
         definition = interpreter.definition
@@ -129,9 +127,7 @@ class JourneyEngine:
         run.path.append(step_id)
         interpreter.advance(run, step.next, request, now)
         if run.auth_problem is not None and run.waiting and run.state == step_id:
-            raise AuthRejected(
-                str(run.auth_problem.get("detail") or "authentication failed"), dict(run.auth_problem)
-            )
+            raise AuthRejected(str(run.auth_problem.get("detail") or "authentication failed"), dict(run.auth_problem))
         committed = await self._commit(record, run, "step", now, {"step": step_id})
         return Snapshot(committed, definition, self._step_fields(step, committed))
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from journeys.expressions.errors import ExpressionEvaluationError
 
-_NUMBER_TYPES = (int, float)
+NUMBER_TYPES = (int, float)
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
@@ -32,7 +32,7 @@ def type_name(value: Any) -> str:
         return "null"
     if kind is bool:
         return "boolean"
-    if kind in _NUMBER_TYPES:
+    if kind in NUMBER_TYPES:
         return "number"
     if kind is str:
         return "string"
@@ -51,7 +51,7 @@ def _operand_error(operator: str, left: Any, right: Any) -> ExpressionEvaluation
 
 def is_number(value: Any) -> bool:
     """True for JSON numbers only (booleans excluded)."""
-    return type(value) in _NUMBER_TYPES
+    return type(value) in NUMBER_TYPES
 
 
 def require_boolean(value: Any, where: str) -> bool:
@@ -74,7 +74,7 @@ def equals(left: Any, right: Any) -> bool:
         if left_type is list:
             return len(left) == len(right) and all(map(equals, left, right))
         return bool(left == right)
-    return left_type in _NUMBER_TYPES and right_type in _NUMBER_TYPES and left == right
+    return left_type in NUMBER_TYPES and right_type in NUMBER_TYPES and left == right
 
 
 def compare(left: Any, right: Any, operator: str = "<=>") -> int:
@@ -82,9 +82,7 @@ def compare(left: Any, right: Any, operator: str = "<=>") -> int:
 
     Anything else is an error rather than an arbitrary order, so `"10" < 9` cannot quietly pass.
     """
-    if (type(left) in _NUMBER_TYPES and type(right) in _NUMBER_TYPES) or (
-        type(left) is str and type(right) is str
-    ):
+    if (type(left) in NUMBER_TYPES and type(right) in NUMBER_TYPES) or (type(left) is str and type(right) is str):
         return (left > right) - (left < right)
     raise _operand_error(operator, left, right)
 
@@ -113,20 +111,20 @@ def not_equals(left: Any, right: Any) -> bool:
 
 
 def add(left: Any, right: Any) -> Any:
-    if type(left) in _NUMBER_TYPES and type(right) in _NUMBER_TYPES:
+    if type(left) in NUMBER_TYPES and type(right) in NUMBER_TYPES:
         return left + right
     raise _operand_error("+", left, right)
 
 
 def multiply(left: Any, right: Any) -> Any:
-    if type(left) in _NUMBER_TYPES and type(right) in _NUMBER_TYPES:
+    if type(left) in NUMBER_TYPES and type(right) in NUMBER_TYPES:
         return left * right
     raise _operand_error("*", left, right)
 
 
 def divide(left: Any, right: Any) -> Any:
     """Exact integer division stays an int (`6 / 3` is 3) so counters do not turn into 2.0."""
-    if type(left) in _NUMBER_TYPES and type(right) in _NUMBER_TYPES:
+    if type(left) in NUMBER_TYPES and type(right) in NUMBER_TYPES:
         if right == 0:
             raise ExpressionEvaluationError("division by zero")
         if type(left) is int and type(right) is int and left % right == 0:
@@ -138,7 +136,7 @@ def divide(left: Any, right: Any) -> Any:
 def subtract(left: Any, right: Any) -> Any:
     """Numbers subtract; `object - "key"` / `object - ["k1", "k2"]` drop keys; `array - x` drops x."""
     left_type = type(left)
-    if left_type in _NUMBER_TYPES and type(right) in _NUMBER_TYPES:
+    if left_type in NUMBER_TYPES and type(right) in NUMBER_TYPES:
         return left - right
     if left_type is dict:
         if type(right) is str:
@@ -174,7 +172,7 @@ def concat(left: Any, right: Any) -> Any:
 
 
 def negate(value: Any) -> Any:
-    if type(value) in _NUMBER_TYPES:
+    if type(value) in NUMBER_TYPES:
         return -value
     raise ExpressionEvaluationError(f"unary '-' cannot be applied to {type_name(value)}")
 
@@ -238,7 +236,7 @@ def select_index(value: Any, index: Any) -> Any:
 # --- coercions (`as Type`) -------------------------------------------------------------------
 
 
-def format_number(number: int | float) -> str:
+def _format_number(number: int | float) -> str:
     """Decimal text of a number, never in exponent notation (`1e20 as String` is all digits)."""
     text = repr(number)
     if "e" in text or "E" in text:
@@ -252,14 +250,14 @@ def to_string(value: Any) -> Any:
         return value
     if value_type is bool:
         return "true" if value else "false"
-    if value_type in _NUMBER_TYPES:
-        return format_number(value)
+    if value_type in NUMBER_TYPES:
+        return _format_number(value)
     raise ExpressionEvaluationError(f"cannot coerce {type_name(value)} to String")
 
 
 def to_number(value: Any) -> Any:
     value_type = type(value)
-    if value is None or value_type in _NUMBER_TYPES:
+    if value is None or value_type in NUMBER_TYPES:
         return value
     if value_type is str:
         text = value.strip()

@@ -12,9 +12,10 @@ from aiohttp import web
 from journeys.definitions import load_definitions
 from journeys.definitions.model import ApiKeyValidateTask, TaskState
 from journeys.engine import JourneyEngine
+from journeys.server.app_keys import ENGINE, MAX_BODY_BYTES
 from journeys.server.config import ServerConfig
 from journeys.server.problems import problem_middleware
-from journeys.server.routes import ENGINE, add_routes
+from journeys.server.routes import add_routes
 from journeys.store import JourneyStore
 
 log = logging.getLogger("journeys.server")
@@ -23,21 +24,21 @@ log = logging.getLogger("journeys.server")
 def _warn_unconfigured_profiles(engine: JourneyEngine, config: ServerConfig) -> None:
     for definition in engine.definitions.values():
         for state in definition.states.values():
-            if isinstance(state, TaskState) and isinstance(state.task, ApiKeyValidateTask):
-                if state.task.profile not in config.api_keys:
-                    log.warning(
-                        "journey '%s' state '%s' uses API key profile '%s', which has no keys configured: "
-                        "its submissions will be answered 500 until the profile is configured",
-                        definition.name,
-                        state.id,
-                        state.task.profile,
-                    )
+            task = state.task if isinstance(state, TaskState) else None
+            if isinstance(task, ApiKeyValidateTask) and task.profile not in config.api_keys:
+                log.warning(
+                    "journey '%s' state '%s' uses API key profile '%s', which has no keys configured: "
+                    "its submissions will be answered 500 until the profile is configured",
+                    definition.name,
+                    state.id,
+                    task.profile,
+                )
 
 
 def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> web.Application:
     """Build the app; unless an engine is given, it loads definitions and opens the store on startup."""
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=[problem_middleware])
-    app["max_body_bytes"] = config.max_body_bytes
+    app[MAX_BODY_BYTES] = config.max_body_bytes
     add_routes(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -45,9 +46,7 @@ def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> w
         if own_engine:
             definitions = load_definitions(config.definitions)
             store = await JourneyStore.open(config.database_url)
-            app[ENGINE] = JourneyEngine(
-                definitions, store, config.api_keys, environment=config.environment
-            )
+            app[ENGINE] = JourneyEngine(definitions, store, config.api_keys, environment=config.environment)
         else:
             app[ENGINE] = engine
         current = app[ENGINE]

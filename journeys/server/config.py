@@ -89,7 +89,7 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
         try:
             changes["api_keys"] = parse_profiles(orjson.loads(environ["JOURNEYS_API_KEYS"]))
         except (ValueError, orjson.JSONDecodeError) as error:
-            raise ConfigError(f"JOURNEYS_API_KEYS must be JSON like {{\"profile\": [\"secret\"]}}: {error}") from error
+            raise ConfigError(f'JOURNEYS_API_KEYS must be JSON like {{"profile": ["secret"]}}: {error}') from error
     return replace(config, **changes)
 
 

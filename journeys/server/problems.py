@@ -21,6 +21,7 @@ from journeys.engine import (
     StepNotActive,
     UnknownJourneyDefinition,
 )
+from journeys.server.app_keys import MAX_BODY_BYTES
 
 log = logging.getLogger("journeys.server")
 
@@ -93,7 +94,7 @@ async def problem_middleware(
         if error.status < 400:
             raise
         if error.status == 413:
-            detail = f"the request body exceeds the limit of {request.app['max_body_bytes']} bytes"
+            detail = f"the request body exceeds the limit of {request.app[MAX_BODY_BYTES]} bytes"
         else:
             detail = error.text or error.reason
             if error.status == 404:

@@ -10,8 +10,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from journeys.engine import InboundRequest, JourneyEngine
+from journeys.engine import InboundRequest
 from journeys.engine.lifecycle import PHASES, TERMINAL_PHASES
+from journeys.server.app_keys import ENGINE
 from journeys.server.problems import ProblemError
 from journeys.server.representations import (
     API_PREFIX,
@@ -22,7 +23,6 @@ from journeys.server.representations import (
     transition_body,
 )
 
-ENGINE: web.AppKey[JourneyEngine] = web.AppKey("engine", JourneyEngine)
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
 MAX_LONG_POLL_SECONDS = 60.0
@@ -39,7 +39,8 @@ async def _read_json(request: web.Request) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise ProblemError(400, "malformed-json", "Malformed JSON", f"the request body is not valid JSON: {error}")
+        detail = f"the request body is not valid JSON: {error}"
+        raise ProblemError(400, "malformed-json", "Malformed JSON", detail) from error
 
 
 def _inbound(request: web.Request) -> InboundRequest:
@@ -56,7 +57,7 @@ async def start_journey(request: web.Request) -> web.Response:
         )
     snapshot = await engine.start(name, await _read_json(request), _inbound(request))
     if snapshot.definition.start_mode == "async":
-        body = start_accepted_body(snapshot, request.url.origin().human_repr())
+        body = start_accepted_body(snapshot, f"{request.scheme}://{request.host}")
         return _json(body, status=202, headers={"Location": journey_path(snapshot.record.id)})
     if snapshot.record.phase in TERMINAL_PHASES:
         return _json(outcome_body(snapshot))
@@ -143,8 +144,9 @@ def _decode_page_token(token: str | None) -> tuple[datetime, str] | None:
     try:
         created, journey_id = orjson.loads(base64.urlsafe_b64decode(token.encode()))
         return datetime.fromisoformat(created), str(journey_id)
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
-        raise ProblemError(400, "invalid-query", "Invalid query parameter", "pageToken is not a token this API issued")
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as error:
+        detail = "pageToken is not a token this API issued"
+        raise ProblemError(400, "invalid-query", "Invalid query parameter", detail) from error
 
 
 def add_routes(app: web.Application) -> None:

@@ -1,6 +1,6 @@
 """The journey store: the only place that issues SQL.
 
-Reads go straight to a pooled connection; writes (new instances and compare-and-set advances) go
+Reads run through the database executor; writes (new instances and compare-and-set advances) go
 through the WriteBatcher so concurrent advances share a commit. An advance is
 `UPDATE ... WHERE id = :id AND version = :expected` plus its history row, in one transaction: zero
 rows updated means another request advanced the journey first, and that caller loses.
@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Connection, Row, and_, bindparam, or_, select
 
-from journeys.store.database import create_engine, is_sqlite, upgrade_schema
+from journeys.store.database import Database, open_database
 from journeys.store.records import InstanceRecord, TransitionRecord
 from journeys.store.tables import instance_table, transition_table
 from journeys.store.write_batcher import WriteBatcher
@@ -99,28 +98,32 @@ def _to_transition(row: Row[Any]) -> TransitionRecord:
 
 _INSTANCE_INSERT = instance_table.insert()
 _TRANSITION_INSERT = transition_table.insert()
+_BY_ID = select(instance_table).where(instance_table.c.id == bindparam("journey_id"))
+_HISTORY = (
+    select(transition_table)
+    .where(transition_table.c.journey_id == bindparam("journey_id"))
+    .order_by(transition_table.c.seq)
+)
 
 
 class JourneyStore:
     """Persistence of journey instances; create with `await JourneyStore.open(url)`."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._writes = WriteBatcher(engine, writers=1 if is_sqlite(engine) else 4)
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._writes = WriteBatcher(database)
 
     @classmethod
     async def open(cls, url: str) -> JourneyStore:
-        engine = create_engine(url)
-        await upgrade_schema(engine)
-        return cls(engine)
+        return cls(await open_database(url))
 
     @property
     def dialect(self) -> str:
-        return self._engine.dialect.name
+        return self._database.dialect
 
     async def close(self) -> None:
         await self._writes.close()
-        await self._engine.dispose()
+        await self._database.close()
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -129,9 +132,9 @@ class JourneyStore:
         values = _instance_values(record)
         history = _transition_values(transition)
 
-        async def write(conn: AsyncConnection) -> None:
-            await conn.execute(_INSTANCE_INSERT, values)
-            await conn.execute(_TRANSITION_INSERT, history)
+        def write(conn: Connection) -> None:
+            conn.execute(_INSTANCE_INSERT, values)
+            conn.execute(_TRANSITION_INSERT, history)
 
         await self._writes.submit(write)
 
@@ -148,11 +151,10 @@ class JourneyStore:
             .values(**values)
         )
 
-        async def write(conn: AsyncConnection) -> bool:
-            result = await conn.execute(statement)
-            if result.rowcount != 1:
+        def write(conn: Connection) -> bool:
+            if conn.execute(statement).rowcount != 1:
                 return False
-            await conn.execute(_TRANSITION_INSERT, history)
+            conn.execute(_TRANSITION_INSERT, history)
             return True
 
         return bool(await self._writes.submit(write))
@@ -160,18 +162,11 @@ class JourneyStore:
     # -- reads ------------------------------------------------------------------------------------
 
     async def get(self, journey_id: str) -> InstanceRecord | None:
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(select(instance_table).where(instance_table.c.id == journey_id))).first()
+        row = await self._database.read(lambda conn: conn.execute(_BY_ID, {"journey_id": journey_id}).first())
         return None if row is None else _to_record(row)
 
     async def history(self, journey_id: str) -> list[TransitionRecord]:
-        query = (
-            select(transition_table)
-            .where(transition_table.c.journey_id == journey_id)
-            .order_by(transition_table.c.seq)
-        )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        rows = await self._database.read(lambda conn: conn.execute(_HISTORY, {"journey_id": journey_id}).all())
         return [_to_transition(row) for row in rows]
 
     async def list(
@@ -195,21 +190,17 @@ class JourneyStore:
                 or_(table.c.created_at < created, and_(table.c.created_at == created, table.c.id < last_id))
             )
         query = query.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(limit)
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [_to_record(row) for row in rows]
+        return await self._records(query)
 
     async def runnable(self, limit: int = 500) -> Sequence[InstanceRecord]:
-        """Running instances that are not paused at a step: accepted but not (fully) run, e.g. after a crash."""
+        """Running instances not paused at a step: accepted but not (fully) run, e.g. after a crash."""
         query = (
             select(instance_table)
             .where(instance_table.c.phase == "Running", instance_table.c.waiting.is_(False))
             .order_by(instance_table.c.updated_at)
             .limit(limit)
         )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [_to_record(row) for row in rows]
+        return await self._records(query)
 
     async def due(self, now: datetime, limit: int = 500) -> Sequence[InstanceRecord]:
         """Waiting instances whose step timer has fired."""
@@ -223,6 +214,8 @@ class JourneyStore:
             .order_by(instance_table.c.due_at)
             .limit(limit)
         )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
+        return await self._records(query)
+
+    async def _records(self, query: Any) -> list[InstanceRecord]:
+        rows = await self._database.read(lambda conn: conn.execute(query).all())
         return [_to_record(row) for row in rows]

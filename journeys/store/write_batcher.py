@@ -8,33 +8,32 @@ holds. A failing batch is retried one write at a time so one bad write cannot si
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
-WriteFn = Callable[[AsyncConnection], Awaitable[Any]]
+from journeys.store.database import Database, Statement
 
 
 @dataclass(slots=True)
 class _Pending:
-    write: WriteFn
+    statement: Statement
     future: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 class WriteBatcher:
-    """Runs submitted writes on `writers` worker tasks, up to `max_batch` writes per transaction."""
+    """Runs submitted writes on the database's writer count of workers, up to `max_batch` per transaction."""
 
-    def __init__(self, engine: AsyncEngine, *, writers: int, max_batch: int = 128) -> None:
-        self._engine = engine
+    def __init__(self, database: Database, *, max_batch: int = 256) -> None:
+        self._database = database
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._max_batch = max_batch
-        self._workers = [asyncio.create_task(self._work(), name=f"journeys-writer-{i}") for i in range(writers)]
+        self._workers = [
+            asyncio.create_task(self._work(), name=f"journeys-writer-{i}") for i in range(database.writers)
+        ]
 
-    async def submit(self, write: WriteFn) -> Any:
-        """Run `write` inside a batched transaction and return its result once that transaction committed."""
-        pending = _Pending(write)
+    async def submit(self, statement: Statement) -> Any:
+        """Run `statement` inside a batched transaction; return its result once that transaction committed."""
+        pending = _Pending(statement)
         self._queue.put_nowait(pending)
         return await pending.future
 
@@ -62,30 +61,22 @@ class WriteBatcher:
 
     async def _run_batch(self, batch: list[_Pending]) -> None:
         try:
-            results = await self._transaction(batch)
-        except Exception:
+            results = await self._database.transaction([pending.statement for pending in batch])
+        except Exception as error:
             if len(batch) == 1:
-                await self._run_alone(batch[0])
+                self._settle(batch[0], error=error)
                 return
-            for pending in batch:
-                await self._run_alone(pending)
+            for pending in batch:  # isolate the failing write
+                await self._run_batch([pending])
             return
         for pending, result in zip(batch, results, strict=True):
-            if not pending.future.done():
-                pending.future.set_result(result)
+            self._settle(pending, result=result)
 
-    async def _run_alone(self, pending: _Pending) -> None:
-        try:
-            (result,) = await self._transaction([pending])
-        except Exception as error:  # surfaced to the one caller whose write failed
-            if not pending.future.done():
-                pending.future.set_exception(error)
+    @staticmethod
+    def _settle(pending: _Pending, *, result: Any = None, error: BaseException | None = None) -> None:
+        if pending.future.done():
             return
-        if not pending.future.done():
+        if error is not None:
+            pending.future.set_exception(error)
+        else:
             pending.future.set_result(result)
-
-    async def _transaction(self, batch: list[_Pending]) -> list[Any]:
-        async with self._engine.begin() as conn:
-            results = [await pending.write(conn) for pending in batch]
-        return results
-

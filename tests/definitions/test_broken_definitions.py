@@ -19,7 +19,12 @@ EXPECTED: dict[str, tuple[str | None, str, str, bool]] = {
     "unknown-state-type": ("pause", "spec.states.pause.type", "unknown state type 'sleep' (supported: choice,", False),
     "unsupported-state-type": ("pause", "spec.states.pause.type", "state type 'timer' is not supported", True),
     "unknown-state-field": ("checkKey", "spec.states.checkKey.retries", "unknown field 'retries'", False),
-    "dangling-next": ("checkKey", "spec.states.checkKey.next", "no state 'dne' in spec.states (did you mean 'done'?)", False),
+    "dangling-next": (
+        "checkKey",
+        "spec.states.checkKey.next",
+        "no state 'dne' in spec.states (did you mean 'done'?)",
+        False,
+    ),
     "dangling-choice-default": ("route", "spec.states.route.default", "no state 'rejected'", False),
     "unreachable-state": ("orphan", "spec.states.orphan", "unreachable from spec.start 'done'", False),
     "invalid-schema": (
@@ -28,7 +33,12 @@ EXPECTED: dict[str, tuple[str | None, str, str, bool]] = {
         "invalid JSON Schema 2020-12",
         False,
     ),
-    "bad-expression": ("route", "spec.states.route.choices[0].when.predicate.expr", "jsonata expression does not parse", False),
+    "bad-expression": (
+        "route",
+        "spec.states.route.choices[0].when.predicate.expr",
+        "jsonata expression does not parse",
+        False,
+    ),
     "unknown-expression-language": (
         "route",
         "spec.states.route.choices[0].when.predicate.lang",
@@ -38,7 +48,12 @@ EXPECTED: dict[str, tuple[str | None, str, str, bool]] = {
     "missing-start": (None, "spec.start", "missing required field", False),
     "start-nowhere": (None, "spec.start", "no state 'begin'", False),
     "wait-without-input-schema": ("approve", "spec.states.approve.wait.input.schema", "missing required field", False),
-    "timeout-without-ontimeout": ("approve", "spec.states.approve.wait.onTimeout", "required when timeoutSec is set", False),
+    "timeout-without-ontimeout": (
+        "approve",
+        "spec.states.approve.wait.onTimeout",
+        "required when timeoutSec is set",
+        False,
+    ),
     "webhook-next-and-default": ("callback", "spec.states.callback.default", "alias of 'next'", False),
     "unknown-task-kind": (
         "notify",
@@ -57,8 +72,18 @@ EXPECTED: dict[str, tuple[str | None, str, str, bool]] = {
     "kind-api": (None, "kind", "kind 'Api' is not supported by this engine", True),
     "unsupported-spec-block": (None, "spec.execution", "spec.execution is not supported by this engine yet", True),
     "unknown-spec-field": (None, "spec.stats", "unknown field 'stats'", False),
-    "mapper-and-mapperref": ("project", "spec.states.project.transform.mapperRef", "either 'mapper' or 'mapperRef'", False),
-    "unknown-mapper-ref": ("project", "spec.states.project.transform.mapperRef", "no mapper 'totals' in spec.mappers", False),
+    "mapper-and-mapperref": (
+        "project",
+        "spec.states.project.transform.mapperRef",
+        "either 'mapper' or 'mapperRef'",
+        False,
+    ),
+    "unknown-mapper-ref": (
+        "project",
+        "spec.states.project.transform.mapperRef",
+        "no mapper 'totals' in spec.mappers",
+        False,
+    ),
     "fail-without-error-code": ("rejected", "spec.states.rejected.errorCode", "missing required field", False),
     "wait-callback-channel": ("approve", "spec.states.approve.wait.channel", "must be 'manual'", False),
     "transform-attributes-target": (
@@ -69,7 +94,12 @@ EXPECTED: dict[str, tuple[str | None, str, str, bool]] = {
     ),
     "bad-metadata-name": (None, "metadata.name", "'Payment_Flow' is not a lowercase slug", False),
     "empty-choices": ("route", "spec.states.route.choices", "must be a non-empty list", False),
-    "api-key-source-location": ("checkKey", "spec.states.checkKey.task.source.location", "must be one of header, query", False),
+    "api-key-source-location": (
+        "checkKey",
+        "spec.states.checkKey.task.source.location",
+        "must be one of header, query",
+        False,
+    ),
     "wrong-api-version": (None, "apiVersion", "must be v1", False),
     "duplicate-key": ("checkKey", "spec.states.checkKey.next", "duplicate key 'next'", False),
 }

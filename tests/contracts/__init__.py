@@ -1,0 +1,1 @@
+"""Contract tests: the published OpenAPI and Arazzo documents, checked against a live server."""
