@@ -1,7 +1,8 @@
 """The journey lifecycle (Running -> Succeeded | Failed) as one `transitions` machine per definition.
 
-Runs are attached to their definition's machine as models only while a phase change is fired, so
-the machine holds no per-instance memory between requests. Cancellation exists as a trigger only
+A run is handed to its definition's machine as the model of the event being fired: the machine
+reads and writes `run.phase` but never registers the run (registering binds convenience methods on
+every model and cost more than the rest of an advance), so it holds no per-instance memory. Cancellation exists as a trigger only
 when the definition is cancellable, so an illegal cancel cannot slip through.
 """
 
@@ -38,8 +39,4 @@ class Lifecycle:
 
     def fire(self, model: Any, trigger: Trigger) -> None:
         """Move `model.phase` along `trigger`; raises transitions.MachineError for an illegal move."""
-        self._machine.add_model(model, initial=model.phase)
-        try:
-            self._machine.events[trigger].trigger(model)
-        finally:
-            self._machine.remove_model(model)
+        self._machine.events[trigger].trigger(model)

@@ -33,7 +33,13 @@ def run_server(args: argparse.Namespace) -> int:
     try:
         # run_app handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, then runs
         # the app's cleanup context (drain background runs, close the store).
-        web.run_app(build_app(config), host=config.host, port=config.port, access_log=None, print=log.info)
+        web.run_app(
+            build_app(config),
+            host=config.host,
+            port=config.port,
+            access_log=None,
+            print=log.info,
+        )
     except DefinitionErrors as errors:
         print(f"journeys serve: invalid definitions:\n{errors}", file=sys.stderr)
         return 2

@@ -99,6 +99,16 @@ def _to_transition(row: Row[Any]) -> TransitionRecord:
 _INSTANCE_INSERT = instance_table.insert()
 _TRANSITION_INSERT = transition_table.insert()
 _BY_ID = select(instance_table).where(instance_table.c.id == bindparam("journey_id"))
+# Prepared once: the new row values bind by column name, the guard binds as expected_id/expected_version.
+_UPDATED_COLUMNS = ("phase", "current_state", "waiting", "context", "outcome", "due_at", "updated_at", "version")
+_COMPARE_AND_SET = (
+    instance_table.update()
+    .where(
+        instance_table.c.id == bindparam("expected_id"),
+        instance_table.c.version == bindparam("expected_version"),
+    )
+    .values({name: bindparam(name) for name in _UPDATED_COLUMNS})
+)
 _HISTORY = (
     select(transition_table)
     .where(transition_table.c.journey_id == bindparam("journey_id"))
@@ -142,17 +152,13 @@ class JourneyStore:
         self, record: InstanceRecord, expected_version: int, transition: TransitionRecord
     ) -> bool:
         """Replace the instance row if it is still at `expected_version`; False when another advance won."""
-        values = _instance_values(record)
-        del values["id"], values["created_at"], values["journey_name"], values["journey_version"]
+        row = _instance_values(record)
+        values = {name: row[name] for name in _UPDATED_COLUMNS}
+        values["expected_id"], values["expected_version"] = record.id, expected_version
         history = _transition_values(transition)
-        statement = (
-            instance_table.update()
-            .where(instance_table.c.id == record.id, instance_table.c.version == expected_version)
-            .values(**values)
-        )
 
         def write(conn: Connection) -> bool:
-            if conn.execute(statement).rowcount != 1:
+            if conn.execute(_COMPARE_AND_SET, values).rowcount != 1:
                 return False
             conn.execute(_TRANSITION_INSERT, history)
             return True
