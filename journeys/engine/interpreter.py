@@ -55,6 +55,7 @@ class Run:
         self.due_at: datetime | None = None
         self.path: list[str] = []
         self.auth_problem: dict[str, Any] | None = None
+        self.platform: dict[str, Any] | None = None
 
 
 class _StateFailure(Exception):
@@ -107,11 +108,14 @@ class Interpreter:
         }
 
     def platform(self, run: Run) -> dict[str, Any]:
-        return {
-            **self._platform_base,
-            "journey": {"name": self.definition.name, "kind": "Journey", "version": self.definition.version},
-            "run": {"id": run.journey_id, "startedAt": run.started_at.isoformat().replace("+00:00", "Z")},
-        }
+        """The read-only `platform` binding of expressions, built once per advance."""
+        if run.platform is None:
+            run.platform = {
+                **self._platform_base,
+                "journey": {"name": self.definition.name, "kind": "Journey", "version": self.definition.version},
+                "run": {"id": run.journey_id, "startedAt": run.started_at.isoformat().replace("+00:00", "Z")},
+            }
+        return run.platform
 
     def advance(self, run: Run, state_id: str, request: InboundRequest, now: datetime) -> None:
         """Enter `state_id` and keep executing until the run pauses at a step or reaches a terminal phase."""

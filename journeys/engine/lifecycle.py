@@ -2,8 +2,9 @@
 
 A run is handed to its definition's machine as the model of the event being fired: the machine
 reads and writes `run.phase` but never registers the run (registering binds convenience methods on
-every model and cost more than the rest of an advance), so it holds no per-instance memory. Cancellation exists as a trigger only
-when the definition is cancellable, so an illegal cancel cannot slip through.
+every model and cost more than the rest of an advance), so it holds no per-instance memory.
+Cancellation exists as a trigger only when the definition is cancellable, so an illegal cancel
+cannot slip through.
 """
 
 from __future__ import annotations
