@@ -9,9 +9,14 @@ cannot slip through.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
 from transitions import Machine
+
+# transitions logs every state change at INFO: per-journey noise in the server log, and measurable
+# cost at a thousand journeys a second. Our own history table is the record of phase changes.
+logging.getLogger("transitions").setLevel(logging.WARNING)
 
 RUNNING, SUCCEEDED, FAILED = "Running", "Succeeded", "Failed"
 PHASES = (RUNNING, SUCCEEDED, FAILED)
