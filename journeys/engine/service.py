@@ -31,6 +31,7 @@ from journeys.engine.errors import (
 )
 from journeys.engine.interpreter import NO_REQUEST, InboundRequest, Interpreter, Run
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
+from journeys.engine.terminal_watch import TerminalWatch
 from journeys.store import InstanceRecord, JourneyStore, TransitionRecord
 
 log = logging.getLogger("journeys.engine")
@@ -67,7 +68,7 @@ class JourneyEngine:
         self._clock = clock
         self._interpreters = {name: Interpreter(d, api_keys, platform) for name, d in definitions.items()}
         self._background: set[asyncio.Task[Any]] = set()
-        self._terminal_waiters: dict[str, asyncio.Event] = {}
+        self._terminal = TerminalWatch()
 
     # -- commands ---------------------------------------------------------------------------------
 
@@ -157,10 +158,8 @@ class JourneyEngine:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 raise NotTerminal(f"journey {journey_id} is still {snapshot.record.phase}")
-            event = self._terminal_waiters.setdefault(journey_id, asyncio.Event())
             # Re-read at least every second: another process may end the journey without telling us.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout=min(remaining, 1.0))
+            await self._terminal.wait(journey_id, min(remaining, 1.0))
             snapshot = await self.get(journey_id)
         return snapshot
 
@@ -308,9 +307,7 @@ class JourneyEngine:
 
     def _notify_if_terminal(self, record: InstanceRecord) -> None:
         if record.phase in TERMINAL_PHASES:
-            event = self._terminal_waiters.pop(record.id, None)
-            if event is not None:
-                event.set()
+            self._terminal.signal(record.id)
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)

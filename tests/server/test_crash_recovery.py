@@ -161,3 +161,21 @@ async def test_sigkill_while_journeys_wait_loses_nothing(
         for jid in greeting_ids:
             async with http.get(f"{second.base}/journeys/{jid}/result?waitSeconds=5") as response:
                 assert response.status == 200 and (await response.json())["phase"] == "Succeeded"
+
+
+async def test_sigterm_shuts_down_cleanly_and_keeps_everything(
+    spawn: Callable[[str], ServerProcess], sqlite_url: str
+) -> None:
+    async with aiohttp.ClientSession() as http:
+        first = spawn(sqlite_url)
+        await first.ready(http)
+        body = {"paymentId": "pay-term", "amount": 5, "currency": "EUR"}
+        async with http.post(f"{first.base}/journeys/payment-callback/start", json=body) as response:
+            journey_id = (await response.json())["journeyId"]
+        first.process.send_signal(signal.SIGTERM)
+        assert first.process.wait(timeout=15) == 0
+
+        second = spawn(sqlite_url)
+        await second.ready(http)
+        async with http.get(f"{second.base}/journeys/{journey_id}") as response:
+            assert (await response.json())["currentState"] == "waitForCallback"
