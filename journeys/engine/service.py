@@ -43,6 +43,26 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _record_of(
+    run: Run, name: str, version_label: str, *, created_at: datetime, updated_at: datetime, version: int
+) -> InstanceRecord:
+    """The row to commit for `run` after an advance."""
+    return InstanceRecord(
+        id=run.journey_id,
+        journey_name=name,
+        journey_version=version_label,
+        phase=run.phase,
+        current_state=run.state,
+        waiting=run.waiting,
+        context=run.context,
+        outcome=run.outcome,
+        created_at=created_at,
+        updated_at=updated_at,
+        version=version,
+        due_at=run.due_at,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """An instance as committed, with its definition; `step_fields` are a step's projected response fields."""
@@ -88,20 +108,7 @@ class JourneyEngine:
         run = Run(uuid.uuid4().hex, definition.start, body, now)
         if definition.start_mode == "sync":
             interpreter.advance(run, definition.start, request, now)
-        record = InstanceRecord(
-            id=run.journey_id,
-            journey_name=definition.name,
-            journey_version=definition.version,
-            phase=run.phase,
-            current_state=run.state,
-            waiting=run.waiting,
-            context=run.context,
-            outcome=run.outcome,
-            created_at=now,
-            updated_at=now,
-            version=1,
-            due_at=run.due_at,
-        )
+        record = _record_of(run, definition.name, definition.version, created_at=now, updated_at=now, version=1)
         await self.store.insert(record, self._transition(record, "start", None, run.path, now))
         if definition.start_mode == "async":
             self._spawn(self._resume(record.id))
@@ -257,19 +264,13 @@ class JourneyEngine:
     async def _commit(
         self, before: InstanceRecord, run: Run, event: str, now: datetime, detail: dict[str, Any] | None
     ) -> InstanceRecord:
-        after = InstanceRecord(
-            id=before.id,
-            journey_name=before.journey_name,
-            journey_version=before.journey_version,
-            phase=run.phase,
-            current_state=run.state,
-            waiting=run.waiting,
-            context=run.context,
-            outcome=run.outcome,
+        after = _record_of(
+            run,
+            before.journey_name,
+            before.journey_version,
             created_at=before.created_at,
             updated_at=now,
             version=before.version + 1,
-            due_at=run.due_at,
         )
         transition = self._transition(after, event, before.current_state, run.path, now, detail)
         if not await self.store.compare_and_set(after, before.version, transition):
