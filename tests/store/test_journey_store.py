@@ -1,0 +1,119 @@
+"""The store on a real SQLite file and a real PostgreSQL database: schema, compare-and-set, queries."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from journeys.store import InstanceRecord, JourneyStore, TransitionRecord
+from journeys.store.database import SCHEMA_VERSION, normalise_url
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _record(journey_id: str, *, phase: str = "Running", waiting: bool = True, **changes: object) -> InstanceRecord:
+    record = InstanceRecord(
+        id=journey_id,
+        journey_name="payment-callback",
+        journey_version="1.0.0",
+        phase=phase,
+        current_state="waitForCallback",
+        waiting=waiting,
+        context={"paymentId": journey_id, "nested": {"list": [1, 2.5, None, "é"]}},
+        outcome=None,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    for name, value in changes.items():
+        setattr(record, name, value)
+    return record
+
+
+def _transition(record: InstanceRecord, event: str = "start") -> TransitionRecord:
+    return TransitionRecord(record.id, record.version, event, None, record.current_state, record.phase, ["a"], NOW)
+
+
+async def test_round_trip_and_reopen(database_url: str) -> None:
+    store = await JourneyStore.open(database_url)
+    record = _record("j1", due_at=NOW + timedelta(hours=1))
+    await store.insert(record, _transition(record))
+    await store.close()
+
+    reopened = await JourneyStore.open(database_url)  # the schema upgrade is a no-op the second time
+    try:
+        assert await reopened.get("j1") == record
+        assert await reopened.get("missing") is None
+        assert [t.event for t in await reopened.history("j1")] == ["start"]
+    finally:
+        await reopened.close()
+
+
+async def test_compare_and_set_has_exactly_one_winner(database_url: str) -> None:
+    store = await JourneyStore.open(database_url)
+    try:
+        record = _record("j2")
+        await store.insert(record, _transition(record))
+        attempts = []
+        for i in range(20):
+            after = _record("j2", phase="Succeeded", waiting=False, version=2, current_state=f"end{i}")
+            attempts.append(store.compare_and_set(after, 1, _transition(after, "step")))
+        results = await asyncio.gather(*attempts)  # all in flight together: batched into shared commits
+        assert results.count(True) == 1
+        stored = await store.get("j2")
+        assert stored is not None and stored.version == 2
+        assert stored.current_state == f"end{results.index(True)}"
+        assert [t.event for t in await store.history("j2")] == ["start", "step"]
+    finally:
+        await store.close()
+
+
+async def test_a_failing_write_does_not_sink_its_batch(database_url: str) -> None:
+    store = await JourneyStore.open(database_url)
+    try:
+        first = _record("dup")
+        await store.insert(first, _transition(first))
+        fresh = [_record(f"ok{i}") for i in range(10)]
+        results = await asyncio.gather(
+            store.insert(first, _transition(first)),  # duplicate primary key
+            *(store.insert(r, _transition(r)) for r in fresh),
+            return_exceptions=True,
+        )
+        assert isinstance(results[0], Exception)
+        assert all(result is None for result in results[1:])
+        assert [await store.get(r.id) for r in fresh] == fresh
+    finally:
+        await store.close()
+
+
+async def test_due_runnable_and_list_queries(database_url: str) -> None:
+    store = await JourneyStore.open(database_url)
+    try:
+        rows = [
+            _record("due", due_at=NOW - timedelta(seconds=1)),
+            _record("later", due_at=NOW + timedelta(hours=1)),
+            _record("pending", waiting=False, current_state="start"),
+            _record("done", phase="Succeeded", waiting=False, created_at=NOW + timedelta(seconds=1)),
+        ]
+        for row in rows:
+            await store.insert(row, _transition(row))
+        assert [r.id for r in await store.due(NOW)] == ["due"]
+        assert [r.id for r in await store.runnable()] == ["pending"]
+        assert [r.id for r in await store.list(journey_name=None, phase="Succeeded", limit=10, after=None)] == ["done"]
+        first = await store.list(journey_name="payment-callback", phase=None, limit=2, after=None)
+        rest = await store.list(
+            journey_name="payment-callback", phase=None, limit=10, after=(first[-1].created_at, first[-1].id)
+        )
+        assert first[0].id == "done"
+        assert sorted(r.id for r in first + rest) == sorted(r.id for r in rows)
+    finally:
+        await store.close()
+
+
+def test_schema_version_and_url_normalisation() -> None:
+    assert SCHEMA_VERSION >= 1
+    assert normalise_url("sqlite:///x.db").drivername == "sqlite+pysqlite"
+    assert normalise_url("postgresql://u@h/db").drivername == "postgresql+asyncpg"
+    with pytest.raises(ValueError, match="unsupported database URL"):
+        normalise_url("mysql://u@h/db")
