@@ -19,6 +19,18 @@ def _serve(args: argparse.Namespace) -> int:
     return run_server(args)
 
 
+def _export(args: argparse.Namespace) -> int:
+    from journeys.contracts.export_command import run_export
+
+    return run_export(args.format, args.definition, args.output, out=sys.stdout)
+
+
+def _contract_test(args: argparse.Namespace) -> int:
+    from journeys.contracts.contract_test_command import run_contract_test
+
+    return run_contract_test(args.arazzo, base_url=args.base_url, inputs=args.inputs, out=sys.stdout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="journeys", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -34,6 +46,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="TCP port (default 8080)")
     serve.add_argument("--config", default=None, help="YAML config file with apiKeys profiles")
     serve.set_defaults(handler=_serve)
+
+    export = commands.add_parser("export", help="write the OpenAPI document or Arazzo workflows of a journey")
+    export.add_argument("format", choices=["openapi", "arazzo"])
+    export.add_argument("definition", help="a *.journey.yaml file; for openapi, a directory gives the whole API")
+    export.add_argument("-o", "--output", default=None, help="write to FILE instead of standard output")
+    export.set_defaults(handler=_export)
+
+    contract = commands.add_parser("contract-test", help="run Arazzo workflows against a live server")
+    contract.add_argument("arazzo", nargs="+", help="Arazzo documents")
+    contract.add_argument("--base-url", required=True, help="server origin, e.g. http://127.0.0.1:8080")
+    contract.add_argument("--inputs", default=None, help='workflow inputs as JSON, e.g. {"webhookSecret": "..."}')
+    contract.set_defaults(handler=_contract_test)
     return parser
 
 

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+import pytest
 
+from journeys.definitions import DefinitionErrors, load_definition
 from journeys.engine import JourneyEngine, parse_profiles
 from journeys.server.config import ServerConfig
 
@@ -15,6 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_DEFINITIONS = ROOT / "definitions"
 TEST_DEFINITIONS = ROOT / "tests" / "fixtures" / "journeys"
 SHARED = ROOT.parent / "shared" / "journeyforge"
+SHARED_EXAMPLES = SHARED / "examples"
+needs_shared_examples = pytest.mark.skipif(
+    not SHARED_EXAMPLES.is_dir(), reason=f"no JourneyForge examples under {SHARED_EXAMPLES}"
+)
 
 WEBHOOK_SECRET = "test-secret-current"
 ROTATED_SECRET = "test-secret-previous"
@@ -58,3 +64,15 @@ def server_config(database_url: str, **changes: object) -> ServerConfig:
         scheduler_interval=3600,
     )
     return replace(config, **changes)  # type: ignore[arg-type]
+
+
+def loadable_examples() -> list[Path]:
+    """The JourneyForge example definitions this engine loads (the others use what it does not run)."""
+    loadable = []
+    for path in sorted(SHARED_EXAMPLES.glob("*/*.journey.yaml")):
+        try:
+            load_definition(path)
+        except DefinitionErrors:
+            continue
+        loadable.append(path)
+    return loadable

@@ -14,6 +14,7 @@ from journeys.definitions.model import ApiKeyValidateTask, TaskState
 from journeys.engine import JourneyEngine
 from journeys.server.app_keys import ENGINE, MAX_BODY_BYTES
 from journeys.server.config import ServerConfig
+from journeys.server.contract_routes import add_contract_routes
 from journeys.server.problems import problem_middleware
 from journeys.server.routes import add_routes
 from journeys.store import JourneyStore
@@ -40,6 +41,7 @@ def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> w
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=[problem_middleware])
     app[MAX_BODY_BYTES] = config.max_body_bytes
     add_routes(app)
+    add_contract_routes(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         own_engine = engine is None

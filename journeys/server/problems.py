@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
 from aiohttp import web
+from yarl import URL
 
 from journeys.engine import (
     AuthRejected,
@@ -51,17 +52,25 @@ class ProblemError(Exception):
 
 
 def problem_response(
-    request: web.Request, status: int, slug: str, title: str, detail: str, **extensions: Any
+    request: web.Request,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
 ) -> web.Response:
     body = {
         "type": PROBLEM_BASE + slug,
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.path,
+        # A URI reference, as RFC 9457 requires: the decoded path may hold spaces and other raw characters.
+        "instance": URL.build(path=request.path).raw_path,
         **extensions,
     }
-    return web.Response(status=status, body=orjson.dumps(body), content_type=PROBLEM_CONTENT_TYPE)
+    return web.Response(status=status, body=orjson.dumps(body), content_type=PROBLEM_CONTENT_TYPE, headers=headers)
 
 
 def _engine_problem(request: web.Request, error: EngineError) -> web.Response:
@@ -102,7 +111,10 @@ async def problem_middleware(
             elif error.status == 405:
                 detail = f"{request.method} is not allowed on {request.path}"
         slug = error.reason.lower().replace(" ", "-")
-        return problem_response(request, error.status, slug, _HTTP_TITLES.get(error.status, error.reason), detail)
+        title = _HTTP_TITLES.get(error.status, error.reason)
+        # RFC 9110: a 405 must say which methods the resource allows.
+        headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else None
+        return problem_response(request, error.status, slug, title, detail, headers=headers)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(

@@ -69,7 +69,7 @@ async def get_status(request: web.Request) -> web.Response:
 
 
 async def get_result(request: web.Request) -> web.Response:
-    wait = _float_param(request, "waitSeconds", default=0.0, maximum=MAX_LONG_POLL_SECONDS)
+    wait = _number_param(request, "waitSeconds", default=0.0, maximum=MAX_LONG_POLL_SECONDS)
     snapshot = await request.app[ENGINE].result(request.match_info["journeyId"], wait_seconds=wait)
     return _json(outcome_body(snapshot))
 
@@ -96,7 +96,9 @@ async def list_journeys(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     journey_name = request.query.get("journeyName") or None
     phase = _phase_param(request)
-    limit = int(_float_param(request, "limit", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, minimum=1))
+    limit = int(
+        _number_param(request, "limit", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, minimum=1, integer=True)
+    )
     after = _decode_page_token(request.query.get("pageToken"))
     snapshots = await engine.list(journey_name=journey_name, phase=phase, limit=limit + 1, after=after)
     page, more = snapshots[:limit], len(snapshots) > limit
@@ -119,17 +121,21 @@ def _phase_param(request: web.Request) -> str | None:
     )
 
 
-def _float_param(request: web.Request, name: str, *, default: float, maximum: float, minimum: float = 0.0) -> float:
+def _number_param(
+    request: web.Request, name: str, *, default: float, maximum: float, minimum: float = 0.0, integer: bool = False
+) -> float:
+    """A numeric query parameter; absent means `default`, anything else (empty too) must be a number in range."""
     raw = request.query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
-        value = float(raw)
+        value = int(raw) if integer else float(raw)
     except ValueError:
         value = float("nan")
     if not minimum <= value <= maximum:
+        kind = "an integer" if integer else "a number"
         raise ProblemError(
-            400, "invalid-query", "Invalid query parameter", f"{name} must be a number from {minimum} to {maximum}"
+            400, "invalid-query", "Invalid query parameter", f"{name} must be {kind} from {minimum:g} to {maximum:g}"
         )
     return value
 

@@ -2,16 +2,12 @@
 every workflow of `arazzo/payment-callback.arazzo.yaml` passes when arazzo-runner plays it against a live server
 (on SQLite and on PostgreSQL).
 
-Pointing arazzo-runner at the live server: the OpenAPI document's server is `/api/v1`, relative to the host that
-serves the API. arazzo-runner 0.9.6 does not resolve relative server URLs, and its run-time override
-(`RuntimeParams(servers=...)`) only fills `{variables}` in a server URL whose host is templated. So `_runner` resolves
-the relative URL against the live server's origin, as OpenAPI prescribes, in the copy of the document it hands to
-`ArazzoRunner(source_descriptions=...)`; the files are used as published.
-
-arazzo-runner reports some broken runs as complete (a step that raises is skipped over), and some criteria pass
-whatever the response (object `type`, `&&`); `Run.assert_passed` checks every step, the lint test keeps the document
-to criteria the runner evaluates, and the broken-expectation tests prove the criteria can fail. Every request the
-runner sends and every response it gets is also validated against the OpenAPI document.
+The workflows run through `journeys.contracts.contract_runner`, which points arazzo-runner at the live server
+(the OpenAPI document's server is `/api/v1`, relative to the host that serves the API) and judges every step
+itself, because arazzo-runner reports some broken runs as complete; its module docstring lists those gaps. Some
+criteria forms pass whatever the response (object `type`, `&&` after a JSON pointer): the lint test keeps the
+document to criteria the runner evaluates, and the broken-expectation tests prove the criteria can fail. Every
+request the runner sends and every response it gets is also validated against the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -24,19 +20,18 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 import yaml
-from arazzo_runner import ArazzoRunner
-from arazzo_runner.models import StepStatus, WorkflowExecutionStatus
-from arazzo_runner.utils import load_source_descriptions
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from journeys.contracts.contract_report import Verdict, WorkflowReport
+from journeys.contracts.contract_runner import ArazzoDocument, run_document
 from tests.support import ROOT, SHARED, SHIPPED_DEFINITIONS, WEBHOOK_SECRET, LiveServer
 
 OPENAPI_PATH = ROOT / "openapi" / "payment-callback.openapi.yaml"
@@ -132,9 +127,9 @@ def test_openapi_schemas_are_the_journey_definition_schemas() -> None:
     api, journey = _load_yaml(OPENAPI_PATH), _load_yaml(JOURNEY_PATH)
     schemas, webhook = api["components"]["schemas"], journey["spec"]["states"]["waitForCallback"]["webhook"]
     assert _bare(schemas["PaymentCallbackStartRequest"]) == _bare(journey["spec"]["input"]["schema"])
-    assert _bare(schemas["PaymentGatewayCallback"]) == _bare(webhook["input"]["schema"])
+    assert _bare(schemas["PaymentCallbackWaitForCallbackRequest"]) == _bare(webhook["input"]["schema"])
     assert _bare(schemas["PaymentCallbackOutput"]) == _bare(journey["spec"]["output"]["schema"])
-    step_fields = schemas["PaymentCallbackStepResponse"]["allOf"][1]
+    step_fields = schemas["PaymentCallbackWaitForCallbackResponse"]["allOf"][1]
     assert _bare(step_fields) == _bare(webhook["response"]["schema"])
 
 
@@ -182,27 +177,28 @@ def test_criteria_use_only_forms_the_runner_evaluates() -> None:
 # -- the workflows, against a live server ----------------------------------------------------------------------
 
 
-def _runner(base_url: str, http: requests.Session, arazzo: dict[str, Any]) -> ArazzoRunner:
-    sources = load_source_descriptions(arazzo, str(ARAZZO_PATH), "", http)
-    assert set(sources) == {source["name"] for source in arazzo["sourceDescriptions"]}
-    for api in sources.values():
-        # A relative server URL is relative to the host serving the API: here, the live server.
-        api["servers"] = [{**server, "url": urljoin(base_url + "/", server["url"])} for server in api["servers"]]
-    return ArazzoRunner(arazzo_doc=arazzo, source_descriptions=sources, http_client=http)
-
-
 @dataclass
 class Run:
-    status: WorkflowExecutionStatus
-    error: str | None
-    outputs: dict[str, Any]
-    steps: dict[str, StepStatus]
-    exchanges: list[requests.Response]
+    report: WorkflowReport
+    exchanges: list[requests.Response]  # what the workflow's steps sent and got, in order
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return dict(self.report.outputs)
+
+    @property
+    def steps(self) -> dict[str, Verdict]:
+        return {step.step_id: step.verdict for step in self.report.steps}
 
     def assert_passed(self) -> None:
-        assert (self.status, self.error) == (WorkflowExecutionStatus.WORKFLOW_COMPLETE, None), self
+        assert self.report.verdict is Verdict.PASSED, self.report
         # The runner skips over a step that raised and may still report the run complete: check each step.
-        assert all(status is StepStatus.SUCCESS for status in self.steps.values()), self
+        assert all(verdict is Verdict.PASSED for verdict in self.steps.values()), self.report
+
+
+def _is_step_exchange(response: requests.Response) -> bool:
+    # Before the steps, the contract runner reads the server's own API document to tell missing operations.
+    return not urlsplit(str(response.url)).path.endswith("/openapi.json")
 
 
 async def _run(
@@ -210,13 +206,14 @@ async def _run(
 ) -> Run:
     """Play one workflow with arazzo-runner, in a thread: it is synchronous, and the server shares this event loop."""
     exchanges: list[requests.Response] = []
+    document = ArazzoDocument(ARAZZO_PATH, copy.deepcopy(arazzo or ARAZZO))
     with requests.Session() as http:
         http.trust_env = False  # no proxy between the runner and the loopback server
         http.hooks["response"].append(lambda response, *args, **kwargs: exchanges.append(response))
-        runner = _runner(server.base_url, http, copy.deepcopy(arazzo or ARAZZO))
-        result = await asyncio.to_thread(runner.execute_workflow, workflow_id, inputs)
-    [state] = [state for state in runner.execution_states.values() if state.workflow_id == workflow_id]
-    return Run(result.status, result.error, result.outputs, dict(state.status), exchanges)
+        [report] = await asyncio.to_thread(
+            run_document, document, server.base_url, inputs, workflow_ids=[workflow_id], http=http
+        )
+    return Run(report, [response for response in exchanges if _is_step_exchange(response)])
 
 
 API_URI = "urn:journeys:payment-callback-openapi"
@@ -345,12 +342,20 @@ async def test_workflow_passes_against_the_live_server(server: LiveServer, workf
 
 async def test_a_wrong_webhook_secret_fails_the_workflow(server: LiveServer) -> None:
     run = await _run(server, "payment-succeeds", {**INPUTS, "webhookSecret": f"not-{WEBHOOK_SECRET}"})
-    assert run.status == WorkflowExecutionStatus.ERROR
+    assert run.report.verdict is Verdict.FAILED
     assert run.steps == {
-        "startJourney": StepStatus.SUCCESS,
-        "gatewayReportsSuccess": StepStatus.FAILURE,
-        "readResult": StepStatus.PENDING,
+        "startJourney": Verdict.PASSED,
+        "gatewayReportsSuccess": Verdict.FAILED,
+        "readResult": Verdict.NOT_RUN,
     }
+    callback = run.report.step("gatewayReportsSuccess")
+    assert callback.status_code == 401
+    # Reported as written in the document, though the runner was handed the rewritten dot form.
+    assert callback.failed_criteria == (
+        "$statusCode == 200",
+        "$response.body#/phase == 'Succeeded'",
+        "$response.body#/paymentStatus == 'SUCCESS'",
+    )
     status = await _get(server, f"/journeys/{run.outputs['journeyId']}")
     assert (status["phase"], status["currentState"]) == ("Running", "waitForCallback")
     assert [response.status_code for response in run.exchanges] == [200, 401]
@@ -395,8 +400,9 @@ async def test_a_broken_expectation_fails_the_workflow(
     criterion["condition"] = broken
 
     run = await _run(await start_server(sqlite_url), workflow_id, INPUTS, arazzo)
-    assert run.status == WorkflowExecutionStatus.ERROR
+    assert run.report.verdict is Verdict.FAILED
     assert [run.steps[s] for s in step_ids[: step_ids.index(step_id) + 1]] == [
-        *[StepStatus.SUCCESS] * step_ids.index(step_id),
-        StepStatus.FAILURE,
+        *[Verdict.PASSED] * step_ids.index(step_id),
+        Verdict.FAILED,
     ]
+    assert run.report.step(step_id).failed_criteria == (broken,)

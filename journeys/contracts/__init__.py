@@ -1,0 +1,1 @@
+"""Contracts: OpenAPI and Arazzo export of journeys, and the Arazzo contract runner."""

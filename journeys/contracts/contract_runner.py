@@ -1,0 +1,392 @@
+"""Run Arazzo documents against a live Journeys server with arazzo-runner, and report per workflow and step.
+
+arazzo-runner (0.9.6) executes the steps; this module feeds it and judges the result, working around
+these gaps of the runner (each would otherwise hide a failure or break a run):
+
+1. Relative server URLs (`servers: [{url: /api/v1}]`) are not resolved, and `RuntimeParams(servers=...)`
+   only fills `{variables}` (a full URL given there doubles the path). The source descriptions are loaded
+   with the runner's own `load_source_descriptions` and each server URL is resolved against `base_url`
+   in memory (an absolute one keeps its path and takes `base_url`'s origin); the files stay as published.
+2. A step that raises (unknown operation, connection refused) is marked failed but the run goes on and may
+   report `workflow_complete`; `retryLimit` is not enforced. Workflows are driven step by step here, stop at
+   the first step that raises, are capped at MAX_STEP_EXECUTIONS, and pass only when no step failed.
+3. The 1.0.1 object form of a criterion's `type` (`{type: jsonpath, version: ...}`) is not recognised and
+   the criterion passes without being evaluated: it is rewritten to the string form (`type: jsonpath`).
+4. `$response.body#/a/b` in a condition: with `&&`/`||` the `#` turns the rest of the condition into a
+   Python comment (it always passes), and `null`/`true`/`false` on the right are compared as strings. Such
+   references are rewritten to the dot form `$response.body.a.b`, which the runner evaluates consistently.
+5. The runner keeps neither a step's status code nor which criterion failed: its step executor is wrapped
+   to record each response, and the criteria of a failed step are evaluated one by one.
+6. Its CLI exits 0 when workflows fail: this library reports verdicts, `contract_test_command` exits 1.
+
+Not worked around: security-scheme secrets come only from environment variables and override a step's
+own header; the exported workflows therefore send keys as plain header parameters.
+
+A workflow is SKIPPED, not failed, when an operation it calls does not exist on the server: its operationId
+(or operationPath) is not in the source descriptions; or the server publishes its operations (a Journeys
+server serves `<server URL>/openapi.json` for the journeys it loaded) and this one is not among them; or the
+server answers a step with a 404/405 problem saying it has no such journey or route.
+
+Workflow inputs are the defaults (or first examples) of the workflow's `inputs` properties, overridden key
+by key by the caller's inputs; when they do not match the `inputs` schema and the workflow fails, the
+report says so.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import time
+from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import jsonschema_rs
+import requests
+import yaml
+from arazzo_runner import ArazzoRunner
+from arazzo_runner.models import ExecutionState, StepStatus, WorkflowExecutionStatus
+from arazzo_runner.utils import load_source_descriptions
+
+from journeys.contracts.contract_report import StepReport, Verdict, WorkflowReport
+from journeys.contracts.schema_examples import resolve
+
+MAX_STEP_EXECUTIONS = 200  # per workflow: retries and gotos included
+MAX_RETRY_DELAY_SECONDS = 5.0
+
+# Problem types with which a Journeys server says an operation does not exist (no such journey or route).
+MISSING_OPERATION_PROBLEMS = frozenset(
+    f"urn:journeys:problem:{slug}" for slug in ("journey-definition-not-found", "not-found", "method-not-allowed")
+)
+
+_BODY_POINTER = re.compile(r"\$response\.body#((?:/\w+)+)(?=[\s)=!<>]|$)")
+_ENDED = {WorkflowExecutionStatus.WORKFLOW_COMPLETE, WorkflowExecutionStatus.ERROR, WorkflowExecutionStatus.STEP_ERROR}
+_PATH_PARAMETER = re.compile(r"\{[^}]*\}")
+_HTTP_METHODS = frozenset(("get", "put", "post", "delete", "options", "head", "patch", "trace"))
+_ORIGINAL_CONDITION = "x-journeys-original-condition"
+_VERDICTS = {StepStatus.SUCCESS: Verdict.PASSED, StepStatus.FAILURE: Verdict.FAILED}
+
+
+class ContractDocumentError(Exception):
+    """An Arazzo document (or a source description it names) cannot be read: a usage error, not a failure."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArazzoDocument:
+    """A document and where it is: its relative source description URLs resolve against `path`."""
+
+    path: Path
+    content: Mapping[str, Any]
+
+    @classmethod
+    def load(cls, path: str | Path) -> ArazzoDocument:
+        """Read and sanity-check a document; raise ContractDocumentError saying what is wrong."""
+        path = Path(path)
+        try:
+            content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            raise ContractDocumentError(f"{path}: cannot read the Arazzo document: {error}") from error
+        document = cls(path, content)
+        document._check()
+        return document
+
+    def _check(self) -> None:
+        """Fail before any request is sent: the document's shape, and source files that must exist."""
+        content, path = self.content, self.path
+        if not isinstance(content, Mapping) or not isinstance(content.get("workflows"), list):
+            raise ContractDocumentError(f"{path}: not an Arazzo document (no 'workflows' list)")
+        sources = content.get("sourceDescriptions")
+        if not isinstance(sources, list) or not sources:
+            raise ContractDocumentError(f"{path}: no sourceDescriptions")
+        for source in sources:
+            url = str(source.get("url", "")) if isinstance(source, Mapping) else ""
+            if not url or (not urlsplit(url).scheme and not (path.parent / url).is_file()):
+                raise ContractDocumentError(f"{path}: source description {source!r} is not a readable file")
+
+
+def run_document(
+    document: ArazzoDocument,
+    base_url: str,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    workflow_ids: Iterable[str] | None = None,
+    http: requests.Session | None = None,
+) -> list[WorkflowReport]:
+    """Run the workflows of `document` (all, or `workflow_ids`) one after the other against `base_url`.
+
+    Synchronous, like arazzo-runner: callers on an event loop run it in a thread. `http` lets callers watch
+    the exchanges (response hooks) or configure proxies; by default a fresh session is used.
+    """
+    wanted = set(workflow_ids) if workflow_ids is not None else None
+    content = _prepared(document.content)
+    with nullcontext(http) if http is not None else requests.Session() as session:
+        sources = _sources(document, content, base_url, session)
+        runner = ArazzoRunner(arazzo_doc=content, source_descriptions=sources, http_client=session)
+        served = {name: _served_operations(session, api["servers"][0]["url"]) for name, api in sources.items()}
+        recorder = _StepRecorder(runner)
+        return [
+            _run_workflow(runner, recorder, served, document, workflow, dict(inputs or {}))
+            for workflow in content["workflows"]
+            if wanted is None or workflow.get("workflowId") in wanted
+        ]
+
+
+# -- preparing the document and its sources (workarounds 1, 3, 4) -------------------------------------------
+
+
+def _prepared(content: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the document with every criterion in a form the runner evaluates faithfully."""
+    prepared = copy.deepcopy(dict(content))
+    _fix_criteria(prepared)
+    return prepared
+
+
+def _fix_criteria(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _fix_criteria(item)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key in ("successCriteria", "criteria") and isinstance(value, list):
+            for criterion in value:
+                if isinstance(criterion, dict) and "condition" in criterion:
+                    _fix_criterion(criterion)
+        else:
+            _fix_criteria(value)
+
+
+def _fix_criterion(criterion: dict[str, Any]) -> None:
+    kind = criterion.get("type", "simple")
+    if isinstance(kind, Mapping):
+        criterion["type"] = kind = kind.get("type", "simple")
+    condition = criterion["condition"]
+    if kind == "simple" and isinstance(condition, str):
+        rewritten = _BODY_POINTER.sub(lambda match: "$response.body" + match[1].replace("/", "."), condition)
+        if rewritten != condition:
+            criterion["condition"], criterion[_ORIGINAL_CONDITION] = rewritten, condition
+
+
+def _sources(
+    document: ArazzoDocument, content: Mapping[str, Any], base_url: str, session: requests.Session
+) -> dict[str, Any]:
+    try:
+        sources = load_source_descriptions(content, str(document.path), "", session)
+    except (OSError, ValueError) as error:
+        raise ContractDocumentError(f"{document.path}: cannot load a source description: {error}") from error
+    missing = {str(source.get("name")) for source in content["sourceDescriptions"]} - set(sources)
+    if missing:
+        raise ContractDocumentError(f"{document.path}: cannot load source descriptions {sorted(missing)}")
+    for api in sources.values():
+        servers = api.get("servers") or [{"url": "/"}]
+        api["servers"] = [{**server, "url": _against(base_url, str(server.get("url", "/")))} for server in servers]
+    return sources
+
+
+def _served_operations(session: requests.Session, server_url: str) -> set[tuple[str, str]] | None:
+    """(method, path template) of every operation the server publishes in `<server URL>/openapi.json`, as a
+    Journeys server does for the journeys it loaded; None when it publishes no such document."""
+    try:
+        response = session.get(server_url.rstrip("/") + "/openapi.json", timeout=30)
+        api = response.json() if response.status_code == 200 else None
+    except (requests.RequestException, ValueError):
+        return None
+    paths = api.get("paths") if isinstance(api, Mapping) else None
+    if not isinstance(paths, Mapping):
+        return None
+    return {
+        (method.lower(), _template(path))
+        for path, item in paths.items()
+        if isinstance(item, Mapping)
+        for method in item
+        if method.lower() in _HTTP_METHODS
+    }
+
+
+def _template(path: str) -> str:
+    """A path template with its parameter names erased: `/journeys/{id}` and `/journeys/{journeyId}` match."""
+    return _PATH_PARAMETER.sub("{}", path)
+
+
+def _against(base_url: str, server_url: str) -> str:
+    """`server_url` on the server at `base_url`: relative URLs resolve against it, absolute ones move to it."""
+    parts = urlsplit(server_url)
+    return urljoin(base_url.rstrip("/") + "/", parts.path if parts.netloc else server_url)
+
+
+# -- running (workarounds 2 and 5) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _StepRecord:
+    status_code: int | None
+    body: Any
+    failed_criteria: tuple[str, ...]
+    error: str | None
+
+
+class _StepRecorder:
+    """Wraps the runner's step executor to keep what it drops: each step's response and failing criteria."""
+
+    def __init__(self, runner: ArazzoRunner) -> None:
+        self.records: dict[str, _StepRecord] = {}
+        self._executor = runner.step_executor
+        self._execute = runner.step_executor.execute_step
+        runner.step_executor.execute_step = self._record  # type: ignore[method-assign]
+
+    def _record(self, step: dict[str, Any], state: ExecutionState) -> dict[str, Any]:
+        result = self._execute(step, state)
+        response = result.get("response") or {}
+        failed = () if result.get("success") else self._failed_criteria(step, response, state)
+        self.records[str(step.get("stepId"))] = _StepRecord(
+            response.get("status_code") or None, response.get("body"), failed, response.get("error")
+        )
+        return result
+
+    def _failed_criteria(
+        self, step: dict[str, Any], response: dict[str, Any], state: ExecutionState
+    ) -> tuple[str, ...]:
+        if "headers" not in response:  # no HTTP exchange happened (the error says why)
+            return ()
+        criteria = step.get("successCriteria") or []
+        if not criteria:
+            return ("$statusCode in 2xx (no successCriteria)",)
+        checker = self._executor.success_checker
+        return tuple(
+            str(criterion.get(_ORIGINAL_CONDITION, criterion["condition"]))
+            for criterion in criteria
+            if not checker.check_success_criteria({"successCriteria": [criterion]}, response, state)
+        )
+
+
+def _run_workflow(
+    runner: ArazzoRunner,
+    recorder: _StepRecorder,
+    served: Mapping[str, set[tuple[str, str]] | None],
+    document: ArazzoDocument,
+    workflow: Mapping[str, Any],
+    given_inputs: dict[str, Any],
+) -> WorkflowReport:
+    workflow_id = str(workflow.get("workflowId"))
+    steps = [step for step in workflow.get("steps", []) if isinstance(step, Mapping)]
+    not_run = tuple(StepReport(str(step.get("stepId")), _operation(step), Verdict.NOT_RUN) for step in steps)
+    missing = _missing_operation(runner, served, steps)
+    if missing is not None:
+        return WorkflowReport(document.path, workflow_id, Verdict.SKIPPED, not_run, reason=missing)
+    # Inputs that do not match the schema are reported, not refused: the run still tells whether the
+    # server has the operations at all (a skip), and which step the bad input broke.
+    inputs, problems = _inputs(document.content, workflow, given_inputs)
+    recorder.records = {}
+    try:
+        execution_id = runner.start_workflow(workflow_id, inputs)
+    except (ValueError, requests.RequestException) as error:
+        return WorkflowReport(document.path, workflow_id, Verdict.FAILED, not_run, reason=str(error))
+    state = runner.execution_states[execution_id]
+    status, error, failed_step = _drive(runner, execution_id)
+
+    reports = tuple(_step_report(step, state, recorder, failed_step, error) for step in steps)
+    failed = [report for report in reports if report.verdict is Verdict.FAILED]
+    skipped = _missing_on_server(recorder, failed)
+    if skipped is not None:
+        return WorkflowReport(document.path, workflow_id, Verdict.SKIPPED, reports, state.workflow_outputs, skipped)
+    if status is WorkflowExecutionStatus.WORKFLOW_COMPLETE and not failed:
+        return WorkflowReport(document.path, workflow_id, Verdict.PASSED, reports, state.workflow_outputs)
+    reasons = [f"step {failed[0].step_id} failed" if failed else (error or f"the run ended with status {status}")]
+    if problems:
+        reasons.append("inputs do not match the workflow's inputs schema: " + "; ".join(problems))
+    return WorkflowReport(
+        document.path, workflow_id, Verdict.FAILED, reports, state.workflow_outputs, "; ".join(reasons)
+    )
+
+
+def _drive(runner: ArazzoRunner, execution_id: str) -> tuple[WorkflowExecutionStatus | None, str | None, str | None]:
+    """Execute steps until the run ends or a step raises: (final status, error, id of the step that raised)."""
+    for _ in range(MAX_STEP_EXECUTIONS):
+        result = runner.execute_next_step(execution_id)
+        status = result.get("status")
+        if status is WorkflowExecutionStatus.STEP_ERROR:
+            return status, str(result.get("error")), str(result.get("step_id"))
+        if status in _ENDED:
+            return status, result.get("error"), None
+        if status is WorkflowExecutionStatus.RETRY:
+            time.sleep(min(float(result.get("retry_after") or 0), MAX_RETRY_DELAY_SECONDS))
+    return None, f"more than {MAX_STEP_EXECUTIONS} step executions (a retry or goto loop?)", None
+
+
+def _step_report(
+    step: Mapping[str, Any], state: ExecutionState, recorder: _StepRecorder, raised_in: str | None, error: str | None
+) -> StepReport:
+    step_id = str(step.get("stepId"))
+    record = recorder.records.get(step_id)
+    status = state.status.get(step_id)
+    verdict = _VERDICTS.get(status, Verdict.NOT_RUN) if status is not None else Verdict.NOT_RUN
+    step_error = error if step_id == raised_in else (record.error if record else None)
+    if record is None:
+        return StepReport(step_id, _operation(step), verdict, error=step_error)
+    return StepReport(step_id, _operation(step), verdict, record.status_code, record.failed_criteria, step_error)
+
+
+def _operation(step: Mapping[str, Any]) -> str:
+    return str(step.get("operationId") or step.get("operationPath") or step.get("workflowId") or "?")
+
+
+def _missing_operation(
+    runner: ArazzoRunner, served: Mapping[str, set[tuple[str, str]] | None], steps: list[Mapping[str, Any]]
+) -> str | None:
+    """Why a step's operation cannot be called: not in the source descriptions, or not served by the server."""
+    finder = runner.step_executor.operation_finder
+    for step in steps:
+        where = f"step {step.get('stepId')}"
+        if "operationId" in step:
+            operation = finder.find_by_id(str(step["operationId"]))
+            what = f"operationId {step['operationId']}"
+        elif isinstance(step.get("operationPath"), str) and "#" in step["operationPath"]:
+            operation = finder.find_by_path(*str(step["operationPath"]).split("#", 1))
+            what = f"operationPath {step['operationPath']}"
+        else:  # a nested workflow, or a runtime expression: the runner resolves it when the step runs
+            continue
+        if operation is None:
+            return f"{where}: {what} is not in the source descriptions"
+        published = served.get(str(operation.get("source")))
+        method, path = str(operation.get("method")).lower(), str(operation.get("path"))
+        if published is not None and (method, _template(path)) not in published:
+            return f"{where}: the server does not serve {method.upper()} {path} ({what})"
+    return None
+
+
+def _missing_on_server(recorder: _StepRecorder, failed: list[StepReport]) -> str | None:
+    """Why the first failed step's operation does not exist on the server, if that is why it failed."""
+    record = recorder.records.get(failed[0].step_id) if failed else None
+    body = record.body if record is not None else None
+    if record is None or record.status_code not in (404, 405) or not isinstance(body, Mapping):
+        return None
+    if body.get("type") not in MISSING_OPERATION_PROBLEMS:
+        return None
+    return f"step {failed[0].step_id}: {body.get('instance', '')} answered {record.status_code}: {body.get('detail')}"
+
+
+def _inputs(
+    content: Mapping[str, Any], workflow: Mapping[str, Any], given: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """The workflow's input defaults overridden by `given`, and what makes them invalid for the inputs schema."""
+    schema = resolve(workflow.get("inputs") or {}, content)
+    if not isinstance(schema, Mapping):
+        return dict(given), []
+    inputs: dict[str, Any] = {}
+    properties = schema.get("properties")
+    for name, property_schema in properties.items() if isinstance(properties, Mapping) else ():
+        property_schema = resolve(property_schema, content)
+        if isinstance(property_schema, Mapping) and "default" in property_schema:
+            inputs[name] = copy.deepcopy(property_schema["default"])
+        elif isinstance(property_schema, Mapping) and property_schema.get("examples"):
+            inputs[name] = copy.deepcopy(property_schema["examples"][0])
+    inputs.update(given)
+    try:
+        validator = jsonschema_rs.validator_for(dict(schema))
+    except ValueError:  # a schema the validator cannot compile (a reference into the document): not ours to judge
+        return inputs, []
+    return inputs, [f"{'/'.join(map(str, e.instance_path)) or '/'}: {e.message}" for e in validator.iter_errors(inputs)]

@@ -1,0 +1,228 @@
+"""The parts every generated OpenAPI document shares: the Journeys API envelopes and the problem document.
+
+These schemas describe the bodies `journeys.server.representations` and `journeys.server.problems` build, field
+for field, so that a client generated from any journey's document (and schemathesis checking the live server)
+sees exactly what the server sends. Values the server enforces (phases, page and long-poll limits) are imported
+from the server instead of being repeated here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from journeys.engine.lifecycle import PHASES, TERMINAL_PHASES
+from journeys.server.problems import PROBLEM_CONTENT_TYPE
+from journeys.server.routes import DEFAULT_PAGE_SIZE, MAX_LONG_POLL_SECONDS, MAX_PAGE_SIZE
+
+JSON = "application/json"
+HISTORY_EVENTS = ("start", "step", "timeout", "cancel", "resume")
+
+
+def ref(name: str) -> dict[str, str]:
+    """A reference to the schema component `name`."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An error response: always an RFC 9457 problem document, whatever the status."""
+    return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"schema": ref("Problem")}}}
+
+
+def journey_id_parameter() -> dict[str, Any]:
+    return {"$ref": "#/components/parameters/JourneyId"}
+
+
+def wait_seconds_parameter() -> dict[str, Any]:
+    return {
+        "name": "waitSeconds",
+        "in": "query",
+        "required": False,
+        "description": "Long-poll: answer as soon as the journey ends, or 409 when this many seconds have passed.",
+        "schema": {"type": "number", "minimum": 0, "maximum": MAX_LONG_POLL_SECONDS, "default": 0},
+    }
+
+
+def _phase_filter_pattern() -> str:
+    """What the list filter accepts: a phase in any case, or nothing (JSON Schema regexes have no `(?i)`)."""
+    any_case = ("".join(f"[{c.upper()}{c.lower()}]" for c in phase) for phase in PHASES)
+    return f"^({'|'.join(any_case)})?$"
+
+
+def list_parameters() -> list[dict[str, Any]]:
+    """The filters and paging of `GET /journeys`."""
+    return [
+        {
+            "name": "journeyName",
+            "in": "query",
+            "required": False,
+            "description": "Only journeys of this definition.",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "phase",
+            "in": "query",
+            "required": False,
+            "description": "Only journeys in this phase: Running, Succeeded or Failed, in any case; empty for all.",
+            "schema": {"type": "string", "pattern": _phase_filter_pattern(), "examples": list(PHASES)},
+        },
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": "Page size.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
+        },
+        {
+            "name": "pageToken",
+            "in": "query",
+            "required": False,
+            "description": "The `nextPageToken` of the previous page.",
+            "schema": {"type": "string"},
+        },
+    ]
+
+
+def _timestamp() -> dict[str, Any]:
+    return {"type": "string", "format": "date-time"}
+
+
+def _links_property() -> dict[str, Any]:
+    return {
+        "$ref": "#/components/schemas/Links",
+        "description": "Absent when the definition sets `spec.httpSurface.links.enabled: false`.",
+    }
+
+
+def shared_schemas() -> dict[str, Any]:
+    """The envelopes of the Journeys API, the same for every journey."""
+    return {
+        "Link": {
+            "type": "object",
+            "required": ["href", "method"],
+            "properties": {"href": {"type": "string"}, "method": {"type": "string", "enum": ["GET", "POST"]}},
+        },
+        "Links": {
+            "type": "object",
+            "description": (
+                "`self` and `result` always; while the journey runs, one link named after the step it waits at "
+                "and `cancel` when it is cancellable."
+            ),
+            "additionalProperties": ref("Link"),
+        },
+        "JourneyStatus": {
+            "type": "object",
+            "required": ["journeyId", "journeyName", "phase", "currentState", "updatedAt"],
+            "properties": {
+                "journeyId": {"type": "string"},
+                "journeyName": {"type": "string"},
+                "phase": {"type": "string", "enum": list(PHASES)},
+                "currentState": {"type": "string", "description": "The state the journey is in or ended at."},
+                "updatedAt": _timestamp(),
+                "_links": _links_property(),
+            },
+        },
+        "JourneyError": {
+            "type": "object",
+            "required": ["code", "reason"],
+            "properties": {"code": {"type": "string"}, "reason": {"type": "string"}},
+        },
+        "JourneyOutcome": {
+            "type": "object",
+            "required": ["journeyId", "journeyName", "phase", "status", "output", "updatedAt"],
+            "properties": {
+                "journeyId": {"type": "string"},
+                "journeyName": {"type": "string"},
+                "phase": {"type": "string", "enum": [phase for phase in PHASES if phase in TERMINAL_PHASES]},
+                "status": {
+                    "type": "string",
+                    "description": "`output.status` when it is a string, else the error code, else `SUCCEEDED`.",
+                },
+                "output": {"description": "The journey's output; null when it failed."},
+                "error": {**ref("JourneyError"), "description": "Only when the journey failed."},
+                "updatedAt": _timestamp(),
+                "_links": _links_property(),
+            },
+        },
+        "JourneyStartResponse": {
+            "type": "object",
+            "required": ["journeyId", "journeyName", "statusUrl"],
+            "properties": {
+                "journeyId": {"type": "string"},
+                "journeyName": {"type": "string"},
+                "statusUrl": {"type": "string", "format": "uri"},
+                "_links": _links_property(),
+            },
+        },
+        "JourneyTransition": {
+            "type": "object",
+            "required": ["seq", "event", "fromState", "toState", "phase", "path", "detail", "at"],
+            "properties": {
+                "seq": {"type": "integer", "minimum": 1},
+                "event": {"type": "string", "enum": list(HISTORY_EVENTS)},
+                "fromState": {"type": ["string", "null"]},
+                "toState": {"type": "string"},
+                "phase": {"type": "string", "enum": list(PHASES)},
+                "path": {
+                    "type": "array",
+                    "description": "Every state the advance walked through.",
+                    "items": {"type": "string"},
+                },
+                "detail": {"type": ["object", "null"]},
+                "at": _timestamp(),
+            },
+        },
+        "JourneyHistory": {
+            "type": "object",
+            "required": ["journeyId", "items"],
+            "properties": {
+                "journeyId": {"type": "string"},
+                "items": {"type": "array", "items": ref("JourneyTransition")},
+            },
+        },
+        "Problem": {
+            "type": "object",
+            "description": "RFC 9457 problem details.",
+            "required": ["type", "title", "status", "detail", "instance"],
+            "properties": {
+                "type": {"type": "string", "format": "uri-reference"},
+                "title": {"type": "string"},
+                "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                "detail": {"type": "string"},
+                "instance": {"type": "string", "format": "uri-reference"},
+                "errors": {
+                    "type": "array",
+                    "description": "The schema violations, each with its JSON location (400 invalid-input).",
+                    "items": {"type": "string"},
+                },
+                "code": {"type": "string", "description": "Why the API key was refused (401): APIKEY_MISSING, ..."},
+            },
+        },
+    }
+
+
+def page_schema() -> dict[str, Any]:
+    """The body of `GET /journeys`, only in the document of the whole API."""
+    return {
+        "type": "object",
+        "required": ["items", "nextPageToken"],
+        "properties": {
+            "items": {"type": "array", "items": ref("JourneyStatus")},
+            "nextPageToken": {"type": ["string", "null"], "description": "Null on the last page."},
+        },
+    }
+
+
+def shared_parameters() -> dict[str, Any]:
+    return {
+        "JourneyId": {
+            "name": "journeyId",
+            "in": "path",
+            "required": True,
+            "description": "The id the start operation returned.",
+            "schema": {"type": "string"},
+        }
+    }

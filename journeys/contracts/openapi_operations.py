@@ -1,0 +1,285 @@
+"""The operations and schemas of one journey, as OpenAPI: start, its wait/webhook steps, and the shared reads.
+
+`openapi_export` assembles them into a journey's own document or into the document of the whole API. The
+operation ids that links point at differ between the two (a journey's document calls the status read
+`paymentCallback_getStatus`, the whole API `getStatus`), so builders take them as an `OperationIds`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from journeys.contracts.journey_graph import advance_from
+from journeys.contracts.naming import camel_name, operation_id
+from journeys.contracts.openapi_components import (
+    JSON,
+    journey_id_parameter,
+    json_response,
+    list_parameters,
+    problem_response,
+    ref,
+    wait_seconds_parameter,
+)
+from journeys.definitions.model import ApiKeyValidateTask, ExternalInputState, JourneyDefinition
+
+
+def schema_name(*parts: str) -> str:
+    """`schema_name("payment-callback", "waitForCallback", "Request")` -> `PaymentCallbackWaitForCallbackRequest`."""
+    return "".join(word[:1].upper() + word[1:] for word in map(camel_name, parts))
+
+
+def steps_of(definition: JourneyDefinition) -> list[ExternalInputState]:
+    """The journey's wait/webhook states, in definition order: one step operation each."""
+    return [state for state in definition.states.values() if isinstance(state, ExternalInputState)]
+
+
+@dataclass(frozen=True, slots=True)
+class OperationIds:
+    """The operation ids a journey's links point at, in the document being built."""
+
+    status: str
+    result: str
+    history: str
+    cancel: str | None
+    steps: Mapping[str, str]
+
+    def links(self) -> dict[str, Any]:
+        """OpenAPI links from a response carrying `journeyId` to every operation on that journey.
+
+        They let a client (and schemathesis' stateful phase) chain start -> step -> status/result/cancel.
+        """
+        targets = [self.status, self.result, self.history, *self.steps.values()]
+        if self.cancel is not None:
+            targets.append(self.cancel)
+        return {
+            target: {"operationId": target, "parameters": {"journeyId": "$response.body#/journeyId"}}
+            for target in targets
+        }
+
+
+def _plain(value: Any) -> Any:
+    """A definition's schema (read-only mappings, tuples) as plain JSON data, copied."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _object_body(schema: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The start body: the input schema, narrowed to objects because the engine refuses anything else."""
+    if schema is None:
+        return {"type": "object"}
+    plain = _plain(schema)
+    return plain if plain.get("type") == "object" else {"type": "object", "allOf": [plain]}
+
+
+def outcome_schema_name(definition: JourneyDefinition) -> str:
+    return schema_name(definition.name, "Outcome")
+
+
+def journey_schemas(definition: JourneyDefinition) -> dict[str, Any]:
+    """The schema components declared by one journey: its start body, output, outcome and step bodies."""
+    name = definition.name
+    output = ref(schema_name(name, "Output")) if definition.output_schema is not None else {}
+    start = definition.input_schema.raw if definition.input_schema is not None else None
+    schemas: dict[str, Any] = {schema_name(name, "StartRequest"): _object_body(start)}
+    if definition.output_schema is not None:
+        schemas[schema_name(name, "Output")] = _plain(definition.output_schema.raw)
+    schemas[outcome_schema_name(definition)] = {
+        "description": f"The outcome of a {name} journey.",
+        "allOf": [
+            ref("JourneyOutcome"),
+            {
+                "type": "object",
+                "properties": {
+                    "journeyName": {"const": name},
+                    "output": {"anyOf": [output, {"type": "null"}]} if output else {},
+                },
+            },
+        ],
+    }
+    for step in steps_of(definition):
+        schemas[schema_name(name, step.id, "Request")] = _plain(step.input_schema.raw)
+        if step.response_schema is not None:
+            schemas[schema_name(name, step.id, "Response")] = {
+                "description": f"The status after a submission to `{step.id}`, with the step's response fields.",
+                "allOf": [ref("JourneyStatus"), _plain(step.response_schema.raw)],
+            }
+    return schemas
+
+
+def _api_key_parameters(tasks: Iterable[ApiKeyValidateTask], *, required: bool) -> list[dict[str, Any]]:
+    """The header or query parameter each API-key check reads; a check without `source` reads the profile's."""
+    parameters: dict[tuple[str, str], dict[str, Any]] = {}
+    for task in tasks:
+        if task.source_location is None or task.source_name is None:
+            continue
+        parameters[(task.source_location, task.source_name)] = {
+            "name": task.source_name,
+            "in": task.source_location,
+            "required": required,
+            "description": f"The API key of profile `{task.profile}`.",
+            "schema": {"type": "string"},
+        }
+    return list(parameters.values())
+
+
+def start_operation(definition: JourneyDefinition, ids: OperationIds) -> dict[str, Any]:
+    """`POST /journeys/{name}/start`: 202 for async journeys, else 200 with what the first advance can reach."""
+    name = definition.name
+    operation: dict[str, Any] = {
+        "operationId": operation_id(name, "start"),
+        "tags": [name],
+        "summary": f"Start a new {name} journey",
+    }
+    if definition.start_mode == "async":
+        operation["description"] = "Accepts the journey and runs it in the background; poll its status or result."
+        success = {
+            "202": {
+                **json_response("Accepted: the journey runs in the background.", ref("JourneyStartResponse")),
+                "headers": {
+                    "Location": {"description": "The journey's status.", "schema": {"type": "string"}},
+                },
+                "links": ids.links(),
+            }
+        }
+    else:
+        first = advance_from(definition, definition.start)
+        reachable = []
+        if first.pauses:
+            reachable.append(ref("JourneyStatus"))
+        if first.can_end or not first.pauses:  # a journey that cannot pause ends, if only at the state limit
+            reachable.append(ref(outcome_schema_name(definition)))
+        operation["description"] = (
+            "Runs the journey until it waits at a step (the answer is its status) or ends (its outcome)."
+        )
+        parameters = _api_key_parameters(first.api_key_tasks, required=False)
+        if parameters:
+            operation["parameters"] = parameters
+        schema = reachable[0] if len(reachable) == 1 else {"oneOf": reachable}
+        success = {"200": {**json_response("The journey waits at a step, or has ended.", schema), "links": ids.links()}}
+    operation["requestBody"] = {
+        "required": True,
+        "content": {JSON: {"schema": ref(schema_name(name, "StartRequest"))}},
+    }
+    operation["responses"] = {
+        **success,
+        "400": problem_response("The body is not JSON or does not match the journey's input schema."),
+        "404": problem_response("This server has no journey definition of that name."),
+        "413": problem_response("The body is too large."),
+    }
+    return operation
+
+
+def step_operation(
+    definition: JourneyDefinition, step: ExternalInputState, operation_id: str, ids: OperationIds
+) -> dict[str, Any]:
+    """`POST /journeys/{journeyId}/steps/{stepId}`: the step's input in, the status (and response fields) out.
+
+    The keys the submission's API-key checks read are parameters; required only when a failed check can bring
+    the journey back to the step, because only then is a request without one refused (401) rather than run.
+    """
+    advance = advance_from(definition, step.next)
+    guarded = advance.can_refuse(step)
+    response = schema_name(definition.name, step.id, "Response") if step.response_schema else "JourneyStatus"
+    responses: dict[str, Any] = {
+        "200": {**json_response("Accepted; the status after the advance.", ref(response)), "links": ids.links()},
+        "400": problem_response("The body is not JSON or does not match the step's input schema."),
+    }
+    if guarded:
+        responses["401"] = problem_response("The API key is missing or wrong; nothing was stored.")
+    responses["404"] = problem_response("No journey has this id.")
+    responses["409"] = problem_response(
+        "The journey is not waiting at this step (not yet, any more, or another submission won)."
+    )
+    responses["413"] = problem_response("The body is too large.")
+    description = f"Submits the input of the `{step.type}` step `{step.id}` of a {definition.name} journey."
+    if guarded:
+        description += " A submission without a valid API key is refused with 401 and changes nothing."
+    return {
+        "operationId": operation_id,
+        "tags": [definition.name],
+        "summary": f"Submit step {step.id}",
+        "description": description,
+        "parameters": [journey_id_parameter(), *_api_key_parameters(advance.api_key_tasks, required=guarded)],
+        "requestBody": {
+            "required": True,
+            "content": {JSON: {"schema": ref(schema_name(definition.name, step.id, "Request"))}},
+        },
+        "responses": responses,
+    }
+
+
+def status_operation(operation_id: str, tags: list[str]) -> dict[str, Any]:
+    return {
+        "operationId": operation_id,
+        "tags": tags,
+        "summary": "Get the status of a journey",
+        "parameters": [journey_id_parameter()],
+        "responses": {
+            "200": json_response("The journey's status.", ref("JourneyStatus")),
+            "404": problem_response("No journey has this id."),
+        },
+    }
+
+
+def result_operation(operation_id: str, tags: list[str], outcome: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "operationId": operation_id,
+        "tags": tags,
+        "summary": "Get the outcome of an ended journey",
+        "parameters": [journey_id_parameter(), wait_seconds_parameter()],
+        "responses": {
+            "200": json_response("The journey has ended: its outcome.", outcome),
+            "400": problem_response("`waitSeconds` is not a number in range."),
+            "404": problem_response("No journey has this id."),
+            "409": problem_response("The journey is still running."),
+        },
+    }
+
+
+def history_operation(operation_id: str, tags: list[str]) -> dict[str, Any]:
+    return {
+        "operationId": operation_id,
+        "tags": tags,
+        "summary": "Get the transitions of a journey, oldest first",
+        "parameters": [journey_id_parameter()],
+        "responses": {
+            "200": json_response("One item per committed advance.", ref("JourneyHistory")),
+            "404": problem_response("No journey has this id."),
+        },
+    }
+
+
+def cancel_operation(operation_id: str, tags: list[str], outcome: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "operationId": operation_id,
+        "tags": tags,
+        "summary": "Cancel a running journey",
+        "description": (
+            "Ends a running journey `Failed` with the error code `JOURNEY_CANCELLED`; an ended journey is left "
+            "as it is and its outcome returned."
+        ),
+        "parameters": [journey_id_parameter()],
+        "responses": {
+            "200": json_response("The outcome of the (now) ended journey.", outcome),
+            "404": problem_response("No journey has this id."),
+            "409": problem_response("The journey is not cancellable, or another request advanced it first."),
+        },
+    }
+
+
+def list_operation(operation_id: str, tags: list[str]) -> dict[str, Any]:
+    return {
+        "operationId": operation_id,
+        "tags": tags,
+        "summary": "List journeys, newest first",
+        "parameters": list_parameters(),
+        "responses": {
+            "200": json_response("One page of journeys.", ref("JourneyPage")),
+            "400": problem_response("A filter or the page token is invalid."),
+        },
+    }
