@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
+from journeys.connectors.http_client import AiohttpOutbound
 from journeys.definitions import load_definitions
 from journeys.engine import JourneyEngine
 from journeys.server.app import build_app
@@ -81,13 +82,18 @@ async def start_server() -> AsyncIterator[Callable[..., object]]:
     runners: list[web.AppRunner] = []
     sessions: list[aiohttp.ClientSession] = []
     stores: list[JourneyStore] = []
+    outbounds: list[AiohttpOutbound] = []
 
     async def start(database_url: str, **changes: object) -> LiveServer:
         config = server_config(database_url, **changes)
         clock = FakeClock()
         store = await JourneyStore.open(database_url)
         stores.append(store)
-        engine = JourneyEngine(load_definitions(config.definitions), store, config.api_keys, clock=clock)
+        outbound = AiohttpOutbound(config.outbound_rewrites)
+        outbounds.append(outbound)
+        engine = JourneyEngine(
+            load_definitions(config.definitions), store, config.api_keys, clock=clock, outbound=outbound
+        )
         runner = web.AppRunner(build_app(config, engine=engine))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -105,6 +111,8 @@ async def start_server() -> AsyncIterator[Callable[..., object]]:
         await runner.cleanup()
     for store in stores:
         await store.close()
+    for outbound in outbounds:
+        await outbound.close()
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ from arazzo_runner.models import ExecutionState, StepStatus, WorkflowExecutionSt
 from arazzo_runner.utils import load_source_descriptions
 
 from journeys.contracts.contract_report import StepReport, Verdict, WorkflowReport
-from journeys.contracts.schema_examples import resolve
+from journeys.contracts.schema_examples import example_value, resolve
 
 MAX_STEP_EXECUTIONS = 200  # per workflow: retries and gotos included
 MAX_RETRY_DELAY_SECONDS = 5.0
@@ -372,18 +372,23 @@ def _missing_on_server(recorder: _StepRecorder, failed: list[StepReport]) -> str
 def _inputs(
     content: Mapping[str, Any], workflow: Mapping[str, Any], given: Mapping[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
-    """The workflow's input defaults overridden by `given`, and what makes them invalid for the inputs schema."""
+    """The workflow's inputs: defaults (or first examples), example values for required inputs that have
+    neither, all overridden by `given`; and what makes them invalid for the inputs schema."""
     schema = resolve(workflow.get("inputs") or {}, content)
     if not isinstance(schema, Mapping):
         return dict(given), []
     inputs: dict[str, Any] = {}
     properties = schema.get("properties")
+    required = set(schema.get("required") or ())
     for name, property_schema in properties.items() if isinstance(properties, Mapping) else ():
         property_schema = resolve(property_schema, content)
         if isinstance(property_schema, Mapping) and "default" in property_schema:
             inputs[name] = copy.deepcopy(property_schema["default"])
         elif isinstance(property_schema, Mapping) and property_schema.get("examples"):
             inputs[name] = copy.deepcopy(property_schema["examples"][0])
+        elif isinstance(property_schema, Mapping) and (name in required or property_schema.get("required")):
+            # No value given anywhere: a schema-valid example keeps the workflow runnable as written.
+            inputs[name] = example_value(property_schema, content)
     inputs.update(given)
     try:
         validator = jsonschema_rs.validator_for(dict(schema))

@@ -10,6 +10,9 @@ simulated, so any predicate language and any transform is handled exactly; the f
 where wanted is kept. Step fields are also pre-filled from same-named context values (a callback echoes the
 payment id it reports on), so bodies read naturally.
 
+Outbound HTTP calls are answered with a simulated `200 {}`: a path that needs a downstream failure (or a
+particular downstream answer) is not steerable from the request bodies alone.
+
 Best effort: values that depend on time, on secrets or on anything the candidates do not cover may not be
 found; the call is then marked `steered=False` and keeps the schema example. A path that needs a rejected
 credential is steered with a wrong key (an auth branch that loops back to the step is not a path at all).
@@ -39,10 +42,12 @@ from journeys.definitions.model import (
 from journeys.engine.api_keys import ApiKey, ApiKeyProfile
 from journeys.engine.interpreter import NO_REQUEST, InboundRequest, Interpreter, Run
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
+from journeys.engine.outbound import OutboundResponse
 
 SIMULATED_KEY = "journeys-export-simulated-key"
 WRONG_KEY = "not-a-valid-key"
 SIMULATED_NOW = datetime(2026, 1, 1, tzinfo=UTC)
+SIMULATED_RESPONSE = OutboundResponse(200, {"Content-Type": "application/json"}, b"{}")
 MAX_ATTEMPTS = 2_000  # simulated candidates per request
 MAX_FIELD_DEPTH = 3
 
@@ -175,12 +180,20 @@ class Steering:
             run = Run("export", definition.start, copy.deepcopy(body), SIMULATED_NOW)
             # An async start runs in the background without the request's headers (docs/dsl.md).
             request = NO_REQUEST if definition.start_mode == "async" else self._requests[valid]
-            self._interpreter.advance(run, definition.start, request, SIMULATED_NOW)
+            self._advance(run, definition.start, request)
             return run
         run = Run("export", step.id, copy.deepcopy(dict(context)), SIMULATED_NOW)
         run.context["payload"] = copy.deepcopy(body)
-        self._interpreter.advance(run, step.next, self._requests[valid], SIMULATED_NOW)
+        self._advance(run, step.next, self._requests[valid])
         return run
+
+    def _advance(self, run: Run, state_id: str, request: InboundRequest) -> None:
+        """Advance like the engine does, answering every outbound call with SIMULATED_RESPONSE."""
+        self._interpreter.advance(run, state_id, request, SIMULATED_NOW)
+        while run.pending_call is not None:
+            call, run.pending_call = run.pending_call, None
+            outcome = None if call.notify else SIMULATED_RESPONSE
+            self._interpreter.resume_after_call(run, call, outcome, request, SIMULATED_NOW)
 
     def _reached(self, run: Run, target: str) -> bool:
         if run.state != target:

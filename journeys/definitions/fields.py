@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from journeys.definitions.api_catalog import ApiOperation
 from journeys.definitions.errors import DefinitionError
 from journeys.definitions.model import CompiledExpression, CompiledSchema
 from journeys.definitions.schemas import InvalidSchemaError, compile_schema
@@ -38,6 +39,8 @@ class LoadContext:
     errors: list[DefinitionError] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     mappers: dict[str, CompiledExpression | None] = field(default_factory=dict)
+    apis: dict[str, dict[str, ApiOperation] | None] = field(default_factory=dict)
+    """`spec.apis`: name -> operationId -> operation (None when the document could not be loaded)."""
     opaque_states: list[str] = field(default_factory=list)
     """States of a type this engine cannot parse, so their outgoing edges are unknown."""
 

@@ -49,7 +49,42 @@ class ApiKeyValidateTask:
     kind: str = "apiKeyValidate:v1"
 
 
-TaskSpec = ApiKeyValidateTask
+@dataclass(frozen=True, slots=True)
+class ErrorMapping:
+    """`errorMapping` of an HTTP task: a transform applied only when the call's result is not ok."""
+
+    mapper: CompiledExpression
+    target_kind: Literal["context", "var"]
+    path: tuple[str, ...]
+    result_var: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HttpCallTask:
+    """`httpCall:v1`: one outbound HTTP request, its structured result stored at `context.<result_var>`.
+
+    `url` is the raw URL, or the OpenAPI operation's server URL plus path; `{name}` segments in it are
+    filled from `path_params` (percent-encoded) after interpolation. `body` is a literal JSON value,
+    a template (a string body, sent as-is) or a mapper whose result is sent as JSON.
+    """
+
+    method: str
+    url: CompiledTemplate
+    path_params: Mapping[str, CompiledTemplate]
+    query: Mapping[str, CompiledTemplate]
+    headers: Mapping[str, CompiledTemplate]
+    body: Any = None
+    body_kind: Literal["none", "json", "template", "mapper"] = "none"
+    accept: str = "application/json"
+    timeout_ms: int = 10_000
+    result_var: str | None = None
+    mode: Literal["requestResponse", "notify"] = "requestResponse"
+    error_mapping: ErrorMapping | None = None
+    operation: str | None = None
+    kind: str = "httpCall:v1"
+
+
+TaskSpec = ApiKeyValidateTask | HttpCallTask
 
 
 @dataclass(frozen=True, slots=True)

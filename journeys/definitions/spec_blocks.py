@@ -8,8 +8,10 @@ journey without the deadline its author relies on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
+from journeys.definitions.api_catalog import ApiCatalogError, load_api_catalog
 from journeys.definitions.fields import Block
 from journeys.definitions.mappers import compile_spec_mappers
 from journeys.definitions.model import CompiledSchema
@@ -61,6 +63,23 @@ class SpecSettings:
     links_enabled: bool = True
 
 
+def _load_apis(apis: Block) -> None:
+    """Resolve every `spec.apis.<name>.openApiRef` into the context's operation catalogue."""
+    for name in apis.data:
+        api = apis.block(name)
+        if api is None:
+            continue
+        api.allow("openApiRef")
+        reference = api.string("openApiRef", required=True)
+        catalog = None
+        if reference is not None:
+            try:
+                catalog = load_api_catalog(reference, Path(apis.ctx.file))
+            except ApiCatalogError as error:
+                api.report("openApiRef", str(error))
+        apis.ctx.apis[str(name)] = catalog
+
+
 def parse_spec_blocks(spec: Block) -> SpecSettings:
     """Validate every spec-level key and compile the implemented blocks (mappers go into the context)."""
     for key in spec.data:
@@ -75,8 +94,7 @@ def parse_spec_blocks(spec: Block) -> SpecSettings:
         compile_spec_mappers(mappers)
     apis = spec.block("apis")
     if apis is not None:
-        for name in apis.data:
-            apis.block(name)
+        _load_apis(apis)
 
     context = spec.block("context")
     if context is not None:

@@ -24,9 +24,9 @@ from journeys.definitions.model import (
     TransformState,
 )
 from journeys.definitions.tasks import parse_task
+from journeys.definitions.write_targets import parse_write_target
 
 STATE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-PATH_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 # DSL state types this engine does not run yet: reported as "not supported" rather than "unknown".
 DSL_ONLY_STATE_TYPES = ("parallel", "subjourney", "timer")
@@ -117,49 +117,19 @@ def _parse_transform(block: Block, state_id: str) -> TransformState | None:
         return None
     transform.allow("mapper", "mapperRef", "target", "resultVar")
     mapper = mapper_or_ref(transform)
-    target = transform.block("target")
-    kind: str | None = "context"
-    path: tuple[str, ...] | None = ()
-    if target is not None:
-        target.allow("kind", "path")
-        kind = target.one_of("kind", ("context", "var", "attributes"), default="context")
-        if kind == "attributes":
-            target.report("kind", "target.kind 'attributes' is not supported by this engine", unsupported=True)
-        elif kind == "var" and target.has("path"):
-            target.report("path", "is only used with target.kind context; kind var writes context.<resultVar>")
-        elif kind == "context":
-            path = _dot_path(target, "path")
     if block.has("resultVar") and transform.has("resultVar"):
         transform.report("resultVar", "declared twice (here and beside 'transform'); keep one")
-    holder = transform if transform.has("resultVar") else block
-    result_var = None
-    if kind == "var":
-        result_var = holder.identifier("resultVar", required=True)
-    elif kind == "context" and holder.has("resultVar"):
-        holder.report("resultVar", "is only used with target.kind var; kind context writes target.path")
-    if mapper is None or next_state is None or path is None or kind not in ("context", "var"):
+    target = parse_write_target(transform, transform if transform.has("resultVar") else block)
+    if mapper is None or next_state is None or target is None:
         return None
     return TransformState(
         id=state_id,
         mapper=mapper,
-        target_kind="var" if kind == "var" else "context",
-        path=path,
-        result_var=result_var,
+        target_kind=target.kind,
+        path=target.path,
+        result_var=target.result_var,
         next=next_state,
     )
-
-
-def _dot_path(block: Block, key: str) -> tuple[str, ...] | None:
-    """A context dot-path such as `data.enriched`; absent or `''` is the whole context."""
-    value = block.data.get(key, "")
-    if not isinstance(value, str):
-        block.report(key, f"must be a dot-path string, not {describe(value)}")
-        return None
-    segments = tuple(value.split(".")) if value else ()
-    if not all(PATH_SEGMENT.fullmatch(segment) for segment in segments):
-        block.report(key, f"'{value}' is not a dot-path of names like a.b.c (array indexes are not supported)")
-        return None
-    return segments
 
 
 def _parse_succeed(block: Block, state_id: str) -> SucceedState:

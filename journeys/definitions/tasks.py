@@ -71,3 +71,13 @@ def _parse_api_key_validate(block: Block) -> ApiKeyValidateTask | None:
 
 
 register_task_kind("apiKeyValidate:v1", _parse_api_key_validate)
+
+
+def _register_http_call() -> None:
+    # Imported here: the HTTP parser needs mappers and write targets, which import this module's neighbours.
+    from journeys.definitions.http_call_task import parse_http_call
+
+    register_task_kind("httpCall:v1", parse_http_call)
+
+
+_register_http_call()

@@ -1,8 +1,10 @@
 """The interpreter: runs one journey instance from a state until it pauses or ends.
 
 It works on an in-memory `Run` and never touches the store; the caller commits the result in one
-transaction (see `journeys.engine.service`). All of it is synchronous and pure except for the inbound
-request headers an auth task reads, which keeps an advance cheap and deterministic.
+transaction (see `journeys.engine.service`). All of it is synchronous and pure: an `httpCall:v1` task
+does not perform its request but stops the run with `run.pending_call`; the caller performs it through
+the outbound port and hands the outcome back with `resume_after_call`. That keeps I/O out of here and an
+advance cheap and deterministic.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from journeys.definitions.model import (
     ChoiceState,
     ExternalInputState,
     FailState,
+    HttpCallTask,
     JourneyDefinition,
     SucceedState,
     TaskState,
@@ -24,7 +27,9 @@ from journeys.definitions.model import (
 )
 from journeys.engine.api_keys import ApiKeyProfile, match_key
 from journeys.engine.errors import EngineConfigurationError
+from journeys.engine.http_calls import PendingCall, call_result, prepare_call
 from journeys.engine.lifecycle import RUNNING, Lifecycle
+from journeys.engine.outbound import OutboundError, OutboundResponse
 from journeys.expressions import ExpressionEvaluationError
 
 MAX_STATES_PER_ADVANCE = 10_000
@@ -56,6 +61,12 @@ class Run:
         self.path: list[str] = []
         self.auth_problem: dict[str, Any] | None = None
         self.platform: dict[str, Any] | None = None
+        self.pending_call: PendingCall | None = None
+        self.base_version = 0  # the committed version this advance started from (for idempotency keys)
+
+    def idempotency_key(self) -> str:
+        """Stable for the call at this point of this advance: a re-run after a crash sends the same key."""
+        return f"{self.journey_id}:{self.base_version}:{len(self.path)}"
 
 
 class _StateFailure(Exception):
@@ -146,11 +157,46 @@ class Interpreter:
 
     # -- state handlers: each returns the next state id, or None when the run pauses or ends ------
 
+    def resume_after_call(
+        self,
+        run: Run,
+        call: PendingCall,
+        outcome: OutboundResponse | OutboundError | None,
+        request: InboundRequest,
+        now: datetime,
+    ) -> None:
+        """Record the outcome of `call` (None for a notify call) and continue from the task's `next`."""
+        task = call.task
+        if outcome is not None:
+            result = call_result(outcome)
+            if task.result_var is not None:
+                run.context[task.result_var] = result
+            mapping = task.error_mapping
+            if mapping is not None and not result["ok"]:
+                try:
+                    value = mapping.mapper.evaluate(run.context, result, self.platform(run))
+                    self._write(run, call.state_id, mapping.target_kind, mapping.path, mapping.result_var, value)
+                except ExpressionEvaluationError as error:
+                    self._terminate_failed(run, f"EXPRESSION_ERROR:{call.state_id}", f"errorMapping: {error}")
+                    return
+                except _StateFailure as failure:
+                    self._terminate_failed(run, failure.code, failure.reason)
+                    return
+        self.advance(run, call.next, request, now)
+
     def _task(self, state: TaskState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         task = state.task
         if isinstance(task, ApiKeyValidateTask):
             self._validate_api_key(task, run, request)
             return state.next
+        if isinstance(task, HttpCallTask):
+            try:
+                run.pending_call = prepare_call(state, task, run.context, self.platform(run), run.idempotency_key())
+            except ExpressionEvaluationError as error:
+                raise _StateFailure(f"EXPRESSION_ERROR:{state.id}", f"state '{state.id}': {error}") from error
+            except ValueError as error:
+                raise _StateFailure(f"HTTP_REQUEST_INVALID:{state.id}", f"state '{state.id}': {error}") from error
+            return None
         raise _StateFailure(f"UNSUPPORTED_TASK:{state.id}", f"state '{state.id}': task kind {task.kind}")
 
     def _validate_api_key(self, task: ApiKeyValidateTask, run: Run, request: InboundRequest) -> None:
@@ -198,18 +244,23 @@ class Interpreter:
             result = state.mapper.evaluate(run.context, run.context.get("payload"), self.platform(run))
         except ExpressionEvaluationError as error:
             raise _StateFailure(f"EXPRESSION_ERROR:{state.id}", f"state '{state.id}': {error}") from error
-        if state.target_kind == "var":
-            run.context[state.result_var] = result  # type: ignore[index]
-        elif state.path:
-            _set_path(run.context, state.path, result)
-        elif isinstance(result, dict):
-            run.context = result
+        self._write(run, state.id, state.target_kind, state.path, state.result_var, result)
+        return state.next
+
+    @staticmethod
+    def _write(run: Run, state_id: str, kind: str, path: tuple[str, ...], result_var: str | None, value: Any) -> None:
+        """Write a mapper result to `context.<result_var>`, `context.<path>`, or (empty path) the whole context."""
+        if kind == "var":
+            run.context[result_var] = value  # type: ignore[index]
+        elif path:
+            _set_path(run.context, path, value)
+        elif isinstance(value, dict):
+            run.context = value
         else:
             raise _StateFailure(
-                f"EXPRESSION_ERROR:{state.id}",
-                f"state '{state.id}': a whole-context transform must return an object, got {type(result).__name__}",
+                f"EXPRESSION_ERROR:{state_id}",
+                f"state '{state_id}': a whole-context write must be an object, got {type(value).__name__}",
             )
-        return state.next
 
     def _succeed(self, state: SucceedState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         context = run.context

@@ -31,6 +31,7 @@ from journeys.engine.errors import (
 )
 from journeys.engine.interpreter import NO_REQUEST, InboundRequest, Interpreter, Run
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
+from journeys.engine.outbound import NoOutboundHttp, OutboundError, OutboundHttp, OutboundRequest, OutboundResponse
 from journeys.engine.terminal_watch import TerminalWatch
 from journeys.store import InstanceRecord, JourneyStore, TransitionRecord
 
@@ -81,12 +82,14 @@ class JourneyEngine:
         *,
         clock: Clock = utc_now,
         environment: str = "local",
+        outbound: OutboundHttp | None = None,
     ) -> None:
         platform = {"environment": environment}
         self.definitions = dict(definitions)
         self.store = store
         self._clock = clock
         self._interpreters = {name: Interpreter(d, api_keys, platform) for name, d in definitions.items()}
+        self._outbound: OutboundHttp = outbound or NoOutboundHttp()
         self._background: set[asyncio.Task[Any]] = set()
         self._terminal = TerminalWatch()
 
@@ -107,7 +110,7 @@ class JourneyEngine:
         now = self._clock()
         run = Run(uuid.uuid4().hex, definition.start, body, now)
         if definition.start_mode == "sync":
-            interpreter.advance(run, definition.start, request, now)
+            await self._advance(interpreter, run, definition.start, request, now)
         record = _record_of(run, definition.name, definition.version, created_at=now, updated_at=now, version=1)
         await self.store.insert(record, self._transition(record, "start", None, run.path, now))
         if definition.start_mode == "async":
@@ -133,7 +136,7 @@ class JourneyEngine:
         run = self._run_from(record)
         run.context["payload"] = body
         run.path.append(step_id)
-        interpreter.advance(run, step.next, request, now)
+        await self._advance(interpreter, run, step.next, request, now)
         if run.auth_problem is not None and run.waiting and run.state == step_id:
             raise AuthRejected(str(run.auth_problem.get("detail") or "authentication failed"), dict(run.auth_problem))
         committed = await self._commit(record, run, "step", now, {"step": step_id})
@@ -192,7 +195,7 @@ class JourneyEngine:
             if interpreter is None or not isinstance(step, ExternalInputState) or step.on_timeout is None:
                 continue
             run = self._run_from(record)
-            interpreter.advance(run, step.on_timeout, NO_REQUEST, now)
+            await self._advance(interpreter, run, step.on_timeout, NO_REQUEST, now)
             with contextlib.suppress(ConcurrentUpdate):  # a submission won the race: the timer is stale
                 await self._commit(record, run, "timeout", now, {"step": record.current_state})
                 moved += 1
@@ -240,8 +243,41 @@ class JourneyEngine:
             )
         return record, interpreter
 
+    async def _advance(
+        self, interpreter: Interpreter, run: Run, state_id: str, request: InboundRequest, now: datetime
+    ) -> None:
+        """Run from `state_id` to the next pause or end, performing the HTTP calls the interpreter asks for.
+
+        Nothing is committed between calls: if the process dies mid-advance, the instance is still at its
+        last committed state and the advance (with its calls) runs again; idempotency keys let
+        downstream services recognise the repeat.
+        """
+        interpreter.advance(run, state_id, request, now)
+        while run.pending_call is not None:
+            call, run.pending_call = run.pending_call, None
+            outcome: OutboundResponse | OutboundError | None = None
+            if call.notify:
+                self._spawn(self._notify(call.request))
+            else:
+                try:
+                    outcome = await self._outbound.send(call.request)
+                except OutboundError as error:
+                    outcome = error
+            interpreter.resume_after_call(run, call, outcome, request, now)
+
+    async def _notify(self, request: OutboundRequest) -> None:
+        """Fire-and-forget calls (`mode: notify`): their outcome never reaches the journey, only the log."""
+        try:
+            response = await self._outbound.send(request)
+        except OutboundError as error:
+            log.warning("notify call %s %s failed: %s", request.method, request.url, error.message)
+        else:
+            if response.status >= 400:
+                log.warning("notify call %s %s answered %d", request.method, request.url, response.status)
+
     def _run_from(self, record: InstanceRecord) -> Run:
         run = Run(record.id, record.current_state, record.context, record.created_at)
+        run.base_version = record.version
         run.phase = record.phase
         run.waiting = record.waiting
         run.due_at = record.due_at
@@ -258,7 +294,7 @@ class JourneyEngine:
         interpreter = self._interpreters[record.journey_name]
         now = self._clock()
         run = self._run_from(record)
-        interpreter.advance(run, record.current_state, NO_REQUEST, now)
+        await self._advance(interpreter, run, record.current_state, NO_REQUEST, now)
         await self._commit(record, run, "resume", now, None)
 
     async def _commit(

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from journeys.connectors.http_client import AiohttpOutbound
 from journeys.definitions import load_definitions
 from journeys.definitions.model import ApiKeyValidateTask, TaskState
 from journeys.engine import JourneyEngine
@@ -46,9 +47,12 @@ def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> w
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         own_engine = engine is None
         if own_engine:
+            outbound = AiohttpOutbound(config.outbound_rewrites)
             definitions = load_definitions(config.definitions)
             store = await JourneyStore.open(config.database_url)
-            app[ENGINE] = JourneyEngine(definitions, store, config.api_keys, environment=config.environment)
+            app[ENGINE] = JourneyEngine(
+                definitions, store, config.api_keys, environment=config.environment, outbound=outbound
+            )
         else:
             app[ENGINE] = engine
         current = app[ENGINE]
@@ -65,6 +69,7 @@ def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> w
                 await scheduler
             await current.drain()
             if own_engine:
+                await outbound.close()
                 await current.store.close()
 
     app.cleanup_ctx.append(lifecycle)

@@ -32,6 +32,8 @@ class ServerConfig:
     environment: str = "local"
     api_keys: Mapping[str, ApiKeyProfile] = field(default_factory=dict)
     scheduler_interval: float = 0.5
+    outbound_rewrites: Mapping[str, str] = field(default_factory=dict)
+    """URL prefix -> replacement for outbound httpCall requests (point production hosts at stubs or a gateway)."""
 
 
 def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
@@ -41,7 +43,7 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
         raise ConfigError(f"{path}: cannot read config: {error}") from error
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: the config must be a mapping")
-    known = {"apiKeys", "databaseUrl", "host", "port", "maxBodyBytes", "environment", "definitions"}
+    known = {"apiKeys", "databaseUrl", "host", "port", "maxBodyBytes", "environment", "definitions", "outboundRewrites"}
     unknown = sorted(set(document) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown config keys {unknown}; known: {sorted(known)}")
@@ -61,6 +63,11 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
         changes["max_body_bytes"] = int(document["maxBodyBytes"])
     if "environment" in document:
         changes["environment"] = str(document["environment"])
+    if "outboundRewrites" in document:
+        rewrites = document["outboundRewrites"] or {}
+        if not isinstance(rewrites, dict):
+            raise ConfigError(f"{path}: outboundRewrites must map URL prefixes to replacement prefixes")
+        changes["outbound_rewrites"] = {str(k): str(v) for k, v in rewrites.items()}
     if "definitions" in document:
         entries = document["definitions"]
         entries = entries if isinstance(entries, list) else [entries]
@@ -85,6 +92,11 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
                 raise ConfigError(f"{variable}: {error}") from error
     if environ.get("JOURNEYS_DEFINITIONS"):
         changes["definitions"] = tuple(Path(p) for p in environ["JOURNEYS_DEFINITIONS"].split(os.pathsep) if p)
+    if environ.get("JOURNEYS_OUTBOUND_REWRITES"):
+        try:
+            changes["outbound_rewrites"] = dict(orjson.loads(environ["JOURNEYS_OUTBOUND_REWRITES"]))
+        except (ValueError, TypeError, orjson.JSONDecodeError) as error:
+            raise ConfigError(f"JOURNEYS_OUTBOUND_REWRITES must be a JSON object of URL prefixes: {error}") from error
     if environ.get("JOURNEYS_API_KEYS"):
         try:
             changes["api_keys"] = parse_profiles(orjson.loads(environ["JOURNEYS_API_KEYS"]))

@@ -251,6 +251,7 @@ def test_the_api_document_has_every_journey_and_the_shared_operations_once() -> 
     api = export_api_openapi(definitions)
     operations = _operations(api)
     assert {op for op in operations if op.endswith("_start")} == {
+        "accountOpening_start",
         "asyncGreeting_start",
         "brokenArithmetic_start",
         "lockedApproval_start",
@@ -260,7 +261,7 @@ def test_the_api_document_has_every_journey_and_the_shared_operations_once() -> 
     assert operations["paymentCallback_waitForCallback"] == ("post", "/journeys/{journeyId}/steps/waitForCallback")
     result = _ok_schema(api, "getResult")
     assert result == {"oneOf": [{"$ref": f"#/components/schemas/{name}Outcome"} for name in (
-        "AsyncGreeting", "BrokenArithmetic", "LockedApproval", "PaymentCallback"
+        "AccountOpening", "AsyncGreeting", "BrokenArithmetic", "LockedApproval", "PaymentCallback"
     )]}  # fmt: skip
     page = _component(api, _ok_schema(api, "listJourneys"))
     assert page["properties"]["items"]["items"] == {"$ref": "#/components/schemas/JourneyStatus"}

@@ -26,6 +26,7 @@ async def test_the_api_document_is_generated_from_the_loaded_definitions(live: L
         assert (response.status, response.content_type) == (200, "application/json")
         assert await response.json() == export_api_openapi(live.engine.definitions)
     assert set(live.engine.definitions) == {
+        "account-opening",
         "async-greeting",
         "broken-arithmetic",
         "locked-approval",

@@ -114,6 +114,26 @@ def write(directory: Path, name: str, text: str) -> Path:
     return path
 
 
+ORDERS_API = """
+openapi: 3.1.0
+info: {title: Orders, version: "1"}
+servers: [{url: "https://orders.example.com/v1"}]
+paths:
+  /orders/{orderId}:
+    get:
+      operationId: getOrder
+      parameters: [{in: path, name: orderId, required: true, schema: {type: string}}]
+      responses: {"200": {description: OK}}
+"""
+
+
+@pytest.fixture(autouse=True)
+def orders_api(tmp_path: Path) -> None:
+    """ORDER_APPROVAL declares `spec.apis.orders`; its OpenAPI document must exist beside the definition."""
+    (tmp_path / "apis").mkdir()
+    write(tmp_path / "apis", "orders.openapi.yaml", ORDERS_API)
+
+
 def test_valid_definition_compiles_into_the_model(tmp_path: Path) -> None:
     path = write(tmp_path, "order-approval.journey.yaml", ORDER_APPROVAL)
 

@@ -23,10 +23,52 @@ EXAMPLE_DEFECTS: dict[str, set[str]] = {
     "http-problem-details": {"spec.states.decide_error.default"},
     # The choice default names a state `rejected`; the example only declares `expiredOrRejected`.
     "mortgage-repricing-rate-lock": {"spec.states.evaluateOffer.default"},
+    # operationRef names an API the example never declares in spec.apis.
+    "approval-loop": {"spec.states.notifyAndReenter.task.operationRef"},
+    "wait-approval": {"spec.states.submit.task.operationRef"},
+    # spec.apis points at an OpenAPI document the example set does not ship.
+    "auth-outbound-client-credentials": {"spec.apis.backend.openApiRef"},
+    "travel-booking-bundle": {"spec.apis.providers.openApiRef"},
+    # operationRef names an operation the referenced OpenAPI document does not have.
+    "daily-orders-batch-close": {
+        "spec.states.closeBatch.task.operationRef",
+        "spec.states.exchangeInitialToken.task.operationRef",
+        "spec.states.prepareBatchSnapshot.task.operationRef",
+        "spec.states.runBatch.task.operationRef",
+    },
+    "http-resilience-degrade": {"spec.states.call_upstream.task.operationRef"},
+    "multitenant-routing": {"spec.states.callTenantB.task.operationRef"},
+    "notification-throttle": {
+        "spec.states.callIntegration.task.operationRef",
+        "spec.states.sendNotification.task.operationRef",
+    },
+    "payment-reminder-with-timeout": {"spec.states.sendReminder.task.operationRef"},
+    # Missing operations, and the request body written under `params` instead of beside it.
+    "http-compensation": {
+        "spec.states.place_order.task.operationRef",
+        "spec.states.place_order.task.params.body",
+        "spec.states.reserve_inventory.task.operationRef",
+        "spec.states.reserve_inventory.task.params.body",
+    },
 }
 
 # Examples that use only what this engine implements; they must keep loading.
-LOADS_CLEANLY = {"sync-wrapper-wait", "transform-pipeline"}
+LOADS_CLEANLY = {
+    "choice-multi-branch",
+    "http-204-no-content",
+    "http-aggregate-errors",
+    "http-chained-calls",
+    "http-conditional-composition",
+    "http-failure-branch",
+    "http-header-interpolation",
+    "http-notify-audit",
+    "http-post-json",
+    "http-timeout-branch",
+    "payment-callback",
+    "privacy-erasure-sla",
+    "sync-wrapper-wait",
+    "transform-pipeline",
+}
 
 pytestmark = pytest.mark.skipif(not EXAMPLE_FILES, reason=f"no JourneyForge examples under {EXAMPLES}")
 

@@ -1,0 +1,1 @@
+"""Adapters between the engine's ports and the outside world (outbound HTTP)."""

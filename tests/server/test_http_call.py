@@ -1,0 +1,114 @@
+"""`httpCall:v1` end to end: a live journeys server calling a real stub service on a loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from tests.server.helpers import call
+from tests.support import LiveServer
+
+PREFIX = "https://accounts.example.test/v1"
+START = {"customerId": "c 1/x", "traceId": "t1"}
+
+
+@dataclass
+class Stub:
+    """The downstream accounts service; `customer_status`/`customer_delay` script its behaviour."""
+
+    url: str = ""
+    seen: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
+    customer_status: int = 200
+    customer_delay: float = 0.0
+    audited: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def customer(self, request: web.Request) -> web.Response:
+        self._record(request, None)
+        await asyncio.sleep(self.customer_delay)
+        if self.customer_status != 200:
+            return web.json_response({"title": "unavailable"}, status=self.customer_status)
+        return web.json_response({"name": "Ada", "email": "ada@example.test", "id": request.match_info["cid"]})
+
+    async def open_account(self, request: web.Request) -> web.Response:
+        self._record(request, await request.json())
+        return web.json_response({"accountId": "acc-9"}, status=201)
+
+    async def audit(self, request: web.Request) -> web.Response:
+        self._record(request, await request.json())
+        self.audited.set()
+        return web.Response(status=204)
+
+    def _record(self, request: web.Request, body: Any) -> None:
+        self.seen.append((request.method, request.raw_path, dict(request.headers), body))
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[Stub]:
+    stub = Stub()
+    app = web.Application()
+    app.router.add_get("/v1/customers/{cid}", stub.customer)
+    app.router.add_post("/v1/accounts", stub.open_account)
+    app.router.add_post("/v1/audit/{cid}", stub.audit)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    stub.url = f"http://127.0.0.1:{port}/v1"
+    yield stub
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def accounts_server(start_server: Callable[..., Any], stub: Stub, database_url: str) -> LiveServer:
+    return await start_server(database_url, outbound_rewrites={PREFIX: stub.url})  # type: ignore[no-any-return]
+
+
+async def test_calls_chain_and_the_journey_succeeds(accounts_server: LiveServer, stub: Stub) -> None:
+    status, outcome, _ = await call(accounts_server, "POST", "/api/v1/journeys/account-opening/start", START)
+    assert status == 200 and outcome["phase"] == "Succeeded", outcome
+    assert outcome["output"] == {"status": "OPENED", "accountId": "acc-9", "owner": "Ada"}
+
+    method, path, headers, _ = stub.seen[0]
+    assert (method, path) == ("GET", "/v1/customers/c%201%2Fx")  # path parameters are percent-encoded
+    assert headers["X-Trace-Id"] == "trace-t1" and headers["Accept"] == "application/json"
+    assert "Idempotency-Key" not in headers
+    method, path, headers, body = stub.seen[1]
+    assert (method, path, body) == ("POST", "/v1/accounts", {"owner": "Ada", "email": "ada@example.test"})
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Idempotency-Key"].startswith(outcome["journeyId"])
+
+    await asyncio.wait_for(stub.audited.wait(), timeout=5)  # notify: fired, not awaited by the journey
+    assert stub.seen[-1][1:4:2] == ("/v1/audit/t1", {"event": "ACCOUNT_OPENED"})
+
+
+@pytest.mark.parametrize(("status", "delay", "expected"), [(503, 0.0, (503, "HTTP")), (200, 3.0, (0, "TIMEOUT"))])
+async def test_a_failed_call_is_data_the_journey_branches_on(
+    accounts_server: LiveServer, stub: Stub, status: int, delay: float, expected: tuple[int, str]
+) -> None:
+    stub.customer_status, stub.customer_delay = status, delay
+    code, outcome, _ = await call(accounts_server, "POST", "/api/v1/journeys/account-opening/start", START)
+    assert code == 200 and outcome["phase"] == "Failed"
+    assert outcome["error"]["code"] == "CUSTOMER_LOOKUP_FAILED"
+    record = await accounts_server.engine.store.get(outcome["journeyId"])
+    assert record is not None
+    assert record.context["problem"] == {"code": "CUSTOMER_LOOKUP_FAILED", "status": expected[0], "kind": expected[1]}
+    assert record.context["customer"]["ok"] is False
+
+
+async def test_an_unreachable_service_is_a_network_error(start_server: Callable[..., Any], sqlite_url: str) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+    server = await start_server(sqlite_url, outbound_rewrites={PREFIX: closed})
+    status, outcome, _ = await call(server, "POST", "/api/v1/journeys/account-opening/start", START)
+    assert status == 200 and outcome["phase"] == "Failed"
+    record = await server.engine.store.get(outcome["journeyId"])
+    assert record is not None and record.context["customer"]["error"]["type"] == "NETWORK"
+    assert record.context["problem"]["kind"] == "NETWORK"
