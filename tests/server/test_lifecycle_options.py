@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
-from tests.server.helpers import call
+from tests.server.helpers import PAYMENT, call
 from tests.support import LiveServer
 
 
@@ -46,3 +48,22 @@ async def test_expression_error_fails_the_journey_naming_the_state(server: LiveS
     assert status == 200 and outcome["phase"] == "Failed"
     assert outcome["error"]["code"] == "EXPRESSION_ERROR:compute"
     assert "compute" in outcome["error"]["reason"]
+
+
+async def test_a_missing_api_key_profile_is_a_500_that_changes_nothing(
+    start_server: Callable[..., Any], sqlite_url: str
+) -> None:
+    server = await start_server(sqlite_url, api_keys={})  # the operator forgot the payments-callback keys
+    status, body, _ = await call(server, "POST", "/api/v1/journeys/payment-callback/start", PAYMENT)
+    journey_id = body["journeyId"]
+    before = await server.engine.store.get(journey_id)
+    status, problem, content_type = await call(
+        server,
+        "POST",
+        f"/api/v1/journeys/{journey_id}/steps/waitForCallback",
+        {"paymentId": "pay-123", "status": "SUCCESS"},
+        {"X-Webhook-Secret": "anything"},
+    )
+    assert status == 500 and content_type == "application/problem+json"
+    assert "payments-callback" in problem["detail"] and "not configured" in problem["detail"]
+    assert await server.engine.store.get(journey_id) == before  # the journey keeps waiting for a retry
