@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -15,8 +16,14 @@ from journeys.server.config import ConfigError, load_config
 
 log = logging.getLogger("journeys.server")
 
+# Requests allocate many short-lived objects that reference counting frees at once; the cyclic collector,
+# run every 700 allocations by default, mostly rescans them, and its full passes were the p99 tail of the
+# benchmark (callback p99 58-92 ms -> 45-47 ms at the same throughput). Collect far less often instead.
+GC_THRESHOLDS = (50_000, 20, 100)
+
 
 def run_server(args: argparse.Namespace) -> int:
+    gc.set_threshold(*GC_THRESHOLDS)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     overrides = {
         "database_url": args.database_url,
