@@ -103,14 +103,16 @@ def _string_function(name: str, operation: Callable[[str], Any]) -> Callable[[An
     return apply
 
 
+def _require_two_strings(name: str, first: Any, second: Any) -> None:
+    if type(first) is not str or type(second) is not str:
+        raise ExpressionEvaluationError(f"{name}() expects two strings, got {type_name(first)} and {type_name(second)}")
+
+
 def _string_predicate(name: str, operation: Callable[[str, str], bool]) -> Callable[[Any, Any], bool]:
     def apply(value: Any, affix: Any) -> bool:
         if value is None:
             return False
-        if type(value) is not str or type(affix) is not str:
-            raise ExpressionEvaluationError(
-                f"{name}() expects two strings, got {type_name(value)} and {type_name(affix)}"
-            )
+        _require_two_strings(name, value, affix)
         return operation(value, affix)
 
     return apply
@@ -120,10 +122,7 @@ def _split_by(value: Any, separator: Any) -> Any:
     """Literal (not regex) separator; an empty string splits into no parts, as in DataWeave."""
     if value is None:
         return None
-    if type(value) is not str or type(separator) is not str:
-        raise ExpressionEvaluationError(
-            f"splitBy() expects two strings, got {type_name(value)} and {type_name(separator)}"
-        )
+    _require_two_strings("splitBy", value, separator)
     if not value:
         return []
     return value.split(separator) if separator else list(value)

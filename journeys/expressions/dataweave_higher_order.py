@@ -13,7 +13,7 @@ with `(a, b) -> a.x <=> b.x`); with one parameter it is the usual sort-key crite
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cmp_to_key
 from typing import Any
@@ -52,43 +52,31 @@ def _array_or_none(name: str, value: Any) -> list[Any] | None:
     raise ExpressionEvaluationError(f"{name} expects an array on its left, got {type_name(value)}")
 
 
-def _build_map(subject: Evaluator, fn: Lambda) -> Evaluator:
-    body = fn.body
+def _apply_each(fn: Lambda, env: list[Any], items: list[Any]) -> Iterator[tuple[Any, Any]]:
+    """Bind each item (and its index, when the lambda takes one) and yield (item, the lambda's result)."""
     item_slot = fn.slots[0]
     index_slot = fn.slots[1] if len(fn.slots) > 1 else None
+    for index, item in enumerate(items):
+        env[item_slot] = item
+        if index_slot is not None:
+            env[index_slot] = index
+        yield item, fn.body(env)
 
+
+def _build_map(subject: Evaluator, fn: Lambda) -> Evaluator:
     def evaluate(env: list[Any]) -> Any:
         items = _array_or_none("map", subject(env))
-        if items is None:
-            return None
-        result = []
-        for index, item in enumerate(items):
-            env[item_slot] = item
-            if index_slot is not None:
-                env[index_slot] = index
-            result.append(body(env))
-        return result
+        return None if items is None else [value for _, value in _apply_each(fn, env, items)]
 
     return evaluate
 
 
 def _build_filter(subject: Evaluator, fn: Lambda) -> Evaluator:
-    body = fn.body
-    item_slot = fn.slots[0]
-    index_slot = fn.slots[1] if len(fn.slots) > 1 else None
-
     def evaluate(env: list[Any]) -> Any:
         items = _array_or_none("filter", subject(env))
         if items is None:
             return None
-        result = []
-        for index, item in enumerate(items):
-            env[item_slot] = item
-            if index_slot is not None:
-                env[index_slot] = index
-            if require_boolean(body(env), "filter criteria"):
-                result.append(item)
-        return result
+        return [item for item, keep in _apply_each(fn, env, items) if require_boolean(keep, "filter criteria")]
 
     return evaluate
 
