@@ -7,6 +7,7 @@ from typing import Any
 from journeys.definitions.model import ExternalInputState
 from journeys.engine import Snapshot
 from journeys.engine.lifecycle import RUNNING
+from journeys.store import TransitionRecord
 
 API_PREFIX = "/api/v1"
 
@@ -88,7 +89,7 @@ def start_accepted_body(snapshot: Snapshot, origin: str) -> dict[str, Any]:
     return body
 
 
-def transition_body(transition: Any) -> dict[str, Any]:
+def transition_body(transition: TransitionRecord) -> dict[str, Any]:
     return {
         "seq": transition.seq,
         "event": transition.event,

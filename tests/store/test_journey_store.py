@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -111,8 +113,14 @@ async def test_due_runnable_and_list_queries(database_url: str) -> None:
         await store.close()
 
 
-def test_schema_version_and_url_normalisation() -> None:
-    assert SCHEMA_VERSION >= 1
+async def test_the_schema_version_is_recorded(sqlite_url: str, tmp_path: Path) -> None:
+    store = await JourneyStore.open(sqlite_url)
+    await store.close()
+    with sqlite3.connect(tmp_path / "journeys.db") as conn:
+        assert conn.execute("SELECT version FROM journeys_schema").fetchall() == [(SCHEMA_VERSION,)]
+
+
+def test_url_normalisation() -> None:
     assert normalise_url("sqlite:///x.db").drivername == "sqlite+pysqlite"
     assert normalise_url("postgresql://u@h/db").drivername == "postgresql+asyncpg"
     with pytest.raises(ValueError, match="unsupported database URL"):
