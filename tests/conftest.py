@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 
 from journeys.connectors.http_client import AiohttpOutbound
-from journeys.definitions import load_definitions
+from journeys.definitions import load_catalog
 from journeys.engine import JourneyEngine
 from journeys.server.app import build_app
 from journeys.store import JourneyStore
@@ -91,8 +91,15 @@ async def start_server() -> AsyncIterator[Callable[..., object]]:
         stores.append(store)
         outbound = AiohttpOutbound(config.outbound_rewrites)
         outbounds.append(outbound)
+        definitions, sources = load_catalog(config.definitions)
         engine = JourneyEngine(
-            load_definitions(config.definitions), store, config.api_keys, clock=clock, outbound=outbound
+            definitions,
+            store,
+            config.api_keys,
+            clock=clock,
+            outbound=outbound,
+            sources=sources,
+            inbound_secrets=config.inbound_secrets,
         )
         runner = web.AppRunner(build_app(config, engine=engine))
         await runner.setup()

@@ -32,6 +32,16 @@ API_KEYS = {
 }
 
 
+MIDTRANS_SERVER_KEY = "test-midtrans-server-key"
+STRIPE_ENDPOINT_SECRET = "whsec_test_stripe_endpoint_secret"
+DIGIFLAZZ_SECRET = "test-digiflazz-webhook-secret"
+INBOUND_SECRETS = {
+    "midtrans": [{"id": "current", "secret": MIDTRANS_SERVER_KEY}, {"id": "previous", "secret": "old-midtrans-key"}],
+    "stripe": [{"id": "current", "secret": STRIPE_ENDPOINT_SECRET}],
+    "digiflazz": [{"id": "current", "secret": DIGIFLAZZ_SECRET}],
+}
+
+
 class FakeClock:
     """An injected clock that tests move forward instead of sleeping."""
 
@@ -61,6 +71,7 @@ def server_config(database_url: str, **changes: object) -> ServerConfig:
         definitions=(SHIPPED_DEFINITIONS, TEST_DEFINITIONS),
         database_url=database_url,
         api_keys=parse_profiles(API_KEYS),
+        inbound_secrets=parse_profiles(INBOUND_SECRETS, "inboundSecrets"),
         scheduler_interval=3600,
     )
     return replace(config, **changes)  # type: ignore[arg-type]

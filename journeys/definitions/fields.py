@@ -15,9 +15,10 @@ from typing import Any
 
 from journeys.definitions.api_catalog import ApiOperation
 from journeys.definitions.errors import DefinitionError
-from journeys.definitions.model import CompiledExpression, CompiledSchema
+from journeys.definitions.model import CompiledExpression, CompiledSchema, CompiledTemplate
 from journeys.definitions.schemas import InvalidSchemaError, compile_schema
 from journeys.definitions.source import Location, SourceDocument, dotted, state_of
+from journeys.expressions import ExpressionSyntaxError, compile_template
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -73,6 +74,18 @@ def describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list" if value else "an empty list"
     return type(value).__name__
+
+
+def template_at(block: Block, key: str | int, value: Any) -> CompiledTemplate | None:
+    """Compile `value` (field `key` of `block`) as a `${...}` interpolated string, reporting problems there."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        block.report(key, f"must be a string (interpolated with ${{...}}), not {describe(value)}")
+        return None
+    try:
+        return compile_template(str(value))
+    except ExpressionSyntaxError as error:
+        block.report(key, f"interpolation does not parse: {error}")
+        return None
 
 
 class Block:

@@ -12,11 +12,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from journeys.definitions.fields import Block, describe
+from journeys.definitions.fields import Block, template_at
 from journeys.definitions.mappers import mapper_or_ref
 from journeys.definitions.model import CompiledTemplate, ErrorMapping, HttpCallTask
 from journeys.definitions.write_targets import parse_write_target
-from journeys.expressions import ExpressionSyntaxError, compile_template
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 UNSUPPORTED_FIELDS = {
@@ -26,24 +25,13 @@ UNSUPPORTED_FIELDS = {
 }
 
 
-def _template(block: Block, key: str | int, value: Any) -> CompiledTemplate | None:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        block.report(key, f"must be a string (interpolated with ${{...}}), not {describe(value)}")
-        return None
-    try:
-        return compile_template(str(value))
-    except ExpressionSyntaxError as error:
-        block.report(key, f"interpolation does not parse: {error}")
-        return None
-
-
 def _templates(block: Block | None) -> Mapping[str, CompiledTemplate] | None:
     """A mapping of names to interpolated strings (headers, query or path parameters)."""
     if block is None:
         return MappingProxyType({})
     compiled: dict[str, CompiledTemplate] = {}
     for name, value in block.data.items():
-        template = _template(block, str(name), value)
+        template = template_at(block, str(name), value)
         if template is None:
             return None
         compiled[str(name)] = template
@@ -59,7 +47,7 @@ def _body(task: Block, method: str | None) -> tuple[str, Any] | None:
         return None
     value = task.data["body"]
     if isinstance(value, str):
-        template = _template(task, "body", value)
+        template = template_at(task, "body", value)
         return None if template is None else ("template", template)
     if isinstance(value, Mapping) and ("mapper" in value or "mapperRef" in value):
         block = task.block("body")
@@ -152,7 +140,7 @@ def parse_http_call(task: Block) -> HttpCallTask | None:
         for key in ("resultVar", "errorMapping"):
             if task.has(key):
                 task.report(key, "a notify call has no result; remove it")
-    url = _template(task, "url" if task.has("url") else "operationRef", url_source) if url_source else None
+    url = template_at(task, "url" if task.has("url") else "operationRef", url_source) if url_source else None
     if None in (method, url, path_params, query, headers, body, accept, mode) or error_mapping is False:
         return None
     body_kind, body_value = cast(tuple[str, Any], body)

@@ -149,6 +149,11 @@ class ExternalInputState:
     response_schema: CompiledSchema | None = None
     timeout_sec: int | None = None
     on_timeout: str | None = None
+    source: str | None = None
+    """`webhook.source`: the inbound source whose deliveries feed this step (verified by its preset)."""
+    correlation_key: CompiledTemplate | None = None
+    """`webhook.correlationKey`: rendered when the journey starts waiting here; a delivery to the source whose
+    correlation expression yields the same key is applied to this journey."""
 
 
 State = TaskState | ChoiceState | TransformState | SucceedState | FailState | ExternalInputState

@@ -10,12 +10,13 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, Literal
 
-from journeys.definitions.fields import Block, LoadContext, describe
+from journeys.definitions.fields import Block, LoadContext, describe, template_at
 from journeys.definitions.mappers import compile_mapper, mapper_or_ref
 from journeys.definitions.model import (
     ChoiceBranch,
     ChoiceState,
     CompiledSchema,
+    CompiledTemplate,
     ExternalInputState,
     FailState,
     State,
@@ -27,6 +28,7 @@ from journeys.definitions.tasks import parse_task
 from journeys.definitions.write_targets import parse_write_target
 
 STATE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 # DSL state types this engine does not run yet: reported as "not supported" rather than "unknown".
 DSL_ONLY_STATE_TYPES = ("parallel", "subjourney", "timer")
@@ -155,6 +157,10 @@ def _parse_external_input(block: Block, state_id: str) -> ExternalInputState | N
     if inner is None:
         return None
     allowed = ["input", "response", "timeoutSec", "onTimeout", "default"]
+    source, correlation_key = None, None
+    if state_type == "webhook":
+        allowed += ["source", "correlationKey"]
+        source, correlation_key = _inbound_binding(inner)
     if state_type == "wait":
         allowed.append("channel")
         if inner.has("channel") and inner.data["channel"] != "manual":
@@ -186,7 +192,22 @@ def _parse_external_input(block: Block, state_id: str) -> ExternalInputState | N
         response_schema=response_schema,
         timeout_sec=timeout_sec,
         on_timeout=on_timeout,
+        source=source,
+        correlation_key=correlation_key,
     )
+
+
+def _inbound_binding(inner: Block) -> tuple[str | None, CompiledTemplate | None]:
+    """`webhook.source` + `webhook.correlationKey`: which source feeds the step, and the key to wait with."""
+    source = inner.string("source")
+    if source is not None and not SOURCE_NAME.fullmatch(source):
+        inner.report("source", f"'{source}' is not a source name (expected [a-z0-9][a-z0-9-]*)")
+    key = template_at(inner, "correlationKey", inner.data["correlationKey"]) if inner.has("correlationKey") else None
+    if inner.has("source") and not inner.has("correlationKey"):
+        inner.report("correlationKey", "required with 'source': the key to wait with, e.g. ${context.orderId}")
+    elif inner.has("correlationKey") and not inner.has("source"):
+        inner.report("source", "required with 'correlationKey': the inbound source whose deliveries carry the key")
+    return source, key
 
 
 def _next_or_default(block: Block, inner: Block | None) -> str | None:

@@ -1,36 +1,55 @@
 """The interpreter and its facade: advances persisted instances state by state, timers, recovery."""
 
 from journeys.engine.api_keys import ApiKeyProfile, parse_profiles
+from journeys.engine.delivery_records import Receipt
 from journeys.engine.errors import (
     AuthRejected,
     ConcurrentUpdate,
+    CorrelationKeyInUse,
+    DeliveryNotFound,
+    DeliveryRejected,
     EngineConfigurationError,
     EngineError,
+    InboundBusy,
+    InvalidBody,
     InvalidInput,
     JourneyNotFound,
     NotCancellable,
+    NotReplayable,
     NotTerminal,
     StepNotActive,
     UnknownJourneyDefinition,
+    UnknownSource,
 )
+from journeys.engine.inbound_messages import Answer, InboundMessage
 from journeys.engine.interpreter import InboundRequest
 from journeys.engine.service import JourneyEngine, Snapshot, utc_now
 
 __all__ = [
+    "Answer",
     "ApiKeyProfile",
     "AuthRejected",
     "ConcurrentUpdate",
+    "CorrelationKeyInUse",
+    "DeliveryNotFound",
+    "DeliveryRejected",
     "EngineConfigurationError",
     "EngineError",
+    "InboundBusy",
+    "InboundMessage",
     "InboundRequest",
+    "InvalidBody",
     "InvalidInput",
     "JourneyEngine",
     "JourneyNotFound",
     "NotCancellable",
+    "NotReplayable",
     "NotTerminal",
+    "Receipt",
     "Snapshot",
     "StepNotActive",
     "UnknownJourneyDefinition",
+    "UnknownSource",
     "parse_profiles",
     "utc_now",
 ]

@@ -36,8 +36,10 @@ def fingerprint(secret: str) -> str:
     return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
-def parse_profiles(config: Mapping[str, Any]) -> dict[str, ApiKeyProfile]:
-    """Build profiles from `{profile: [secret | {id, secret}, ...]}` or `{profile: {keys: [...], source: {...}}}`."""
+def parse_profiles(config: Mapping[str, Any], setting: str = "apiKeys") -> dict[str, ApiKeyProfile]:
+    """Build profiles from `{profile: [secret | {id, secret}, ...]}` or `{profile: {keys: [...], source: {...}}}`.
+
+    `setting` names the config key in error messages (API keys and inbound secrets share the shape)."""
     profiles: dict[str, ApiKeyProfile] = {}
     for name, entry in config.items():
         source: Mapping[str, Any] = {}
@@ -48,7 +50,7 @@ def parse_profiles(config: Mapping[str, Any]) -> dict[str, ApiKeyProfile]:
         elif isinstance(entry, list):
             items = entry
         else:
-            raise ValueError(f"apiKeys.{name}: expected a list of keys or a mapping with 'keys'")
+            raise ValueError(f"{setting}.{name}: expected a list of keys or a mapping with 'keys'")
         keys = []
         for index, item in enumerate(items):
             if isinstance(item, str):
@@ -56,9 +58,9 @@ def parse_profiles(config: Mapping[str, Any]) -> dict[str, ApiKeyProfile]:
             elif isinstance(item, Mapping) and isinstance(item.get("secret"), str):
                 secret, key_id = item["secret"], str(item.get("id") or fingerprint(item["secret"]))
             else:
-                raise ValueError(f"apiKeys.{name}[{index}]: expected a secret string or {{id, secret}}")
+                raise ValueError(f"{setting}.{name}[{index}]: expected a secret string or {{id, secret}}")
             if not secret:
-                raise ValueError(f"apiKeys.{name}[{index}]: empty secret")
+                raise ValueError(f"{setting}.{name}[{index}]: empty secret")
             keys.append(ApiKey(key_id, secret.encode()))
         profiles[name] = ApiKeyProfile(name, tuple(keys), str(source.get("location", "header")), source.get("name"))
     return profiles

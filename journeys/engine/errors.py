@@ -55,3 +55,36 @@ class AuthRejected(EngineError):
 
 class EngineConfigurationError(EngineError):
     """The server is misconfigured (e.g. an API-key profile a journey uses has no keys): nothing is persisted."""
+
+
+class InvalidBody(EngineError):
+    """The request body cannot be read as its content type says (malformed JSON, form or text)."""
+
+
+class UnknownSource(EngineError):
+    """No inbound source with this name is loaded."""
+
+
+class DeliveryRejected(EngineError):
+    """A delivery failed its source's verification: answered `status` (401 or 403), nothing applied."""
+
+    def __init__(self, detail: str, status: int, cause: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.cause = cause
+
+
+class CorrelationKeyInUse(EngineError):
+    """A start would make a second journey wait for an inbound (source, key) that a waiting journey holds."""
+
+
+class InboundBusy(EngineError):
+    """A delivery kept losing races with other advances of its journey; the sender should retry (503)."""
+
+
+class DeliveryNotFound(EngineError):
+    """No logged delivery has this id."""
+
+
+class NotReplayable(EngineError):
+    """Only `unmatched` and `expired` deliveries can be replayed."""

@@ -33,6 +33,7 @@ from journeys.engine.outbound import OutboundError, OutboundResponse
 from journeys.expressions import ExpressionEvaluationError
 
 MAX_STATES_PER_ADVANCE = 10_000
+MAX_CORRELATION_KEY = 200  # the column's width
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,11 @@ class Run:
         self.platform: dict[str, Any] | None = None
         self.pending_call: PendingCall | None = None
         self.base_version = 0  # the committed version this advance started from (for idempotency keys)
+        self.resumed_from: str | None = None  # the step whose submission started this advance
+        # The inbound (source, key) of the last sourced webhook state; open while the run waits there.
+        self.inbound_source: str | None = None
+        self.inbound_key: str | None = None
+        self.inbound_open = False
 
     def idempotency_key(self) -> str:
         """Stable for the call at this point of this advance: a re-run after a crash sends the same key."""
@@ -276,9 +282,28 @@ class Interpreter:
 
     def _pause(self, state: ExternalInputState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         run.context.pop("payload", None)
+        # A status update routed back to its own step keeps the step's deadline: "pending" must not extend it.
+        if run.resumed_from != state.id or run.due_at is None:
+            run.due_at = now + timedelta(seconds=state.timeout_sec) if state.timeout_sec else None
+        run.inbound_open = False
+        if state.source is not None and state.correlation_key is not None:
+            run.inbound_source, run.inbound_key = state.source, self._correlation_key(state, run)
+            run.inbound_open = True
         run.waiting = True
-        run.due_at = now + timedelta(seconds=state.timeout_sec) if state.timeout_sec else None
         return None
+
+    def _correlation_key(self, state: ExternalInputState, run: Run) -> str:
+        try:
+            key = state.correlation_key.render(run.context, None, self.platform(run))  # type: ignore[union-attr]
+        except ExpressionEvaluationError as error:
+            reason = f"state '{state.id}' correlationKey: {error}"
+            raise _StateFailure(f"EXPRESSION_ERROR:{state.id}", reason) from error
+        if not key or len(key) > MAX_CORRELATION_KEY:
+            raise _StateFailure(
+                f"CORRELATION_KEY_INVALID:{state.id}",
+                f"state '{state.id}': the correlation key must be 1 to {MAX_CORRELATION_KEY} characters",
+            )
+        return key
 
     def _terminate_failed(self, run: Run, code: str, reason: str, trigger: str = "fail") -> None:
         error = {"code": code, "reason": reason}

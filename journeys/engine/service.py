@@ -17,23 +17,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
 from journeys.engine.api_keys import ApiKeyProfile
+from journeys.engine.deliveries import InboundDesk
+from journeys.engine.inbound_log import InboundLog
 from journeys.engine.errors import (
-    AuthRejected,
     ConcurrentUpdate,
+    CorrelationKeyInUse,
     InvalidInput,
     JourneyNotFound,
     NotCancellable,
     NotTerminal,
-    StepNotActive,
     UnknownJourneyDefinition,
 )
 from journeys.engine.interpreter import NO_REQUEST, InboundRequest, Interpreter, Run
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
 from journeys.engine.outbound import NoOutboundHttp, OutboundError, OutboundHttp, OutboundRequest, OutboundResponse
 from journeys.engine.terminal_watch import TerminalWatch
-from journeys.store import InstanceRecord, JourneyStore, TransitionRecord
+from journeys.store import InstanceRecord, JourneyStore, KeyInUse, TransitionRecord
 
 log = logging.getLogger("journeys.engine")
 
@@ -61,6 +63,9 @@ def _record_of(
         updated_at=updated_at,
         version=version,
         due_at=run.due_at,
+        inbound_source=run.inbound_source,
+        inbound_key=run.inbound_key,
+        inbound_open_key=run.inbound_key if run.waiting and run.inbound_open else None,
     )
 
 
@@ -83,6 +88,8 @@ class JourneyEngine:
         clock: Clock = utc_now,
         environment: str = "local",
         outbound: OutboundHttp | None = None,
+        sources: Mapping[str, InboundSource] | None = None,
+        inbound_secrets: Mapping[str, ApiKeyProfile] | None = None,
     ) -> None:
         platform = {"environment": environment}
         self.definitions = dict(definitions)
@@ -92,6 +99,12 @@ class JourneyEngine:
         self._outbound: OutboundHttp = outbound or NoOutboundHttp()
         self._background: set[asyncio.Task[Any]] = set()
         self._terminal = TerminalWatch()
+        self.inbound = InboundDesk(self, sources or {}, inbound_secrets or {})
+        self.inbound_log = InboundLog(store, clock)
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
     # -- commands ---------------------------------------------------------------------------------
 
@@ -110,54 +123,36 @@ class JourneyEngine:
         now = self._clock()
         run = Run(uuid.uuid4().hex, definition.start, body, now)
         if definition.start_mode == "sync":
-            await self._advance(interpreter, run, definition.start, request, now)
+            await self.advance(interpreter, run, definition.start, request, now)
         record = _record_of(run, definition.name, definition.version, created_at=now, updated_at=now, version=1)
-        await self.store.insert(record, self._transition(record, "start", None, run.path, now))
+        try:
+            await self.store.insert(record, self._transition(record, "start", None, run.path, now))
+        except KeyInUse as error:
+            raise CorrelationKeyInUse(
+                f"another journey is already waiting for {record.inbound_source} key '{record.inbound_key}';"
+                " nothing was started"
+            ) from error
         if definition.start_mode == "async":
-            self._spawn(self._resume(record.id))
-        self._notify_if_terminal(record)
+            self.spawn(self._resume(record.id))
+        self.after_commit(None, record)
         return Snapshot(record, definition)
-
-    async def submit(self, journey_id: str, step_id: str, body: Any, request: InboundRequest = NO_REQUEST) -> Snapshot:
-        """Apply a step submission; 401-style AuthRejected and every other refusal persist nothing."""
-        record, interpreter = await self._load(journey_id)
-        definition = interpreter.definition
-        step = definition.external_input(step_id)
-        if record.phase in TERMINAL_PHASES:
-            raise StepNotActive(f"journey {journey_id} already ended ({record.phase}); step '{step_id}' is closed")
-        if step is None or not record.waiting or record.current_state != step_id:
-            raise StepNotActive(
-                f"journey {journey_id} is not waiting at step '{step_id}' (current state: '{record.current_state}')"
-            )
-        errors = step.input_schema.errors(body)
-        if errors:
-            raise InvalidInput(f"the body does not match the input schema of step '{step_id}'", errors)
-        now = self._clock()
-        run = self._run_from(record)
-        run.context["payload"] = body
-        run.path.append(step_id)
-        await self._advance(interpreter, run, step.next, request, now)
-        if run.auth_problem is not None and run.waiting and run.state == step_id:
-            raise AuthRejected(str(run.auth_problem.get("detail") or "authentication failed"), dict(run.auth_problem))
-        committed = await self._commit(record, run, "step", now, {"step": step_id})
-        return Snapshot(committed, definition, self._step_fields(step, committed))
 
     async def cancel(self, journey_id: str) -> Snapshot:
         """Cancel a running journey (Failed, JOURNEY_CANCELLED); cancelling an ended journey changes nothing."""
-        record, interpreter = await self._load(journey_id)
+        record, interpreter = await self.load(journey_id)
         if record.phase in TERMINAL_PHASES:
             return Snapshot(record, interpreter.definition)
         if not interpreter.lifecycle.cancellable:
             raise NotCancellable(f"journey '{record.journey_name}' is not cancellable")
         now = self._clock()
-        run = self._run_from(record)
+        run = self.run_from(record)
         interpreter.fail(run, "JOURNEY_CANCELLED", "Cancelled by user", trigger="cancel")
-        return Snapshot(await self._commit(record, run, "cancel", now, None), interpreter.definition)
+        return Snapshot(await self.commit(record, run, "cancel", now, None), interpreter.definition)
 
     # -- queries ----------------------------------------------------------------------------------
 
     async def get(self, journey_id: str) -> Snapshot:
-        record, interpreter = await self._load(journey_id)
+        record, interpreter = await self.load(journey_id)
         return Snapshot(record, interpreter.definition)
 
     async def result(self, journey_id: str, wait_seconds: float = 0.0) -> Snapshot:
@@ -180,7 +175,7 @@ class JourneyEngine:
         return [Snapshot(r, self._interpreters[r.journey_name].definition) for r in records if self._known(r)]
 
     async def history(self, journey_id: str) -> list[TransitionRecord]:
-        await self._load(journey_id)
+        await self.load(journey_id)
         return await self.store.history(journey_id)
 
     # -- timers and recovery ----------------------------------------------------------------------
@@ -194,10 +189,10 @@ class JourneyEngine:
             step = interpreter.definition.states.get(record.current_state) if interpreter else None
             if interpreter is None or not isinstance(step, ExternalInputState) or step.on_timeout is None:
                 continue
-            run = self._run_from(record)
-            await self._advance(interpreter, run, step.on_timeout, NO_REQUEST, now)
+            run = self.run_from(record)
+            await self.advance(interpreter, run, step.on_timeout, NO_REQUEST, now)
             with contextlib.suppress(ConcurrentUpdate):  # a submission won the race: the timer is stale
-                await self._commit(record, run, "timeout", now, {"step": record.current_state})
+                await self.commit(record, run, "timeout", now, {"step": record.current_state})
                 moved += 1
         return moved
 
@@ -218,6 +213,7 @@ class JourneyEngine:
             try:
                 await self.fire_due_timers()
                 await self.recover(stale_after=timedelta(seconds=30))
+                await self.inbound.sweep()
             except Exception:  # keep the scheduler alive; the next tick retries
                 log.exception("scheduler tick failed")
             await asyncio.sleep(interval)
@@ -232,7 +228,7 @@ class JourneyEngine:
     def _known(self, record: InstanceRecord) -> bool:
         return record.journey_name in self._interpreters
 
-    async def _load(self, journey_id: str) -> tuple[InstanceRecord, Interpreter]:
+    async def load(self, journey_id: str) -> tuple[InstanceRecord, Interpreter]:
         record = await self.store.get(journey_id)
         if record is None:
             raise JourneyNotFound(f"no journey with id '{journey_id}'")
@@ -243,7 +239,7 @@ class JourneyEngine:
             )
         return record, interpreter
 
-    async def _advance(
+    async def advance(
         self, interpreter: Interpreter, run: Run, state_id: str, request: InboundRequest, now: datetime
     ) -> None:
         """Run from `state_id` to the next pause or end, performing the HTTP calls the interpreter asks for.
@@ -257,7 +253,7 @@ class JourneyEngine:
             call, run.pending_call = run.pending_call, None
             outcome: OutboundResponse | OutboundError | None = None
             if call.notify:
-                self._spawn(self._notify(call.request))
+                self.spawn(self._notify(call.request))
             else:
                 try:
                     outcome = await self._outbound.send(call.request)
@@ -275,13 +271,15 @@ class JourneyEngine:
             if response.status >= 400:
                 log.warning("notify call %s %s answered %d", request.method, request.url, response.status)
 
-    def _run_from(self, record: InstanceRecord) -> Run:
+    def run_from(self, record: InstanceRecord) -> Run:
         run = Run(record.id, record.current_state, record.context, record.created_at)
         run.base_version = record.version
         run.phase = record.phase
         run.waiting = record.waiting
         run.due_at = record.due_at
         run.outcome = record.outcome
+        run.inbound_source, run.inbound_key = record.inbound_source, record.inbound_key
+        run.inbound_open = record.inbound_open_key is not None
         return run
 
     async def _resume(self, journey_id: str) -> None:
@@ -293,14 +291,13 @@ class JourneyEngine:
     async def _advance_runnable(self, record: InstanceRecord) -> None:
         interpreter = self._interpreters[record.journey_name]
         now = self._clock()
-        run = self._run_from(record)
-        await self._advance(interpreter, run, record.current_state, NO_REQUEST, now)
-        await self._commit(record, run, "resume", now, None)
+        run = self.run_from(record)
+        await self.advance(interpreter, run, record.current_state, NO_REQUEST, now)
+        await self.commit(record, run, "resume", now, None)
 
-    async def _commit(
-        self, before: InstanceRecord, run: Run, event: str, now: datetime, detail: dict[str, Any] | None
-    ) -> InstanceRecord:
-        after = _record_of(
+    def record_after(self, before: InstanceRecord, run: Run, now: datetime) -> InstanceRecord:
+        """The row an advance of `before` commits."""
+        return _record_of(
             run,
             before.journey_name,
             before.journey_version,
@@ -308,11 +305,49 @@ class JourneyEngine:
             updated_at=now,
             version=before.version + 1,
         )
-        transition = self._transition(after, event, before.current_state, run.path, now, detail)
-        if not await self.store.compare_and_set(after, before.version, transition):
+
+    def transition_of(
+        self, before: InstanceRecord, after: InstanceRecord, run: Run, event: str, now: datetime, detail: Any
+    ) -> TransitionRecord:
+        return self._transition(after, event, before.current_state, run.path, now, detail)
+
+    async def commit(
+        self, before: InstanceRecord, run: Run, event: str, now: datetime, detail: dict[str, Any] | None
+    ) -> InstanceRecord:
+        after = self.record_after(before, run, now)
+        transition = self.transition_of(before, after, run, event, now, detail)
+        try:
+            committed = await self.store.compare_and_set(after, before.version, transition)
+        except KeyInUse:
+            self.fail_key_in_use(before, run)
+            return await self.commit(before, run, event, now, detail)
+        if not committed:
             raise ConcurrentUpdate(f"journey {before.id} was advanced by another request; nothing was applied")
-        self._notify_if_terminal(after)
+        self.after_commit(before, after)
         return after
+
+    def fail_key_in_use(self, before: InstanceRecord, run: Run) -> None:
+        """The run would wait for an inbound key another waiting journey holds: it fails instead."""
+        state = run.state
+        reason = f"state '{state}': another waiting journey holds {run.inbound_source} key '{run.inbound_key}'"
+        self._interpreters[before.journey_name].fail(run, f"CORRELATION_KEY_IN_USE:{state}", reason)
+
+    def interpreter_for(self, record: InstanceRecord) -> Interpreter | None:
+        return self._interpreters.get(record.journey_name)
+
+    def snapshot(
+        self, record: InstanceRecord, definition: JourneyDefinition, step: ExternalInputState | None = None
+    ) -> Snapshot:
+        """The committed (or about to be committed) instance; with `step`, its projected response fields."""
+        return Snapshot(record, definition, None if step is None else self._step_fields(step, record))
+
+    def after_commit(self, before: InstanceRecord | None, after: InstanceRecord) -> None:
+        """Wake long-polls of an ended journey; apply the inbox of an inbound key the journey just opened."""
+        if after.phase in TERMINAL_PHASES:
+            self._terminal.signal(after.id)
+        opened = after.inbound_open_key
+        if opened is not None and (before is None or before.inbound_open_key != opened):
+            self.spawn(self.inbound.drain(after.inbound_source or "", opened))
 
     @staticmethod
     def _transition(
@@ -342,11 +377,7 @@ class JourneyEngine:
         value = record.context.get(step.response_output_var)
         return value if isinstance(value, dict) else None
 
-    def _notify_if_terminal(self, record: InstanceRecord) -> None:
-        if record.phase in TERMINAL_PHASES:
-            self._terminal.signal(record.id)
-
-    def _spawn(self, coroutine: Any) -> None:
+    def spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)

@@ -20,6 +20,14 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from journeys.expressions.dataweave_crypto import (
+    check_hash_with_literal,
+    check_hmac_with_literal,
+    hash_with,
+    hmac_with,
+    md5,
+    sha1,
+)
 from journeys.expressions.dataweave_values import (
     equals,
     is_number,
@@ -34,12 +42,15 @@ from journeys.expressions.errors import ExpressionEvaluationError
 class Builtin:
     """A builtin and the argument counts it accepts (checked once, at compile time).
 
-    At most two arguments: the compiler specialises calls with zero, one and two arguments.
+    The compiler specialises calls with zero to three arguments. `check_literal`, if set, is
+    called at compile time with (position, value) for every scalar-literal argument and returns
+    a problem message (raised as a syntax error) or None, e.g. to reject an unknown algorithm.
     """
 
     function: Callable[..., Any]
     min_args: int
     max_args: int
+    check_literal: Callable[[int, Any], str | None] | None = None
 
 
 def _argument_error(function: str, expected: str, value: Any) -> ExpressionEvaluationError:
@@ -211,4 +222,9 @@ BUILTINS: dict[str, Builtin] = {
     "floor": Builtin(_numeric_function("floor", math.floor), 1, 1),
     "ceil": Builtin(_numeric_function("ceil", math.ceil), 1, 1),
     "durationBetween": Builtin(_duration_between, 2, 2),
+    # dw::Crypto (see dataweave_crypto): lowercase hex digests of UTF-8 strings
+    "MD5": Builtin(md5, 1, 1),
+    "SHA1": Builtin(sha1, 1, 1),
+    "hashWith": Builtin(hash_with, 1, 2, check_hash_with_literal),
+    "HMACWith": Builtin(hmac_with, 2, 3, check_hmac_with_literal),
 }

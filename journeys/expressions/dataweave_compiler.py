@@ -17,7 +17,8 @@ Name resolution, innermost first: `var`/lambda parameters, then `context`, `payl
 (`paymentId` is `context.paymentId`); a key that does not exist evaluates to null.
 
 Compile-time checks (raised as ExpressionSyntaxError with a position): unknown functions,
-wrong argument counts, lambdas outside a function-argument position, unknown `as` types and
+wrong argument counts, literal arguments a builtin rejects (`Builtin.check_literal`, e.g. an
+unknown hash algorithm), lambdas outside a function-argument position, unknown `as` types and
 malformed string escapes.
 """
 
@@ -393,6 +394,11 @@ class _Compiler:
                 f"{name.value}() takes {_count(builtin.min_args, builtin.max_args)}, got {len(arguments)}",
                 name,
             )
+        if builtin.check_literal is not None:
+            for position, argument in enumerate(arguments):
+                constant = self._constant_of(argument)
+                if constant is not _NO_CONSTANT and (problem := builtin.check_literal(position, constant)):
+                    raise _syntax_error(problem, argument)
         function = builtin.function
         evaluators = [self.expression(argument) for argument in arguments]
         if not evaluators:
@@ -400,8 +406,11 @@ class _Compiler:
         if len(evaluators) == 1:
             (only,) = evaluators
             return lambda env: function(only(env))
-        first, second = evaluators
-        return lambda env: function(first(env), second(env))
+        if len(evaluators) == 2:
+            first, second = evaluators
+            return lambda env: function(first(env), second(env))
+        first, second, third = evaluators
+        return lambda env: function(first(env), second(env), third(env))
 
     def _higher_order_call(self, name: Token, higher_order: HigherOrder, arguments: list[Tree[Token]]) -> Evaluator:
         if len(arguments) != 2 or arguments[1].data != "lambda":

@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from journeys.connectors.http_client import AiohttpOutbound
-from journeys.definitions import load_definitions
+from journeys.definitions import load_catalog
 from journeys.definitions.model import ApiKeyValidateTask, TaskState
 from journeys.engine import JourneyEngine
 from journeys.server.app_keys import ENGINE, MAX_BODY_BYTES
 from journeys.server.config import ServerConfig
 from journeys.server.contract_routes import add_contract_routes
+from journeys.server.inbound import add_inbound_routes
 from journeys.server.problems import problem_middleware
 from journeys.server.routes import add_routes
 from journeys.store import JourneyStore
@@ -37,26 +38,45 @@ def _warn_unconfigured_profiles(engine: JourneyEngine, config: ServerConfig) -> 
                 )
 
 
+def _warn_unconfigured_secrets(engine: JourneyEngine, config: ServerConfig) -> None:
+    for source in engine.inbound.sources.values():
+        if source.verify.secrets not in config.inbound_secrets:
+            log.warning(
+                "inbound source '%s' verifies with secrets profile '%s', which is not configured (inboundSecrets): "
+                "its deliveries will be answered 500 until it is, so senders retry them",
+                source.name,
+                source.verify.secrets,
+            )
+
+
 def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> web.Application:
     """Build the app; unless an engine is given, it loads definitions and opens the store on startup."""
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=[problem_middleware])
     app[MAX_BODY_BYTES] = config.max_body_bytes
     add_routes(app)
+    add_inbound_routes(app)
     add_contract_routes(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         own_engine = engine is None
         if own_engine:
             outbound = AiohttpOutbound(config.outbound_rewrites)
-            definitions = load_definitions(config.definitions)
+            definitions, sources = load_catalog(config.definitions)
             store = await JourneyStore.open(config.database_url)
             app[ENGINE] = JourneyEngine(
-                definitions, store, config.api_keys, environment=config.environment, outbound=outbound
+                definitions,
+                store,
+                config.api_keys,
+                environment=config.environment,
+                outbound=outbound,
+                sources=sources,
+                inbound_secrets=config.inbound_secrets,
             )
         else:
             app[ENGINE] = engine
         current = app[ENGINE]
         _warn_unconfigured_profiles(current, config)
+        _warn_unconfigured_secrets(current, config)
         recovered = await current.recover()
         if recovered:
             log.info("recovered %d journeys that were accepted but not yet run", recovered)

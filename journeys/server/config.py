@@ -34,6 +34,8 @@ class ServerConfig:
     scheduler_interval: float = 0.5
     outbound_rewrites: Mapping[str, str] = field(default_factory=dict)
     """URL prefix -> replacement for outbound httpCall requests (point production hosts at stubs or a gateway)."""
+    inbound_secrets: Mapping[str, ApiKeyProfile] = field(default_factory=dict)
+    """Secrets of the inbound sources' verification presets, by profile name (several per profile: rotation)."""
 
 
 def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
@@ -43,7 +45,17 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
         raise ConfigError(f"{path}: cannot read config: {error}") from error
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: the config must be a mapping")
-    known = {"apiKeys", "databaseUrl", "host", "port", "maxBodyBytes", "environment", "definitions", "outboundRewrites"}
+    known = {
+        "apiKeys",
+        "inboundSecrets",
+        "databaseUrl",
+        "host",
+        "port",
+        "maxBodyBytes",
+        "environment",
+        "definitions",
+        "outboundRewrites",
+    }
     unknown = sorted(set(document) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown config keys {unknown}; known: {sorted(known)}")
@@ -51,6 +63,8 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
     try:
         if "apiKeys" in document:
             changes["api_keys"] = parse_profiles(document["apiKeys"] or {})
+        if "inboundSecrets" in document:
+            changes["inbound_secrets"] = parse_profiles(document["inboundSecrets"] or {}, "inboundSecrets")
     except ValueError as error:
         raise ConfigError(f"{path}: {error}") from error
     if "databaseUrl" in document:
@@ -97,6 +111,15 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
             changes["outbound_rewrites"] = dict(orjson.loads(environ["JOURNEYS_OUTBOUND_REWRITES"]))
         except (ValueError, TypeError, orjson.JSONDecodeError) as error:
             raise ConfigError(f"JOURNEYS_OUTBOUND_REWRITES must be a JSON object of URL prefixes: {error}") from error
+    if environ.get("JOURNEYS_INBOUND_SECRETS"):
+        try:
+            changes["inbound_secrets"] = parse_profiles(
+                orjson.loads(environ["JOURNEYS_INBOUND_SECRETS"]), "inboundSecrets"
+            )
+        except (ValueError, orjson.JSONDecodeError) as error:
+            raise ConfigError(
+                f'JOURNEYS_INBOUND_SECRETS must be JSON like {{"midtrans": ["server-key"]}}: {error}'
+            ) from error
     if environ.get("JOURNEYS_API_KEYS"):
         try:
             changes["api_keys"] = parse_profiles(orjson.loads(environ["JOURNEYS_API_KEYS"]))

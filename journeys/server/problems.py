@@ -13,14 +13,21 @@ from yarl import URL
 from journeys.engine import (
     AuthRejected,
     ConcurrentUpdate,
+    CorrelationKeyInUse,
+    DeliveryNotFound,
+    DeliveryRejected,
     EngineConfigurationError,
     EngineError,
+    InboundBusy,
+    InvalidBody,
     InvalidInput,
     JourneyNotFound,
     NotCancellable,
+    NotReplayable,
     NotTerminal,
     StepNotActive,
     UnknownJourneyDefinition,
+    UnknownSource,
 )
 from journeys.server.app_keys import MAX_BODY_BYTES
 
@@ -40,6 +47,12 @@ _ENGINE_ERRORS: dict[type[EngineError], tuple[int, str, str]] = {
     InvalidInput: (400, "invalid-input", "Request body does not match the schema"),
     AuthRejected: (401, "unauthorized", "Unauthorized"),
     EngineConfigurationError: (500, "server-configuration", "Server configuration error"),
+    InvalidBody: (400, "malformed-body", "Malformed request body"),
+    UnknownSource: (404, "inbound-source-not-found", "Inbound source not found"),
+    CorrelationKeyInUse: (409, "correlation-key-in-use", "Correlation key in use"),
+    InboundBusy: (503, "inbound-busy", "Journey busy"),
+    DeliveryNotFound: (404, "delivery-not-found", "Delivery not found"),
+    NotReplayable: (409, "delivery-not-replayable", "Delivery not replayable"),
 }
 
 
@@ -76,13 +89,17 @@ def problem_response(
 def _engine_problem(request: web.Request, error: EngineError) -> web.Response:
     status, slug, title = _ENGINE_ERRORS.get(type(error), (500, "engine-error", "Engine error"))
     extensions: dict[str, Any] = {}
+    headers = {"Retry-After": "1"} if status == 503 else None
+    if isinstance(error, DeliveryRejected):
+        status, slug, title = error.status, "delivery-rejected", "Delivery rejected"
+        extensions["cause"] = error.cause
     if isinstance(error, InvalidInput):
         extensions["errors"] = error.errors
     if isinstance(error, AuthRejected):
         extensions["code"] = error.problem.get("code")
     if status >= 500:
         log.error("engine refused %s %s: %s", request.method, request.path, error.detail)
-    return problem_response(request, status, slug, title, error.detail, **extensions)
+    return problem_response(request, status, slug, title, error.detail, headers=headers, **extensions)
 
 
 _HTTP_TITLES = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}

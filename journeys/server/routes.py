@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-from datetime import datetime
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-from journeys.engine import InboundRequest
+from journeys.engine import Answer, InboundMessage, InboundRequest, Receipt, Snapshot
 from journeys.engine.lifecycle import PHASES, TERMINAL_PHASES
 from journeys.server.app_keys import ENGINE
 from journeys.server.problems import ProblemError
+from journeys.server.query_params import decode_page_token, encode_page_token, number_param
 from journeys.server.representations import (
     API_PREFIX,
     journey_path,
@@ -47,6 +45,25 @@ def _inbound(request: web.Request) -> InboundRequest:
     return InboundRequest(headers=request.headers, query=request.query)
 
 
+async def inbound_message(request: web.Request) -> InboundMessage:
+    """The request as the inbound desk reads it: raw bytes (what signatures cover), headers, media type."""
+    media_type = request.content_type if "Content-Type" in request.headers else ""
+    return InboundMessage(await request.read(), request.headers, request.query, media_type.lower())
+
+
+def receipt_response(receipt: Receipt) -> web.Response:
+    """The receipt's answer as stored (a retry gets the same bytes), with the verdict in headers."""
+    answer = receipt.answer
+    headers = {"Journeys-Delivery-Verdict": receipt.verdict, "Journeys-Delivery-Id": receipt.delivery_id}
+    response = web.Response(status=answer.status, text=answer.body, headers=headers)
+    response.content_type = answer.content_type or "text/plain"
+    return response
+
+
+def _status_answer(snapshot: Snapshot) -> Answer:
+    return Answer(200, "application/json", orjson.dumps(status_body(snapshot)).decode())
+
+
 async def start_journey(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     name = request.match_info["journeyName"]
@@ -69,7 +86,7 @@ async def get_status(request: web.Request) -> web.Response:
 
 
 async def get_result(request: web.Request) -> web.Response:
-    wait = _number_param(request, "waitSeconds", default=0.0, maximum=MAX_LONG_POLL_SECONDS)
+    wait = number_param(request, "waitSeconds", default=0.0, maximum=MAX_LONG_POLL_SECONDS)
     snapshot = await request.app[ENGINE].result(request.match_info["journeyId"], wait_seconds=wait)
     return _json(outcome_body(snapshot))
 
@@ -82,9 +99,8 @@ async def get_history(request: web.Request) -> web.Response:
 async def submit_step(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     journey_id, step_id = request.match_info["journeyId"], request.match_info["stepId"]
-    body = await _read_json(request)
-    snapshot = await engine.submit(journey_id, step_id, body, _inbound(request))
-    return _json(status_body(snapshot))
+    message = await inbound_message(request)
+    return receipt_response(await engine.inbound.submit_step(journey_id, step_id, message, _status_answer))
 
 
 async def cancel_journey(request: web.Request) -> web.Response:
@@ -97,15 +113,15 @@ async def list_journeys(request: web.Request) -> web.Response:
     journey_name = request.query.get("journeyName") or None
     phase = _phase_param(request)
     limit = int(
-        _number_param(request, "limit", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, minimum=1, integer=True)
+        number_param(request, "limit", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, minimum=1, integer=True)
     )
-    after = _decode_page_token(request.query.get("pageToken"))
+    after = decode_page_token(request.query.get("pageToken"))
     snapshots = await engine.list(journey_name=journey_name, phase=phase, limit=limit + 1, after=after)
     page, more = snapshots[:limit], len(snapshots) > limit
     body: dict[str, Any] = {"items": [status_body(s) for s in page], "nextPageToken": None}
     if more and page:
         last = page[-1].record
-        body["nextPageToken"] = _encode_page_token(last.created_at, last.id)
+        body["nextPageToken"] = encode_page_token(last.created_at, last.id)
     return _json(body)
 
 
@@ -119,40 +135,6 @@ def _phase_param(request: web.Request) -> str | None:
     raise ProblemError(
         400, "invalid-query", "Invalid query parameter", f"phase must be one of {', '.join(PHASES)}, got '{value}'"
     )
-
-
-def _number_param(
-    request: web.Request, name: str, *, default: float, maximum: float, minimum: float = 0.0, integer: bool = False
-) -> float:
-    """A numeric query parameter; absent means `default`, anything else (empty too) must be a number in range."""
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw) if integer else float(raw)
-    except ValueError:
-        value = float("nan")
-    if not minimum <= value <= maximum:
-        kind = "an integer" if integer else "a number"
-        raise ProblemError(
-            400, "invalid-query", "Invalid query parameter", f"{name} must be {kind} from {minimum:g} to {maximum:g}"
-        )
-    return value
-
-
-def _encode_page_token(created_at: datetime, journey_id: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([created_at.isoformat(), journey_id])).decode()
-
-
-def _decode_page_token(token: str | None) -> tuple[datetime, str] | None:
-    if not token:
-        return None
-    try:
-        created, journey_id = orjson.loads(base64.urlsafe_b64decode(token.encode()))
-        return datetime.fromisoformat(created), str(journey_id)
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as error:
-        detail = "pageToken is not a token this API issued"
-        raise ProblemError(400, "invalid-query", "Invalid query parameter", detail) from error
 
 
 def add_routes(app: web.Application) -> None:

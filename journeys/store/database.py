@@ -19,12 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, create_engine, event, select
+from sqlalchemy import Connection, create_engine, event, inspect, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-from journeys.store.tables import schema_version_table
+from journeys.store.tables import instance_table, schema_version_table
 
 DEFAULT_DATABASE_URL = "sqlite:///journeys.db"
 
@@ -36,8 +36,24 @@ def _create_tables(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)
 
 
+def _add_inbound(conn: Connection) -> None:
+    """Version 2: inbound sources (correlation columns on the instance row, the inbound delivery table).
+
+    `_create_tables` builds today's full schema on a new database, so this only adds what an older one lacks.
+    """
+    present = {column["name"] for column in inspect(conn).get_columns(instance_table.name)}
+    for name in ("inbound_source", "inbound_key", "inbound_open_key"):
+        if name not in present:
+            column = instance_table.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE {instance_table.name} ADD COLUMN {name} {kind}")
+    for index in instance_table.indexes:
+        index.create(conn, checkfirst=True)
+    SQLModel.metadata.create_all(conn)
+
+
 # Each entry upgrades the schema from version N-1 to N (index + 1). Append, never edit.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_tables,)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_tables, _add_inbound)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

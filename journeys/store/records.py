@@ -21,6 +21,10 @@ class InstanceRecord:
     updated_at: datetime
     version: int = 1
     due_at: datetime | None = None
+    inbound_source: str | None = None
+    inbound_key: str | None = None
+    inbound_open_key: str | None = None
+    """Set (to `inbound_key`) only while the journey waits in the sourced webhook state that declared it."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -36,3 +40,38 @@ class TransitionRecord:
     path: list[str]
     at: datetime
     detail: dict[str, Any] | None = field(default=None)
+
+
+@dataclass(slots=True)
+class DeliveryRecord:
+    """One inbound delivery as logged; `dedupe_key` is set only on the first (owning) delivery of a key."""
+
+    id: str
+    verdict: str
+    status: int
+    received_at: datetime
+    source: str | None = None
+    journey_id: str | None = None
+    step_id: str | None = None
+    correlation_key: str | None = None
+    dedupe_key: str | None = None
+    delivery_id: str | None = None
+    reason: str | None = None
+    answer: dict[str, Any] | None = None
+    content_type: str | None = None
+    body: str | None = None
+    key_id: str | None = None
+    processing_ms: float = 0.0
+    expires_at: datetime | None = None
+
+
+class KeyInUse(Exception):
+    """The advance would make a journey wait for an inbound (source, key) another waiting journey holds."""
+
+
+class AdvanceOutcome:
+    """What a compare-and-set carrying a delivery did (plain strings, compared by value)."""
+
+    APPLIED = "applied"
+    CONFLICT = "conflict"  # another advance changed the journey first: nothing was written
+    DUPLICATE = "duplicate"  # another delivery with the same dedupe key was recorded first: nothing was written

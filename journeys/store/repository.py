@@ -9,119 +9,41 @@ rows updated means another request advanced the journey first, and that caller l
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-import orjson
-from sqlalchemy import Connection, Row, and_, bindparam, or_, select
+from sqlalchemy import Connection, and_, or_, select
 
 from journeys.store.database import Database, open_database
+from journeys.store.deliveries import DeliveryStore
 from journeys.store.records import InstanceRecord, TransitionRecord
-from journeys.store.tables import instance_table, transition_table
+from journeys.store.rows import (
+    BY_ID,
+    COMPARE_AND_SET,
+    HISTORY,
+    INSTANCE_INSERT,
+    TRANSITION_INSERT,
+    compare_and_set_values,
+    instance_values,
+    submit_guarded,
+    to_record,
+    to_transition,
+    transition_values,
+)
+from journeys.store.tables import instance_table
 from journeys.store.write_batcher import WriteBatcher
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
-def _instance_values(record: InstanceRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "journey_name": record.journey_name,
-        "journey_version": record.journey_version,
-        "phase": record.phase,
-        "current_state": record.current_state,
-        "waiting": record.waiting,
-        "context": _dumps(record.context),
-        "outcome": None if record.outcome is None else _dumps(record.outcome),
-        "due_at": record.due_at,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "version": record.version,
-    }
-
-
-def _transition_values(transition: TransitionRecord) -> dict[str, Any]:
-    return {
-        "journey_id": transition.journey_id,
-        "seq": transition.seq,
-        "event": transition.event,
-        "from_state": transition.from_state,
-        "to_state": transition.to_state,
-        "phase": transition.phase,
-        "path": _dumps(transition.path),
-        "detail": None if transition.detail is None else _dumps(transition.detail),
-        "at": transition.at,
-    }
-
-
-def _to_record(row: Row[Any]) -> InstanceRecord:
-    m = row._mapping
-    return InstanceRecord(
-        id=m["id"],
-        journey_name=m["journey_name"],
-        journey_version=m["journey_version"],
-        phase=m["phase"],
-        current_state=m["current_state"],
-        waiting=bool(m["waiting"]),
-        context=orjson.loads(m["context"]),
-        outcome=None if m["outcome"] is None else orjson.loads(m["outcome"]),
-        due_at=_utc(m["due_at"]),
-        created_at=_utc(m["created_at"]),  # type: ignore[arg-type]
-        updated_at=_utc(m["updated_at"]),  # type: ignore[arg-type]
-        version=m["version"],
-    )
-
-
-def _to_transition(row: Row[Any]) -> TransitionRecord:
-    m = row._mapping
-    return TransitionRecord(
-        journey_id=m["journey_id"],
-        seq=m["seq"],
-        event=m["event"],
-        from_state=m["from_state"],
-        to_state=m["to_state"],
-        phase=m["phase"],
-        path=orjson.loads(m["path"]),
-        detail=None if m["detail"] is None else orjson.loads(m["detail"]),
-        at=_utc(m["at"]),  # type: ignore[arg-type]
-    )
-
-
-_INSTANCE_INSERT = instance_table.insert()
-_TRANSITION_INSERT = transition_table.insert()
-_BY_ID = select(instance_table).where(instance_table.c.id == bindparam("journey_id"))
-# Prepared once: the new row values bind by column name, the guard binds as expected_id/expected_version.
-_UPDATED_COLUMNS = ("phase", "current_state", "waiting", "context", "outcome", "due_at", "updated_at", "version")
-_COMPARE_AND_SET = (
-    instance_table.update()
-    .where(
-        instance_table.c.id == bindparam("expected_id"),
-        instance_table.c.version == bindparam("expected_version"),
-    )
-    .values({name: bindparam(name) for name in _UPDATED_COLUMNS})
-)
-_HISTORY = (
-    select(transition_table)
-    .where(transition_table.c.journey_id == bindparam("journey_id"))
-    .order_by(transition_table.c.seq)
-)
-
-
 class JourneyStore:
-    """Persistence of journey instances; create with `await JourneyStore.open(url)`."""
+    """Persistence of journey instances; create with `await JourneyStore.open(url)`.
+
+    `deliveries` is the inbound log, dedupe record and inbox; it shares this store's database and group commit.
+    """
 
     def __init__(self, database: Database) -> None:
         self._database = database
         self._writes = WriteBatcher(database)
+        self.deliveries = DeliveryStore(database, self._writes)
 
     @classmethod
     async def open(cls, url: str) -> JourneyStore:
@@ -138,42 +60,52 @@ class JourneyStore:
     # -- writes -----------------------------------------------------------------------------------
 
     async def insert(self, record: InstanceRecord, transition: TransitionRecord) -> None:
-        """Persist a new instance and its first history row; returns once committed."""
-        values = _instance_values(record)
-        history = _transition_values(transition)
+        """Persist a new instance and its first history row; returns once committed (KeyInUse: nothing written)."""
+        values = instance_values(record)
+        history = transition_values(transition)
 
         def write(conn: Connection) -> None:
-            conn.execute(_INSTANCE_INSERT, values)
-            conn.execute(_TRANSITION_INSERT, history)
+            conn.execute(INSTANCE_INSERT, values)
+            conn.execute(TRANSITION_INSERT, history)
 
-        await self._writes.submit(write)
+        await submit_guarded(self._writes, write)
 
     async def compare_and_set(
         self, record: InstanceRecord, expected_version: int, transition: TransitionRecord
     ) -> bool:
         """Replace the instance row if it is still at `expected_version`; False when another advance won."""
-        row = _instance_values(record)
-        values = {name: row[name] for name in _UPDATED_COLUMNS}
-        values["expected_id"], values["expected_version"] = record.id, expected_version
-        history = _transition_values(transition)
+        values = compare_and_set_values(record, expected_version)
+        history = transition_values(transition)
 
         def write(conn: Connection) -> bool:
-            if conn.execute(_COMPARE_AND_SET, values).rowcount != 1:
+            if conn.execute(COMPARE_AND_SET, values).rowcount != 1:
                 return False
-            conn.execute(_TRANSITION_INSERT, history)
+            conn.execute(TRANSITION_INSERT, history)
             return True
 
-        return bool(await self._writes.submit(write))
+        return bool(await submit_guarded(self._writes, write))
 
     # -- reads ------------------------------------------------------------------------------------
 
     async def get(self, journey_id: str) -> InstanceRecord | None:
-        row = await self._database.read(lambda conn: conn.execute(_BY_ID, {"journey_id": journey_id}).first())
-        return None if row is None else _to_record(row)
+        row = await self._database.read(lambda conn: conn.execute(BY_ID, {"journey_id": journey_id}).first())
+        return None if row is None else to_record(row)
+
+    async def inbound_holder(self, source: str, key: str) -> InstanceRecord | None:
+        """The journey waiting for (source, key), else the one that held it last (to tell a late delivery)."""
+        table = instance_table
+        query = (
+            select(table)
+            .where(table.c.inbound_source == source, table.c.inbound_key == key)
+            .order_by(table.c.inbound_open_key.is_(None), table.c.updated_at.desc())
+            .limit(1)
+        )
+        records = await self._records(query)
+        return records[0] if records else None
 
     async def history(self, journey_id: str) -> list[TransitionRecord]:
-        rows = await self._database.read(lambda conn: conn.execute(_HISTORY, {"journey_id": journey_id}).all())
-        return [_to_transition(row) for row in rows]
+        rows = await self._database.read(lambda conn: conn.execute(HISTORY, {"journey_id": journey_id}).all())
+        return [to_transition(row) for row in rows]
 
     async def list(
         self,
@@ -224,4 +156,4 @@ class JourneyStore:
 
     async def _records(self, query: Any) -> list[InstanceRecord]:
         rows = await self._database.read(lambda conn: conn.execute(query).all())
-        return [_to_record(row) for row in rows]
+        return [to_record(row) for row in rows]

@@ -20,6 +20,9 @@ class JourneyInstanceRow(SQLModel, table=True):
         Index("ix_journey_instance_name_created", "journey_name", "created_at", "id"),
         Index("ix_journey_instance_phase_created", "phase", "created_at", "id"),
         Index("ix_journey_instance_due", "due_at"),
+        Index("ix_journey_instance_inbound", "inbound_source", "inbound_key"),
+        # Two journeys can never wait for the same (source, key): the open key is NULL unless waiting for it.
+        Index("ux_journey_instance_inbound_open", "inbound_source", "inbound_open_key", unique=True),
     )
 
     id: str = Field(primary_key=True, max_length=64)
@@ -37,6 +40,11 @@ class JourneyInstanceRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     # Compare-and-set counter: every committed advance increments it by one.
     version: int = Field(default=1)
+    # The inbound source and correlation key of the last sourced webhook state the journey waited in (kept
+    # after it moves on, so a late delivery still finds it); the open key is set only while it waits there.
+    inbound_source: str | None = Field(default=None, max_length=100)
+    inbound_key: str | None = Field(default=None, max_length=200)
+    inbound_open_key: str | None = Field(default=None, max_length=200)
 
 
 class JourneyTransitionRow(SQLModel, table=True):
@@ -53,6 +61,42 @@ class JourneyTransitionRow(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
+class InboundDeliveryRow(SQLModel, table=True):
+    """One delivery received on a source URL or a step URL: the inbound log, the dedupe record and the inbox.
+
+    The first verified delivery with a given dedupe key owns `dedupe_key` (unique); retries of it are logged
+    with `dedupe_key` NULL and answered with the owner's stored answer. An owner is inserted in the same
+    transaction as the advance it causes. `buffered` rows are the inbox: applied in `received_at` order when a
+    journey starts waiting for (source, correlation_key), or `expired` after `expires_at`.
+    """
+
+    __tablename__ = "inbound_delivery"
+    __table_args__ = (
+        Index("ux_inbound_delivery_dedupe", "dedupe_key", unique=True),
+        Index("ix_inbound_delivery_inbox", "verdict", "source", "correlation_key", "received_at"),
+        Index("ix_inbound_delivery_received", "received_at", "id"),
+        Index("ix_inbound_delivery_journey", "journey_id", "received_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    source: str | None = Field(default=None, max_length=100)
+    journey_id: str | None = Field(default=None, max_length=64)
+    step_id: str | None = Field(default=None, max_length=200)
+    correlation_key: str | None = Field(default=None, max_length=200)
+    dedupe_key: str | None = Field(default=None, max_length=64)
+    delivery_id: str | None = Field(default=None, max_length=200)
+    verdict: str = Field(max_length=40)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: int
+    answer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    content_type: str | None = Field(default=None, max_length=200)
+    body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    key_id: str | None = Field(default=None, max_length=200)
+    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    processing_ms: float = Field(default=0.0)
+    expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
 class SchemaVersionRow(SQLModel, table=True):
     __tablename__ = "journeys_schema"
 
@@ -63,3 +107,4 @@ class SchemaVersionRow(SQLModel, table=True):
 instance_table = JourneyInstanceRow.__table__
 transition_table = JourneyTransitionRow.__table__
 schema_version_table = SchemaVersionRow.__table__
+delivery_table = InboundDeliveryRow.__table__

@@ -112,8 +112,19 @@ async def test_step_not_active_is_409(server: LiveServer) -> None:
     status, problem, _ = await call(server, "POST", f"/api/v1/journeys/{journey_id}/steps/paid", {})
     assert status == 409 and "not waiting at step 'paid'" in problem["detail"]
     await callback(server, journey_id)
-    status, problem, _ = await callback(server, journey_id)  # the gateway calls back twice
+    status, problem, _ = await callback(server, journey_id, status="FAILED")  # a different, late callback
     assert status == 409 and "already ended" in problem["detail"]
+
+
+async def test_a_repeated_callback_gets_the_first_answer_and_adds_nothing(server: LiveServer) -> None:
+    journey_id = await start_payment(server)
+    first = await callback(server, journey_id)
+    history = await server.engine.store.history(journey_id)
+    again = await callback(server, journey_id)  # the gateway lost our answer and calls back again
+    assert first[0] == again[0] == 200 and again[1] == first[1] and again[1]["phase"] == "Succeeded"
+    assert await server.engine.store.history(journey_id) == history
+    log = await server.engine.inbound_log.page(source=None, verdict=None, journey_id=journey_id, limit=10, after=None)
+    assert [item.verdict for item in log] == ["duplicate", "applied"]
 
 
 async def test_malformed_and_invalid_bodies_are_400_and_change_nothing(server: LiveServer) -> None:
@@ -146,11 +157,14 @@ async def test_racing_callbacks_produce_one_outcome(server: LiveServer) -> None:
     statuses = await asyncio.gather(
         *(callback(server, journey_id, "SUCCESS" if i % 2 else "FAILED") for i in range(16))
     )
-    codes = sorted(code for code, _, _ in statuses)
-    assert codes.count(200) == 1 and all(code == 409 for code in codes if code != 200), codes
-    winner = next(body for code, body, _ in statuses if code == 200)
+    # One body wins; its identical twins are the same delivery (200, the winner's answer); the other body is 409.
+    winning = {i % 2 for i, (code, _, _) in enumerate(statuses) if code == 200}
+    assert len(winning) == 1, statuses
+    assert all(code == (200 if i % 2 in winning else 409) for i, (code, _, _) in enumerate(statuses)), statuses
+    answers = [body for code, body, _ in statuses if code == 200]
+    assert all(answer == answers[0] for answer in answers)
     _, outcome, _ = await call(server, "GET", f"/api/v1/journeys/{journey_id}/result")
-    assert outcome["phase"] == winner["phase"]
+    assert outcome["phase"] == answers[0]["phase"]
     assert [t.event for t in await server.engine.store.history(journey_id)] == ["start", "step"]
 
 

@@ -1,0 +1,96 @@
+"""One inbound delivery while it is handled, the receipt it ends with, and the answers senders get."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from journeys.definitions.inbound_model import InboundSource
+from journeys.engine.inbound_messages import Answer, InboundMessage
+from journeys.store import DeliveryRecord
+
+APPLIED, DUPLICATE, BUFFERED, LATE, UNMATCHED, EXPIRED = (
+    "applied",
+    "duplicate",
+    "buffered",
+    "late",
+    "unmatched",
+    "expired",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """How a delivery was handled: its verdict, the answer for its sender, and our log id for it."""
+
+    verdict: str
+    answer: Answer
+    delivery_id: str
+    journey_id: str | None = None
+
+
+@dataclass(slots=True)
+class PendingDelivery:
+    """A delivery being handled; becomes exactly one row of the inbound log."""
+
+    id: str
+    received_at: datetime
+    started: float
+    message: InboundMessage
+    source: InboundSource | None = None
+    payload: Any = None
+    stored: str | None = None
+    key_id: str | None = None
+    sender_id: str | None = None
+    dedupe: str | None = None
+    journey_id: str | None = None
+    step_id: str | None = None
+    correlation_key: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def row(
+        self,
+        verdict: str,
+        answer: Answer,
+        *,
+        owner: bool = False,
+        reason: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> DeliveryRecord:
+        return DeliveryRecord(
+            id=self.id,
+            verdict=verdict,
+            status=answer.status,
+            received_at=self.received_at,
+            source=None if self.source is None else self.source.name,
+            journey_id=self.journey_id,
+            step_id=self.step_id,
+            correlation_key=self.correlation_key,
+            dedupe_key=self.dedupe if owner else None,
+            delivery_id=self.sender_id,
+            reason=reason,
+            answer=answer.stored(),
+            content_type=self.message.media_type or None,
+            body=self.stored,
+            key_id=self.key_id,
+            processing_ms=round((time.perf_counter() - self.started) * 1000, 3),
+            expires_at=expires_at,
+        )
+
+
+def problem_answer(status: int, detail: str) -> Answer:
+    return Answer(status, "application/problem+json", orjson.dumps({"status": status, "detail": detail}).decode())
+
+
+
+def source_answer(source: InboundSource, d: PendingDelivery, verdict: str = APPLIED) -> Answer:
+    """The answer a source declares for every 2xx verdict, or our JSON receipt naming the verdict."""
+    spec = source.answer
+    if spec.body is not None:
+        return Answer(spec.status, spec.content_type, spec.body)
+    body = {"received": True, "verdict": verdict, "deliveryId": d.id}
+    return Answer(spec.status, "application/json", orjson.dumps(body).decode())

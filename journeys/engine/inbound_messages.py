@@ -1,0 +1,120 @@
+"""What an inbound delivery is to the engine: raw bytes, headers, the parsed body, the answer it was given.
+
+Bodies are parsed by media type so gateways can post as they do: JSON (`application/json`, `*+json`, or no
+type), `application/x-www-form-urlencoded` (an object; a repeated key becomes a list) and `text/plain` (a
+string). Signatures are always checked on the raw bytes, never on a re-serialised body.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+
+from journeys.engine.errors import InvalidBody
+
+FORM = "application/x-www-form-urlencoded"
+TEXT = "text/plain"
+REDACTED = "[REDACTED]"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One HTTP delivery as the server received it; `media_type` is lower-case, without parameters."""
+
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    media_type: str = ""
+
+    def header(self, name: str) -> str | None:
+        value = self.headers.get(name)
+        if value is None:
+            lowered = name.lower()
+            value = next((v for k, v in self.headers.items() if k.lower() == lowered), None)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The HTTP answer given to a sender; stored with the delivery so a retry of it gets the same one."""
+
+    status: int
+    content_type: str
+    body: str
+
+    def stored(self) -> dict[str, Any]:
+        return {"status": self.status, "contentType": self.content_type, "body": self.body}
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any]) -> Answer:
+        return cls(int(stored["status"]), str(stored["contentType"]), str(stored["body"]))
+
+
+def parse_body(message: InboundMessage) -> Any:
+    """The body as a JSON value; InvalidBody (a 400 on a step URL) when it cannot be read as its type says."""
+    raw = message.body
+    if not raw:
+        raise InvalidBody("the request body is empty; send a JSON, form-encoded or text/plain body")
+    if message.media_type == FORM:
+        try:
+            pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+        except (UnicodeDecodeError, ValueError) as error:
+            raise InvalidBody(f"the form-encoded body cannot be read: {error}") from error
+        form: dict[str, Any] = {}
+        for key, value in pairs:
+            if key not in form:
+                form[key] = value
+            elif isinstance(form[key], list):
+                form[key].append(value)
+            else:
+                form[key] = [form[key], value]
+        return form
+    if message.media_type == TEXT:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidBody("the text/plain body is not UTF-8") from error
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise InvalidBody(f"the request body is not valid JSON: {error}") from error
+
+
+def body_digest(raw: bytes) -> str:
+    """The dedupe key of a delivery that names none: a retry sends the same bytes."""
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def dedupe_key(scope: str, key: str) -> str:
+    """A fixed-width unique key for (scope, key): keys come from senders and may be long or odd."""
+    return hashlib.sha256(f"{scope}\x1f{key}".encode()).hexdigest()
+
+
+def redact(payload: Any, paths: tuple[str, ...]) -> Any:
+    """A copy of `payload` with the value at each dotted path replaced by "[REDACTED]" (absent paths ignored)."""
+    if not paths or not isinstance(payload, dict):
+        return payload
+    result = copy.deepcopy(payload)
+    for path in paths:
+        *parents, last = path.split(".")
+        target: Any = result
+        for part in parents:
+            target = target.get(part) if isinstance(target, dict) else None
+        if isinstance(target, dict) and last in target:
+            target[last] = REDACTED
+    return result
+
+
+def stored_body(payload: Any) -> str:
+    return orjson.dumps(payload).decode()
+
+
+def lower_headers(message: InboundMessage) -> dict[str, str]:
+    """Headers for correlation and delivery-id expressions (`context.headers`), names lower-cased."""
+    return {name.lower(): value for name, value in message.headers.items()}

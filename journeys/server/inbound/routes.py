@@ -1,0 +1,79 @@
+"""`/api/v1/inbound`: gateways post to `/inbound/{source}`; operators page the log, read stats, replay.
+
+- `POST /inbound/{source}`: answered with the source's 2xx answer for every verdict but a failed
+  verification (401/403) and our own failure (5xx); a retry gets exactly the first answer.
+- `GET /inbound/deliveries?source=&verdict=&journeyId=&limit=&pageToken=`: the log, newest first.
+- `GET /inbound/deliveries/{deliveryId}`: one delivery, with its stored (redacted) body.
+- `POST /inbound/deliveries/{deliveryId}/replay`: route an `unmatched` or `expired` delivery again.
+- `GET /inbound/stats`: per source, counts by verdict, 2xx rate and processing-time percentiles over the
+  last 5 minutes, hour and day.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from journeys.server.app_keys import ENGINE
+from journeys.server.inbound.representations import delivery_body
+from journeys.server.problems import ProblemError
+from journeys.server.query_params import decode_page_token, encode_page_token, number_param
+from journeys.server.representations import API_PREFIX
+from journeys.server.routes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, inbound_message, receipt_response
+
+INBOUND = f"{API_PREFIX}/inbound"
+VERDICT_FILTERS = ("applied", "duplicate", "buffered", "expired", "late", "unmatched")
+
+
+def _json(body: Any) -> web.Response:
+    return web.Response(body=orjson.dumps(body), content_type="application/json")
+
+
+async def deliver(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    receipt = await engine.inbound.deliver(request.match_info["source"], await inbound_message(request))
+    return receipt_response(receipt)
+
+
+async def list_deliveries(request: web.Request) -> web.Response:
+    verdict = request.query.get("verdict") or None
+    if verdict is not None and verdict not in VERDICT_FILTERS and not verdict.startswith("rejected:"):
+        allowed = ", ".join((*VERDICT_FILTERS, "rejected:<cause>"))
+        raise ProblemError(400, "invalid-query", "Invalid query parameter", f"verdict must be one of {allowed}")
+    limit = int(
+        number_param(request, "limit", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, minimum=1, integer=True)
+    )
+    page = await request.app[ENGINE].inbound_log.page(
+        source=request.query.get("source") or None,
+        verdict=verdict,
+        journey_id=request.query.get("journeyId") or None,
+        limit=limit + 1,
+        after=decode_page_token(request.query.get("pageToken")),
+    )
+    items, more = page[:limit], len(page) > limit
+    token = encode_page_token(items[-1].received_at, items[-1].id) if more and items else None
+    return _json({"items": [delivery_body(item) for item in items], "nextPageToken": token})
+
+
+async def get_delivery(request: web.Request) -> web.Response:
+    item = await request.app[ENGINE].inbound_log.get(request.match_info["deliveryId"])
+    return _json(delivery_body(item, with_body=True))
+
+
+async def replay_delivery(request: web.Request) -> web.Response:
+    item = await request.app[ENGINE].inbound.replay(request.match_info["deliveryId"])
+    return _json(delivery_body(item, with_body=True))
+
+
+async def get_stats(request: web.Request) -> web.Response:
+    return _json(await request.app[ENGINE].inbound_log.stats())
+
+
+def add_inbound_routes(app: web.Application) -> None:
+    app.router.add_get(f"{INBOUND}/deliveries", list_deliveries)
+    app.router.add_get(f"{INBOUND}/stats", get_stats)
+    app.router.add_get(f"{INBOUND}/deliveries/{{deliveryId}}", get_delivery)
+    app.router.add_post(f"{INBOUND}/deliveries/{{deliveryId}}/replay", replay_delivery)
+    app.router.add_post(f"{INBOUND}/{{source}}", deliver)

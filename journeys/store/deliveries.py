@@ -1,0 +1,237 @@
+"""The inbound delivery table: the log of every delivery, the dedupe record and the inbox of early ones.
+
+Dedupe rests on the unique `dedupe_key` of the owning row, claimed with `INSERT ... ON CONFLICT DO NOTHING`:
+of two racing deliveries with one key, exactly one inserts, in the same transaction as the advance it causes,
+and the other learns it is a duplicate without an error aborting the shared (group-committed) transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from journeys.store.database import Database
+from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, TransitionRecord
+from journeys.store.rows import (
+    COMPARE_AND_SET,
+    TRANSITION_INSERT,
+    compare_and_set_values,
+    delivery_values,
+    submit_guarded,
+    to_delivery,
+    transition_values,
+)
+from journeys.store.tables import delivery_table, instance_table
+from journeys.store.write_batcher import WriteBatcher
+
+BUFFERED = "buffered"
+
+_CLAIM = {
+    "sqlite": sqlite.insert(delivery_table).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+    "postgresql": postgresql.insert(delivery_table).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+}
+_LOG = delivery_table.insert()
+_BY_DEDUPE = select(delivery_table).where(delivery_table.c.dedupe_key == bindparam("dedupe_key"))
+_BY_ID = select(delivery_table).where(delivery_table.c.id == bindparam("row_id"))
+_DELETE = delivery_table.delete().where(delivery_table.c.id == bindparam("row_id"))
+_SETTLE = (
+    update(delivery_table)
+    .where(delivery_table.c.id == bindparam("row_id"), delivery_table.c.verdict == bindparam("expected"))
+    .values(
+        verdict=bindparam("verdict"),
+        reason=bindparam("reason"),
+        journey_id=bindparam("journey"),
+        step_id=bindparam("step"),
+        correlation_key=bindparam("key"),
+        expires_at=bindparam("expires"),
+    )
+)
+
+
+def _claim(conn: Connection, values: dict[str, Any]) -> bool:
+    return bool(conn.execute(_CLAIM[conn.dialect.name], values).rowcount == 1)
+
+
+class InboxClaim:
+    """Moves a stored delivery (buffered, unmatched or expired) to `applied` inside an advance's transaction."""
+
+    __slots__ = ("delivery_id", "expected", "journey_id", "step_id")
+
+    def __init__(self, delivery_id: str, expected: str, journey_id: str, step_id: str) -> None:
+        self.delivery_id, self.expected, self.journey_id, self.step_id = delivery_id, expected, journey_id, step_id
+
+
+class DeliveryStore:
+    def __init__(self, database: Database, writes: WriteBatcher) -> None:
+        self._database = database
+        self._writes = writes
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    async def log(self, delivery: DeliveryRecord) -> None:
+        """Record a delivery that owns no dedupe key (a rejection, a duplicate)."""
+        values = delivery_values(delivery)
+        await self._writes.submit(lambda conn: conn.execute(_LOG, values))
+
+    async def claim(self, delivery: DeliveryRecord) -> bool:
+        """Insert an owning delivery that causes no advance; False (nothing written) when its key is taken."""
+        values = delivery_values(delivery)
+        return bool(await self._writes.submit(lambda conn: _claim(conn, values)))
+
+    async def apply(
+        self,
+        record: InstanceRecord,
+        expected_version: int,
+        transition: TransitionRecord,
+        *,
+        delivery: DeliveryRecord | None = None,
+        inbox: InboxClaim | None = None,
+    ) -> str:
+        """Commit an advance together with the delivery that caused it, all or nothing (an AdvanceOutcome).
+
+        Statements that can lose run first and are undone by hand when a later one loses, because the
+        transaction is shared with other writes of the same group commit and cannot be rolled back for one.
+        """
+        instance = compare_and_set_values(record, expected_version)
+        history = transition_values(transition)
+        owner = None if delivery is None else delivery_values(delivery)
+        claim = None
+        if inbox is not None:
+            claim = {
+                "row_id": inbox.delivery_id,
+                "expected": inbox.expected,
+                "verdict": AdvanceOutcome.APPLIED,
+                "reason": None,
+                "journey": inbox.journey_id,
+                "step": inbox.step_id,
+                "key": record.inbound_key,
+                "expires": None,
+            }
+
+        def write(conn: Connection) -> str:
+            if owner is not None and not _claim(conn, owner):
+                return AdvanceOutcome.DUPLICATE
+            if claim is not None and conn.execute(_SETTLE, claim).rowcount != 1:
+                return AdvanceOutcome.CONFLICT
+            if conn.execute(COMPARE_AND_SET, instance).rowcount != 1:
+                if owner is not None:
+                    conn.execute(_DELETE, {"row_id": owner["id"]})
+                if claim is not None:
+                    conn.execute(_SETTLE, {**claim, "expected": AdvanceOutcome.APPLIED, "verdict": inbox.expected})
+                return AdvanceOutcome.CONFLICT
+            conn.execute(TRANSITION_INSERT, history)
+            return AdvanceOutcome.APPLIED
+
+        return str(await submit_guarded(self._writes, write))
+
+    async def settle(
+        self,
+        delivery: DeliveryRecord,
+        expected: str,
+        verdict: str,
+        *,
+        reason: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> bool:
+        """Move a stored delivery from `expected` to `verdict` (e.g. buffered -> unmatched); False if it moved."""
+        values = {
+            "row_id": delivery.id,
+            "expected": expected,
+            "verdict": verdict,
+            "reason": reason,
+            "journey": delivery.journey_id,
+            "step": delivery.step_id,
+            "key": delivery.correlation_key,
+            "expires": expires_at,
+        }
+        return bool(await self._writes.submit(lambda conn: conn.execute(_SETTLE, values).rowcount == 1))
+
+    async def expire(self, now: datetime) -> int:
+        """Mark inbox deliveries past their TTL `expired`; returns how many."""
+        statement = (
+            update(delivery_table)
+            .where(delivery_table.c.verdict == BUFFERED, delivery_table.c.expires_at <= now)
+            .values(verdict="expired", reason="no journey waited for its key before the inbox TTL ran out")
+        )
+        return int(await self._writes.submit(lambda conn: conn.execute(statement).rowcount))
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    async def owner(self, dedupe_key: str) -> DeliveryRecord | None:
+        return await self._one(_BY_DEDUPE, {"dedupe_key": dedupe_key})
+
+    async def get(self, delivery_id: str) -> DeliveryRecord | None:
+        return await self._one(_BY_ID, {"row_id": delivery_id})
+
+    async def buffered(self, source: str, key: str, limit: int = 100) -> list[DeliveryRecord]:
+        """The inbox of (source, key), oldest first: the order in which they must be applied."""
+        table = delivery_table
+        query = (
+            select(table)
+            .where(table.c.verdict == BUFFERED, table.c.source == source, table.c.correlation_key == key)
+            .order_by(table.c.received_at, table.c.id)
+            .limit(limit)
+        )
+        return await self._many(query)
+
+    async def ready(self, limit: int = 100) -> list[tuple[str, str]]:
+        """(source, key) pairs with inbox deliveries that a waiting journey could take now."""
+        d, j = delivery_table, instance_table
+        query = (
+            select(d.c.source, d.c.correlation_key)
+            .join(j, and_(j.c.inbound_source == d.c.source, j.c.inbound_open_key == d.c.correlation_key))
+            .where(d.c.verdict == BUFFERED)
+            .distinct()
+            .limit(limit)
+        )
+        rows = await self._database.read(lambda conn: conn.execute(query).all())
+        return [(row[0], row[1]) for row in rows]
+
+    async def page(
+        self,
+        *,
+        source: str | None,
+        verdict: str | None,
+        journey_id: str | None,
+        limit: int,
+        after: tuple[datetime, str] | None,
+    ) -> list[DeliveryRecord]:
+        """The inbound log, newest first, keyset-paginated on (received_at, id)."""
+        table = delivery_table
+        query = select(table)
+        if source is not None:
+            query = query.where(table.c.source == source)
+        if verdict is not None:
+            query = query.where(table.c.verdict == verdict)
+        if journey_id is not None:
+            query = query.where(table.c.journey_id == journey_id)
+        if after is not None:
+            received, last_id = after
+            query = query.where(
+                or_(table.c.received_at < received, and_(table.c.received_at == received, table.c.id < last_id))
+            )
+        return await self._many(query.order_by(table.c.received_at.desc(), table.c.id.desc()).limit(limit))
+
+    async def recent(self, since: datetime, limit: int) -> list[tuple[str | None, str, int, float, datetime]]:
+        """(source, verdict, status, processing_ms, received_at) of deliveries since `since`, newest first."""
+        table = delivery_table
+        query = (
+            select(table.c.source, table.c.verdict, table.c.status, table.c.processing_ms, table.c.received_at)
+            .where(table.c.received_at >= since)
+            .order_by(table.c.received_at.desc())
+            .limit(limit)
+        )
+        rows = await self._database.read(lambda conn: conn.execute(query).all())
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def _one(self, query: Any, params: dict[str, Any]) -> DeliveryRecord | None:
+        row = await self._database.read(lambda conn: conn.execute(query, params).first())
+        return None if row is None else to_delivery(row)
+
+    async def _many(self, query: Any) -> list[DeliveryRecord]:
+        rows = await self._database.read(lambda conn: conn.execute(query).all())
+        return [to_delivery(row) for row in rows]
+

@@ -1,0 +1,164 @@
+"""Row <-> record conversion, and the prepared statements and guard every writer of an advance shares."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Row, bindparam, exc, select
+
+from journeys.store.records import DeliveryRecord, InstanceRecord, KeyInUse, TransitionRecord
+from journeys.store.tables import delivery_table, instance_table, transition_table
+from journeys.store.write_batcher import Statement, WriteBatcher
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def instance_values(record: InstanceRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "journey_name": record.journey_name,
+        "journey_version": record.journey_version,
+        "phase": record.phase,
+        "current_state": record.current_state,
+        "waiting": record.waiting,
+        "context": dumps(record.context),
+        "outcome": None if record.outcome is None else dumps(record.outcome),
+        "due_at": record.due_at,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "version": record.version,
+        "inbound_source": record.inbound_source,
+        "inbound_key": record.inbound_key,
+        "inbound_open_key": record.inbound_open_key,
+    }
+
+
+def transition_values(transition: TransitionRecord) -> dict[str, Any]:
+    return {
+        "journey_id": transition.journey_id,
+        "seq": transition.seq,
+        "event": transition.event,
+        "from_state": transition.from_state,
+        "to_state": transition.to_state,
+        "phase": transition.phase,
+        "path": dumps(transition.path),
+        "detail": None if transition.detail is None else dumps(transition.detail),
+        "at": transition.at,
+    }
+
+
+def to_record(row: Row[Any]) -> InstanceRecord:
+    m = row._mapping
+    return InstanceRecord(
+        id=m["id"],
+        journey_name=m["journey_name"],
+        journey_version=m["journey_version"],
+        phase=m["phase"],
+        current_state=m["current_state"],
+        waiting=bool(m["waiting"]),
+        context=orjson.loads(m["context"]),
+        outcome=None if m["outcome"] is None else orjson.loads(m["outcome"]),
+        due_at=utc(m["due_at"]),
+        created_at=utc(m["created_at"]),  # type: ignore[arg-type]
+        updated_at=utc(m["updated_at"]),  # type: ignore[arg-type]
+        version=m["version"],
+        inbound_source=m["inbound_source"],
+        inbound_key=m["inbound_key"],
+        inbound_open_key=m["inbound_open_key"],
+    )
+
+
+def to_transition(row: Row[Any]) -> TransitionRecord:
+    m = row._mapping
+    return TransitionRecord(
+        journey_id=m["journey_id"],
+        seq=m["seq"],
+        event=m["event"],
+        from_state=m["from_state"],
+        to_state=m["to_state"],
+        phase=m["phase"],
+        path=orjson.loads(m["path"]),
+        detail=None if m["detail"] is None else orjson.loads(m["detail"]),
+        at=utc(m["at"]),  # type: ignore[arg-type]
+    )
+
+
+INSTANCE_INSERT = instance_table.insert()
+TRANSITION_INSERT = transition_table.insert()
+BY_ID = select(instance_table).where(instance_table.c.id == bindparam("journey_id"))
+# Prepared once: the new row values bind by column name, the guard binds as expected_id/expected_version.
+UPDATED_COLUMNS = (
+    "phase",
+    "current_state",
+    "waiting",
+    "context",
+    "outcome",
+    "due_at",
+    "updated_at",
+    "version",
+    "inbound_source",
+    "inbound_key",
+    "inbound_open_key",
+)
+COMPARE_AND_SET = (
+    instance_table.update()
+    .where(
+        instance_table.c.id == bindparam("expected_id"),
+        instance_table.c.version == bindparam("expected_version"),
+    )
+    .values({name: bindparam(name) for name in UPDATED_COLUMNS})
+)
+HISTORY = (
+    select(transition_table)
+    .where(transition_table.c.journey_id == bindparam("journey_id"))
+    .order_by(transition_table.c.seq)
+)
+
+
+
+
+def compare_and_set_values(record: InstanceRecord, expected_version: int) -> dict[str, Any]:
+    """Bind values of COMPARE_AND_SET: the new row, guarded by id and the version it was read at."""
+    row = instance_values(record)
+    values = {name: row[name] for name in UPDATED_COLUMNS}
+    values["expected_id"], values["expected_version"] = record.id, expected_version
+    return values
+
+
+_DELIVERY_COLUMNS = tuple(column.name for column in delivery_table.columns)
+
+
+def delivery_values(delivery: DeliveryRecord) -> dict[str, Any]:
+    values = {name: getattr(delivery, name) for name in _DELIVERY_COLUMNS}
+    values["answer"] = None if delivery.answer is None else dumps(delivery.answer)
+    return values
+
+
+def to_delivery(row: Row[Any]) -> DeliveryRecord:
+    m = dict(row._mapping)
+    m["answer"] = None if m["answer"] is None else orjson.loads(m["answer"])
+    m["received_at"] = utc(m["received_at"])
+    m["expires_at"] = utc(m["expires_at"])
+    return DeliveryRecord(**m)
+
+
+async def submit_guarded(writes: WriteBatcher, write: Statement) -> Any:
+    """Run an instance write; KeyInUse (nothing written) when it would make a journey wait for an inbound
+    (source, key) that another waiting journey holds: the unique index on the open key said no."""
+    try:
+        return await writes.submit(write)
+    except exc.IntegrityError as error:
+        if "inbound_open" in str(error.orig):
+            raise KeyInUse("another waiting journey holds this inbound correlation key") from None
+        raise

@@ -1,0 +1,79 @@
+"""The shipped midtrans-payment journey fed over its fixed URL, signed exactly as Midtrans signs."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+
+from tests.gateways import midtrans_notification
+from tests.server.helpers import call
+from tests.support import MIDTRANS_SERVER_KEY, LiveServer
+
+INBOUND = "/api/v1/inbound/midtrans"
+
+
+async def start(server: LiveServer, order_id: str, amount: str = "10000.00") -> str:
+    status, body, _ = await call(
+        server, "POST", "/api/v1/journeys/midtrans-payment/start", {"orderId": order_id, "grossAmount": amount}
+    )
+    assert status == 200, body
+    return str(body["journeyId"])
+
+
+async def notify(server: LiveServer, notification: dict[str, Any]) -> tuple[int, str, dict[str, str]]:
+    raw = orjson.dumps(notification)
+    async with server.http.post(
+        server.url(INBOUND), data=raw, headers={"Content-Type": "application/json"}
+    ) as response:
+        return response.status, await response.text(), dict(response.headers)
+
+
+def note(order_id: str, status: str, **extra: Any) -> dict[str, Any]:
+    return midtrans_notification(order_id, status, server_key=MIDTRANS_SERVER_KEY, **extra)
+
+
+async def test_pending_then_settlement_then_late_ones(server: LiveServer) -> None:
+    journey_id = await start(server, "order-1")
+    status, text, headers = await notify(server, note("order-1", "pending"))
+    assert (status, text, headers["Journeys-Delivery-Verdict"]) == (200, "OK", "applied")
+    _, body, _ = await call(server, "GET", f"/api/v1/journeys/{journey_id}")
+    assert body["phase"] == "Running" and body["currentState"] == "waitForNotification"
+    settlement = note("order-1", "settlement")
+    assert (await notify(server, settlement))[:2] == (200, "OK")
+    status, _, headers = await notify(server, settlement)  # Midtrans sends it again
+    assert status == 200 and headers["Journeys-Delivery-Verdict"] == "duplicate"
+    status, _, headers = await notify(server, note("order-1", "pending", transaction_time="2026-01-01 10:00:09"))
+    assert status == 200 and headers["Journeys-Delivery-Verdict"] == "late"
+    _, outcome, _ = await call(server, "GET", f"/api/v1/journeys/{journey_id}/result")
+    assert outcome["phase"] == "Succeeded" and outcome["output"]["transactionStatus"] == "settlement"
+    history = await server.engine.store.history(journey_id)
+    assert [t.event for t in history] == ["start", "step", "step"]
+
+
+async def test_forged_notification_is_401_and_changes_nothing(server: LiveServer) -> None:
+    journey_id = await start(server, "order-2")
+    forged = note("order-2", "settlement")
+    forged["signature_key"] = "0" * 128
+    status, text, _ = await notify(server, forged)
+    assert status == 401 and "invalid-signature" in text
+    assert [t.event for t in await server.engine.store.history(journey_id)] == ["start"]
+
+
+async def test_early_notification_waits_in_the_inbox(server: LiveServer) -> None:
+    status, _, headers = await notify(server, note("order-3", "settlement"))
+    assert status == 200 and headers["Journeys-Delivery-Verdict"] == "buffered"
+    journey_id = await start(server, "order-3")
+    _, outcome, _ = await call(server, "GET", f"/api/v1/journeys/{journey_id}/result?waitSeconds=5")
+    assert outcome["phase"] == "Succeeded"
+
+
+async def test_racing_duplicates_apply_once(server: LiveServer) -> None:
+    journey_id = await start(server, "order-4")
+    settlement = note("order-4", "settlement")
+    results = await asyncio.gather(*(notify(server, settlement) for _ in range(32)))
+    verdicts = sorted(headers["Journeys-Delivery-Verdict"] for _, _, headers in results)
+    assert all(status == 200 for status, _, _ in results)
+    assert verdicts.count("applied") == 1 and verdicts.count("duplicate") == 31, verdicts
+    assert [t.event for t in await server.engine.store.history(journey_id)] == ["start", "step"]
