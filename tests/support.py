@@ -39,6 +39,34 @@ INBOUND_SECRETS = {
     "midtrans": [{"id": "current", "secret": MIDTRANS_SERVER_KEY}, {"id": "previous", "secret": "old-midtrans-key"}],
     "stripe": [{"id": "current", "secret": STRIPE_ENDPOINT_SECRET}],
     "digiflazz": [{"id": "current", "secret": DIGIFLAZZ_SECRET}],
+    # Fixture sources (tests/fixtures/journeys/fixture-*.source.yaml): the second secret of each is the one
+    # being rotated out, so tests can prove it is still accepted and that the log names it.
+    "fixture-standard-webhooks": [
+        {"id": "current", "secret": "whsec_Zml4dHVyZS1zdGFuZGFyZC13ZWJob29rcy1rZXktMDE="},
+        {"id": "previous", "secret": "whsec_Zml4dHVyZS1zdGFuZGFyZC13ZWJob29rcy1rZXktMDA="},
+    ],
+    "fixture-stripe": [
+        {"id": "current", "secret": "whsec_fixture_stripe_current"},
+        {"id": "previous", "secret": "whsec_fixture_stripe_previous"},
+    ],
+    "fixture-xendit": [
+        {"id": "current", "secret": "fixture-xendit-callback-token-current"},
+        {"id": "previous", "secret": "fixture-xendit-callback-token-previous"},
+    ],
+    "fixture-shared-secret": [
+        {"id": "current", "secret": "fixture-shared-secret-current"},
+        {"id": "previous", "secret": "fixture-shared-secret-previous"},
+    ],
+    "fixture-razorpay": [
+        {"id": "current", "secret": "fixture-razorpay-webhook-secret-current"},
+        {"id": "previous", "secret": "fixture-razorpay-webhook-secret-previous"},
+    ],
+    "fixture-signed-hmac": [
+        {"id": "current", "secret": "fixture-signed-hmac-current"},
+        {"id": "previous", "secret": "fixture-signed-hmac-previous"},
+    ],
+    "fixture-paypal-ipn": [{"id": "current", "secret": "fixture-paypal-ipn-secret"}],
+    "fixture-text": [{"id": "current", "secret": "fixture-text-secret"}],
 }
 
 

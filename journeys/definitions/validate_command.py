@@ -1,4 +1,4 @@
-"""`journeys validate PATH...`: check definition files without starting a server (for CI and editors)."""
+"""`journeys validate PATH...`: check definition and source files without starting a server (CI, editors)."""
 
 from __future__ import annotations
 
@@ -6,39 +6,66 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from journeys.definitions.errors import DefinitionError, DefinitionErrors
+from journeys.definitions.inbound_model import InboundSource
+from journeys.definitions.inbound_sources import find_source_files, load_source, source_reference_errors
 from journeys.definitions.loader import duplicate_name_errors, find_definition_files, load_definition
 from journeys.definitions.model import JourneyDefinition
 
 
 def run_validate(paths: Sequence[str], out: TextIO) -> int:
-    """Print `OK ...` per valid file and every error of every invalid one; return 0 only if all are valid."""
+    """Print `OK ...` per valid file and every error of every invalid one; return 0 only if all are valid.
+
+    A journey's `webhook.source` must name a source among the files given (the server would refuse it too).
+    """
     files, errors = find_definition_files(paths)
+    source_files = find_source_files(paths)
     loaded: list[JourneyDefinition] = []
+    sources: dict[str, InboundSource] = {}
     failures: dict[str, list[DefinitionError]] = {}
     for file in files:
         try:
             loaded.append(load_definition(file))
         except DefinitionErrors as failure:
             failures[str(file)] = failure.errors
+    for file in source_files:
+        try:
+            source = load_source(file)
+            if source.name in sources:
+                message = f"duplicate source name '{source.name}' (also defined in {sources[source.name].source})"
+                failures[str(file)] = [DefinitionError(str(file), None, "metadata.name", message)]
+            else:
+                sources[source.name] = source
+        except DefinitionErrors as failure:
+            failures[str(file)] = failure.errors
     for error in duplicate_name_errors(loaded):
+        failures.setdefault(error.file, []).append(error)
+    for error in source_reference_errors({d.name: d for d in loaded}, sources):
         failures.setdefault(error.file, []).append(error)
 
     for error in errors:
         print(error, file=out)
     valid = {str(definition.source): definition for definition in loaded}
-    for file in map(str, files):
+    valid_sources = {str(source.source): source for source in sources.values()}
+    for file in map(str, [*files, *source_files]):
         if file in failures:
             for error in failures[file]:
                 print(error, file=out)
-        else:
+        elif file in valid:
             definition = valid[file]
             print(f"OK {file} ({definition.name} {definition.version}, {len(definition.states)} states)", file=out)
+        else:
+            source = valid_sources[file]
+            print(f"OK {file} (source {source.name}, preset {source.verify.preset})", file=out)
 
-    if not files and not errors:
-        print("no definition files found (expected *.journey.yaml, *.journey.yml or *.journey.json)", file=out)
+    checked = len(files) + len(source_files)
+    if not checked and not errors:
+        print(
+            "no definition files found (expected *.journey.yaml, *.journey.yml, *.journey.json or *.source.yaml)",
+            file=out,
+        )
         return 1
     invalid = len(failures) + len(errors)
     if invalid:
-        print(f"{invalid} of {len(files) + len(errors)} definition file(s) invalid", file=out)
+        print(f"{invalid} of {checked + len(errors)} definition file(s) invalid", file=out)
         return 1
     return 0

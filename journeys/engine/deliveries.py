@@ -83,6 +83,11 @@ class InboundDesk:
         self._engine = engine
         self.sources = dict(sources)
         self._secrets = secrets
+        # Sources whose inbox may hold deliveries: a journey that starts waiting for one of their keys looks
+        # into the inbox at once; for the others that read is skipped. Refreshed from the database by every
+        # sweep, which also applies what a hint missed (another process buffered it) within one tick.
+        self._inbox_sources: set[str] = set(self.sources)
+        self._buffered_since_sweep: set[str] = set()
 
     @property
     def _deliveries(self) -> Any:
@@ -110,13 +115,13 @@ class InboundDesk:
             scope = f"step:{journey_id}:{step_id}"
             sender_key = message.header("Idempotency-Key") or body_digest(message.body)
         d.dedupe = dedupe_key(scope, sender_key)
-        duplicate = await self._duplicate(d)
-        if duplicate is not None:
-            return duplicate
         d.stored = stored_body(redact(d.payload, source.redact if source else ()))
         current = self._engine.snapshot(record, definition)
         if step is None or record.phase != RUNNING or not record.waiting or record.current_state != step_id:
             if source is None or step is None:
+                duplicate = await self._duplicate(d)  # a retry of a submission that ended the journey
+                if duplicate is not None:
+                    return duplicate
                 detail = (
                     f"journey {journey_id} already ended ({record.phase}); step '{step_id}' is closed"
                     if record.phase in TERMINAL_PHASES
@@ -126,7 +131,7 @@ class InboundDesk:
                 await self._log(d, "rejected:step-not-active", problem_answer(409, detail))
                 raise StepNotActive(detail)
             holder = record if record.phase in TERMINAL_PHASES else None
-            return await self._park(d, source, render(current), holder)
+            return await self._park(d, source, holder, render(current))
         errors = step.input_schema.errors(d.payload)
         if errors:
             detail = f"the body does not match the input schema of step '{step_id}'"
@@ -152,9 +157,6 @@ class InboundDesk:
             unreadable = error.detail
         await self._verify(d, source)
         d.dedupe = dedupe_key(f"source:{source.name}", self._delivery_key(d, source))
-        duplicate = await self._duplicate(d)
-        if duplicate is not None:
-            return duplicate
         d.stored = stored_body(redact(d.payload, source.redact)) if unreadable is None else None
         if unreadable is not None:
             return await self._keep(d, source, UNMATCHED, reason=unreadable)
@@ -166,7 +168,7 @@ class InboundDesk:
             holder = await self._engine.store.inbound_holder(source.name, key)
             target = self._waiting_step(holder, source, key)
             if target is None:
-                return await self._park(d, source, source_answer(source, d), holder)
+                return await self._park(d, source, holder)
             record, interpreter, step = target
             d.journey_id, d.step_id = record.id, step.id
             errors = step.input_schema.errors(d.payload)
@@ -200,10 +202,20 @@ class InboundDesk:
         return applied
 
     async def sweep(self) -> None:
-        """Periodic: expire inbox deliveries past their TTL; apply those whose journey waits now (crash repair)."""
+        """Periodic: expire inbox deliveries past their TTL; apply those whose journey waits now (crash repair,
+        other processes' deliveries); refresh which sources have an inbox at all."""
         await self._deliveries.expire(self._engine.clock())
         for source_name, key in await self._deliveries.ready():
             await self.drain(source_name, key)
+        since, self._buffered_since_sweep = self._buffered_since_sweep, set()
+        self._inbox_sources = set(await self._deliveries.buffered_sources()) | since | self._buffered_since_sweep
+
+    def may_have_inbox(self, source_name: str) -> bool:
+        return source_name in self._inbox_sources
+
+    def _note_buffered(self, source_name: str) -> None:
+        self._inbox_sources.add(source_name)
+        self._buffered_since_sweep.add(source_name)
 
     async def replay(self, delivery_id: str) -> DeliveryRecord:
         """Route a stored `unmatched` or `expired` delivery again: apply it, or put it back in the inbox."""
@@ -225,6 +237,7 @@ class InboundDesk:
         target = self._waiting_step(holder, source, key)
         if target is None or not await self._apply_stored(item, item.verdict, *target):
             expires = self._engine.clock() + timedelta(seconds=max(source.inbox_ttl_sec, 1))
+            self._note_buffered(source.name)
             await self._deliveries.settle(item, item.verdict, BUFFERED, reason="replayed", expires_at=expires)
             self._engine.spawn(self.drain(source.name, key))
         return await self._deliveries.get(delivery_id)  # type: ignore[no-any-return]
@@ -350,10 +363,13 @@ class InboundDesk:
         return outcome == AdvanceOutcome.APPLIED
 
     async def _park(
-        self, d: PendingDelivery, source: InboundSource, answer: Answer, holder: InstanceRecord | None
+        self, d: PendingDelivery, source: InboundSource, holder: InstanceRecord | None, answer: Answer | None = None
     ) -> Receipt:
-        """A verified delivery no journey waits for now: late for an ended journey, else into the inbox."""
-        if d.correlation_key is None:
+        """A verified delivery no journey waits for now: late for an ended journey, else into the inbox.
+
+        `answer` overrides the source's answer (the step URL answers with the journey's status).
+        """
+        if holder is None or holder.phase not in TERMINAL_PHASES:
             key, reason = self._correlate(d.payload, d.message, source)
             if key is None:
                 return await self._keep(d, source, UNMATCHED, reason=reason, answer=answer)
@@ -361,12 +377,14 @@ class InboundDesk:
             holder = await self._engine.store.inbound_holder(source.name, key)
         if holder is not None and holder.phase in TERMINAL_PHASES:
             d.journey_id = holder.id
-            return await self._keep(d, source, LATE, reason=f"journey ended {holder.phase}", answer=answer)
+            return await self._keep(d, source, LATE, reason=f"the journey ended {holder.phase}", answer=answer)
         if source.inbox_ttl_sec == 0:
             return await self._keep(d, source, UNMATCHED, reason="no journey waits for its key", answer=answer)
         expires = self._engine.clock() + timedelta(seconds=source.inbox_ttl_sec)
+        self._note_buffered(source.name)
         receipt = await self._keep(d, source, BUFFERED, answer=answer, expires_at=expires)
-        if receipt.verdict == BUFFERED:  # the journey may have started waiting while this was decided
+        if receipt.verdict == BUFFERED and d.correlation_key is not None:
+            # The journey may have started waiting while this was decided: its own drain ran before this row.
             self._engine.spawn(self.drain(source.name, d.correlation_key))
         return receipt
 

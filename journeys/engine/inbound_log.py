@@ -81,4 +81,5 @@ class InboundLog:
     async def stats(self) -> dict[str, Any]:
         now = self._clock()
         rows = await self._deliveries.recent(now - WINDOWS[-1][1], STATS_SAMPLE)
-        return {"at": now.isoformat().replace("+00:00", "Z"), "sampleLimit": STATS_SAMPLE, "sources": summarise(rows, now)}
+        at = now.isoformat().replace("+00:00", "Z")
+        return {"at": at, "sampleLimit": STATS_SAMPLE, "sources": summarise(rows, now)}

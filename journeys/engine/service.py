@@ -21,7 +21,6 @@ from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
 from journeys.engine.api_keys import ApiKeyProfile
 from journeys.engine.deliveries import InboundDesk
-from journeys.engine.inbound_log import InboundLog
 from journeys.engine.errors import (
     ConcurrentUpdate,
     CorrelationKeyInUse,
@@ -31,6 +30,7 @@ from journeys.engine.errors import (
     NotTerminal,
     UnknownJourneyDefinition,
 )
+from journeys.engine.inbound_log import InboundLog
 from journeys.engine.interpreter import NO_REQUEST, InboundRequest, Interpreter, Run
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
 from journeys.engine.outbound import NoOutboundHttp, OutboundError, OutboundHttp, OutboundRequest, OutboundResponse
@@ -345,9 +345,10 @@ class JourneyEngine:
         """Wake long-polls of an ended journey; apply the inbox of an inbound key the journey just opened."""
         if after.phase in TERMINAL_PHASES:
             self._terminal.signal(after.id)
-        opened = after.inbound_open_key
-        if opened is not None and (before is None or before.inbound_open_key != opened):
-            self.spawn(self.inbound.drain(after.inbound_source or "", opened))
+        opened, source = after.inbound_open_key, after.inbound_source or ""
+        newly_opened = opened is not None and (before is None or before.inbound_open_key != opened)
+        if newly_opened and self.inbound.may_have_inbox(source):
+            self.spawn(self.inbound.drain(source, opened))  # type: ignore[arg-type]
 
     @staticmethod
     def _transition(

@@ -190,6 +190,12 @@ class DeliveryStore:
         rows = await self._database.read(lambda conn: conn.execute(query).all())
         return [(row[0], row[1]) for row in rows]
 
+    async def buffered_sources(self) -> list[str]:
+        """Sources with deliveries in the inbox."""
+        query = select(delivery_table.c.source).where(delivery_table.c.verdict == BUFFERED).distinct()
+        rows = await self._database.read(lambda conn: conn.execute(query).all())
+        return [row[0] for row in rows]
+
     async def page(
         self,
         *,

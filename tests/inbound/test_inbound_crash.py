@@ -1,0 +1,261 @@
+"""SIGKILL a real `journeys serve` process while Midtrans notifications are in flight, restart it on the same
+database and let Midtrans retry: every payment must settle exactly once, and the inbound log must tell so.
+
+Midtrans retries every notification it did not get a 2xx for, byte for byte; a crash must neither lose an
+acknowledged notification (it was committed before the answer), nor apply one twice when its retry arrives at
+the restarted process (the dedupe record survives the crash with the advance it caused), nor lose an early
+notification parked in the inbox before its journey started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+import pytest
+import yaml
+
+from tests.gateways import midtrans_notification
+from tests.support import API_KEYS, INBOUND_SECRETS, MIDTRANS_SERVER_KEY, SHIPPED_DEFINITIONS, TEST_DEFINITIONS
+
+JOURNEYS = 30
+EARLY = 12
+TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """`journeys serve` as a real child process; its log goes to a file, quoted when it fails to come up."""
+
+    def __init__(self, database_url: str, config: Path, log: Path) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}/api/v1"
+        self.log = log
+        env = {**os.environ, "JOURNEYS_DEFINITIONS": f"{SHIPPED_DEFINITIONS}{os.pathsep}{TEST_DEFINITIONS}"}
+        command = [sys.executable, "-m", "journeys.cli", "serve", "--database-url", database_url]
+        command += ["--config", str(config), "--port", str(self.port)]
+        with log.open("wb") as sink:
+            self.process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+
+    async def ready(self, http: aiohttp.ClientSession) -> None:
+        t0 = time.monotonic()
+        try:
+            await self._ready(http)
+        finally:
+            print("TIMING ready", time.monotonic() - t0)
+
+    async def _ready(self, http: aiohttp.ClientSession) -> None:
+        for _ in range(300):
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited: {self.log.read_text()}")
+            try:
+                async with http.get(f"{self.base}/journeys?limit=1") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"server did not come up: {self.log.read_text()}")
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Callable[[str], ServerProcess]]:
+    """Start servers on a database with the test inbound secrets (Midtrans server key) in their config file."""
+    config = tmp_path / "server.yaml"
+    config.write_text(yaml.safe_dump({"apiKeys": API_KEYS, "inboundSecrets": INBOUND_SECRETS}))
+    spawned: list[ServerProcess] = []
+
+    def start(database_url: str) -> ServerProcess:
+        process = ServerProcess(database_url, config, tmp_path / f"server-{len(spawned)}.log")
+        spawned.append(process)
+        return process
+
+    yield start
+    for process in spawned:
+        process.stop()
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    verdict: str | None
+    delivery_id: str | None
+
+
+def settlement(order_id: str) -> bytes:
+    """The exact bytes Midtrans posts (and re-posts on every retry) when the order settles."""
+    return orjson.dumps(midtrans_notification(order_id, "settlement", server_key=MIDTRANS_SERVER_KEY))
+
+
+async def notify(http: aiohttp.ClientSession, server: ServerProcess, raw: bytes) -> Answer | None:
+    """POST a notification to the Midtrans URL; None when the server died before answering it."""
+    try:
+        async with http.post(
+            f"{server.base}/inbound/midtrans", data=raw, headers={"Content-Type": "application/json"}
+        ) as response:
+            await response.read()
+            headers = response.headers
+            return Answer(
+                response.status, headers.get("Journeys-Delivery-Verdict"), headers.get("Journeys-Delivery-Id")
+            )
+    except (TimeoutError, aiohttp.ClientError):
+        return None
+
+
+async def notify_and_kill(
+    http: aiohttp.ClientSession, server: ServerProcess, bodies: Sequence[bytes], kill_after: int
+) -> list[Answer | None]:
+    """Fire all notifications at once and SIGKILL the server as soon as `kill_after` of them were answered."""
+    answered = 0
+
+    async def one(raw: bytes) -> Answer | None:
+        nonlocal answered
+        answer = await notify(http, server, raw)
+        if answer is not None:
+            answered += 1
+            if answered == kill_after:  # right here, before the loop reads the answers already on the wire
+                server.kill()
+        return answer
+
+    everything = await asyncio.gather(*(one(raw) for raw in bodies))
+    server.kill()  # in case fewer than `kill_after` were answered
+    out = list(everything)
+    out = list(await everything)
+    print("TIMING answered", sum(a is not None for a in out), "of", len(out), time.monotonic())
+    return out
+
+
+async def get_json(http: aiohttp.ClientSession, url: str) -> Any:
+    async with http.get(url) as response:
+        assert response.status == 200, (url, response.status, await response.text())
+        return await response.json()
+
+
+async def start_payment(http: aiohttp.ClientSession, server: ServerProcess, order_id: str) -> str:
+    body = {"orderId": order_id, "grossAmount": "10000.00"}
+    async with http.post(f"{server.base}/journeys/midtrans-payment/start", json=body) as response:
+        answer = await response.json()
+        assert response.status == 200, answer
+    return str(answer["journeyId"])
+
+
+async def events(http: aiohttp.ClientSession, server: ServerProcess, journey_id: str) -> list[str]:
+    history = await get_json(http, f"{server.base}/journeys/{journey_id}/history")
+    return [item["event"] for item in history["items"]]
+
+
+async def logged(http: aiohttp.ClientSession, server: ServerProcess, journey_id: str) -> list[dict[str, Any]]:
+    """The inbound log rows naming the journey (newest first)."""
+    page = await get_json(http, f"{server.base}/inbound/deliveries?journeyId={journey_id}&limit=100")
+    assert page["nextPageToken"] is None
+    return list(page["items"])
+
+
+async def test_sigkill_under_notifications_then_retries_settle_each_payment_once(
+    spawn: Callable[[str], ServerProcess], database_url: str
+) -> None:
+    orders = [f"crash-order-{i}" for i in range(JOURNEYS)]
+    raw = {order: settlement(order) for order in orders}
+    async with aiohttp.ClientSession(timeout=TIMEOUT) as http:
+        first = spawn(database_url)
+        await first.ready(http)
+        journeys = {order: await start_payment(http, first, order) for order in orders}
+
+        before = await notify_and_kill(http, first, [raw[order] for order in orders], kill_after=JOURNEYS // 3)
+        for order, answer in zip(orders, before, strict=True):
+            # Answered before the crash: every journey waited, so it can only have been applied.
+            assert answer is None or (answer.status, answer.verdict) == (200, "applied"), (order, answer)
+
+        second = spawn(database_url)
+        await second.ready(http)
+        # Midtrans retries what got no 2xx; we re-send everything to also prove duplicates survive the crash.
+        after = await asyncio.gather(*(notify(http, second, raw[order]) for order in orders))
+        for order, first_answer, retry in zip(orders, before, after, strict=True):
+            assert retry is not None and retry.status == 200, (order, retry)
+            assert retry.verdict in ("applied", "duplicate"), (order, retry)
+            if first_answer is not None:  # acknowledged means committed: the retry must not apply it again
+                assert retry.verdict == "duplicate", (order, first_answer, retry)
+
+        for order, retry in zip(orders, after, strict=True):
+            journey_id = journeys[order]
+            outcome = await get_json(http, f"{second.base}/journeys/{journey_id}/result")
+            assert outcome["phase"] == "Succeeded", (order, outcome)
+            assert outcome["output"]["orderId"] == order and outcome["output"]["transactionStatus"] == "settlement"
+            assert await events(http, second, journey_id) == ["start", "step"], order
+            verdicts = sorted(row["verdict"] for row in await logged(http, second, journey_id))
+            expected = ["applied"] + (["duplicate"] if retry is not None and retry.verdict == "duplicate" else [])
+            assert verdicts == expected, (order, verdicts)
+
+
+async def test_sigkill_with_early_notifications_in_the_inbox_applies_each_once(
+    spawn: Callable[[str], ServerProcess], database_url: str
+) -> None:
+    orders = [f"early-order-{i}" for i in range(EARLY)]
+    raw = {order: settlement(order) for order in orders}
+    async with aiohttp.ClientSession(timeout=TIMEOUT) as http:
+        first = spawn(database_url)
+        await first.ready(http)
+        # Midtrans notifies before our side started the journeys: they are parked, then the process dies.
+        before = await notify_and_kill(http, first, [raw[order] for order in orders], kill_after=EARLY // 3)
+        for order, answer in zip(orders, before, strict=True):
+            assert answer is None or (answer.status, answer.verdict) == (200, "buffered"), (order, answer)
+
+        second = spawn(database_url)
+        await second.ready(http)
+        after = await asyncio.gather(*(notify(http, second, raw[order]) for order in orders))
+        inbox: dict[str, str] = {}  # order -> id of the delivery kept in the inbox, when its answer said so
+        for order, first_answer, retry in zip(orders, before, after, strict=True):
+            assert retry is not None and retry.status == 200, (order, retry)
+            assert retry.verdict in ("buffered", "duplicate"), (order, retry)
+            if first_answer is not None:
+                assert retry.verdict == "duplicate", (order, first_answer, retry)
+            kept = first_answer if first_answer is not None else retry
+            if kept.verdict == "buffered":
+                assert kept.delivery_id is not None
+                inbox[order] = kept.delivery_id
+
+        journeys = dict(
+            zip(orders, await asyncio.gather(*(start_payment(http, second, order) for order in orders)), strict=True)
+        )
+        for order in orders:
+            journey_id = journeys[order]
+            outcome = await get_json(http, f"{second.base}/journeys/{journey_id}/result?waitSeconds=10")
+            assert outcome["phase"] == "Succeeded", (order, outcome)
+            assert outcome["output"]["transactionStatus"] == "settlement"
+            assert await events(http, second, journey_id) == ["start", "step"], order
+            rows = await logged(http, second, journey_id)
+            assert [row["verdict"] for row in rows] == ["applied"], (order, rows)
+            if order in inbox:  # the very delivery acknowledged as parked is the one applied
+                assert rows[0]["deliveryId"] == inbox[order], (order, rows, inbox[order])
+        left = await get_json(http, f"{second.base}/inbound/deliveries?source=midtrans&verdict=buffered")
+        assert left["items"] == []
