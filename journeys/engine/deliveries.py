@@ -32,6 +32,8 @@ from journeys.engine.delivery_records import (
     UNMATCHED,
     PendingDelivery,
     Receipt,
+    correlate,
+    delivery_key,
     problem_answer,
     source_answer,
 )
@@ -53,7 +55,6 @@ from journeys.engine.inbound_messages import (
     InboundMessage,
     body_digest,
     dedupe_key,
-    lower_headers,
     parse_body,
     redact,
     stored_body,
@@ -61,7 +62,6 @@ from journeys.engine.inbound_messages import (
 from journeys.engine.interpreter import InboundRequest, Interpreter
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
 from journeys.engine.verification import SignedRequest, verify_delivery
-from journeys.expressions import ExpressionEvaluationError
 from journeys.store import AdvanceOutcome, DeliveryRecord, InboxClaim, InstanceRecord, KeyInUse
 
 if TYPE_CHECKING:
@@ -71,7 +71,6 @@ log = logging.getLogger("journeys.inbound")
 
 REPLAYABLE = frozenset({UNMATCHED, EXPIRED})
 MAX_ROUTING_ATTEMPTS = 5
-MAX_CORRELATION_KEY = 200
 
 Render = Callable[["Snapshot"], Answer]
 
@@ -110,7 +109,7 @@ class InboundDesk:
             raise
         if source is not None:
             await self._verify(d, source)
-            scope, sender_key = f"source:{source.name}", self._delivery_key(d, source)
+            scope, sender_key = f"source:{source.name}", delivery_key(d, source)
         else:
             scope = f"step:{journey_id}:{step_id}"
             sender_key = message.header("Idempotency-Key") or body_digest(message.body)
@@ -156,11 +155,11 @@ class InboundDesk:
         except InvalidBody as error:
             unreadable = error.detail
         await self._verify(d, source)
-        d.dedupe = dedupe_key(f"source:{source.name}", self._delivery_key(d, source))
+        d.dedupe = dedupe_key(f"source:{source.name}", delivery_key(d, source))
         d.stored = stored_body(redact(d.payload, source.redact)) if unreadable is None else None
         if unreadable is not None:
             return await self._keep(d, source, UNMATCHED, reason=unreadable)
-        key, reason = self._correlate(d.payload, message, source)
+        key, reason = correlate(d.payload, message, source)
         if key is None:
             return await self._keep(d, source, UNMATCHED, reason=reason)
         d.correlation_key = key
@@ -229,7 +228,7 @@ class InboundDesk:
                 "source with a readable body can be replayed"
             )
         payload = orjson.loads(item.body)
-        key, reason = self._correlate(payload, InboundMessage(b""), source)
+        key, reason = correlate(payload, InboundMessage(b""), source)
         if key is None:
             raise NotReplayable(f"delivery {delivery_id} still names no journey: {reason}")
         item.correlation_key = key
@@ -262,30 +261,6 @@ class InboundDesk:
             await self._log(d, f"rejected:{result.cause}", problem_answer(spec.reject_status, detail))
             raise DeliveryRejected(detail, spec.reject_status, str(result.cause))
         d.key_id, d.sender_id = result.key_id, result.delivery_id
-
-    def _delivery_key(self, d: PendingDelivery, source: InboundSource) -> str:
-        """The sender's own id of the delivery (dedupe key): declared, the preset's, or a digest of the bytes."""
-        if source.delivery_id is not None:
-            value = self._evaluate(source.delivery_id, d.payload, d.message)
-            if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
-                d.sender_id = str(value)[:200]
-        return d.sender_id or body_digest(d.message.body)
-
-    def _correlate(self, payload: Any, message: InboundMessage, source: InboundSource) -> tuple[str | None, str]:
-        try:
-            value = self._evaluate(source.correlation, payload, message)
-        except ExpressionEvaluationError as error:
-            return None, f"the correlation expression failed: {error}"
-        if isinstance(value, bool) or value is None or value == "":
-            return None, "the correlation expression gave no key"
-        key = value if isinstance(value, str) else orjson.dumps(value).decode()
-        if len(key) > MAX_CORRELATION_KEY:
-            return None, f"the correlation key is longer than {MAX_CORRELATION_KEY} characters"
-        return key, ""
-
-    @staticmethod
-    def _evaluate(expression: Any, payload: Any, message: InboundMessage) -> Any:
-        return expression.evaluate({"headers": lower_headers(message)}, payload, None)
 
     def _waiting_step(
         self, holder: InstanceRecord | None, source: InboundSource | None, key: str
@@ -370,7 +345,7 @@ class InboundDesk:
         `answer` overrides the source's answer (the step URL answers with the journey's status).
         """
         if holder is None or holder.phase not in TERMINAL_PHASES:
-            key, reason = self._correlate(d.payload, d.message, source)
+            key, reason = correlate(d.payload, d.message, source)
             if key is None:
                 return await self._keep(d, source, UNMATCHED, reason=reason, answer=answer)
             d.correlation_key = key

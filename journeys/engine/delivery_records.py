@@ -1,17 +1,21 @@
-"""One inbound delivery while it is handled, the receipt it ends with, and the answers senders get."""
+"""One inbound delivery while it is handled: its keys (dedupe, correlation), the receipt it ends with, and the
+answers senders get."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
 
 from journeys.definitions.inbound_model import InboundSource
-from journeys.engine.inbound_messages import Answer, InboundMessage
+from journeys.engine.inbound_messages import Answer, InboundMessage, body_digest, lower_headers
+from journeys.expressions import ExpressionEvaluationError
 from journeys.store import DeliveryRecord
+
+MAX_CORRELATION_KEY = 200  # the width of the correlation key columns
 
 APPLIED, DUPLICATE, BUFFERED, LATE, UNMATCHED, EXPIRED = (
     "applied",
@@ -50,7 +54,6 @@ class PendingDelivery:
     journey_id: str | None = None
     step_id: str | None = None
     correlation_key: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def row(
         self,
@@ -82,9 +85,38 @@ class PendingDelivery:
         )
 
 
+def delivery_key(d: PendingDelivery, source: InboundSource) -> str:
+    """The sender's own id of the delivery (dedupe key): declared, the preset's, or a digest of the bytes."""
+    if source.delivery_id is not None:
+        try:
+            value = _evaluate(source.delivery_id, d.payload, d.message)
+        except ExpressionEvaluationError:
+            value = None  # a delivery without the field is still deduplicated, by its bytes
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            d.sender_id = str(value)[:200]
+    return d.sender_id or body_digest(d.message.body)
+
+
+def correlate(payload: Any, message: InboundMessage, source: InboundSource) -> tuple[str | None, str]:
+    """The correlation key of a delivery, or None with the reason it has none."""
+    try:
+        value = _evaluate(source.correlation, payload, message)
+    except ExpressionEvaluationError as error:
+        return None, f"the correlation expression failed: {error}"
+    if isinstance(value, bool) or value is None or value == "":
+        return None, "the correlation expression gave no key"
+    key = value if isinstance(value, str) else orjson.dumps(value).decode()
+    if len(key) > MAX_CORRELATION_KEY:
+        return None, f"the correlation key is longer than {MAX_CORRELATION_KEY} characters"
+    return key, ""
+
+
+def _evaluate(expression: Any, payload: Any, message: InboundMessage) -> Any:
+    return expression.evaluate({"headers": lower_headers(message)}, payload, None)
+
+
 def problem_answer(status: int, detail: str) -> Answer:
     return Answer(status, "application/problem+json", orjson.dumps({"status": status, "detail": detail}).decode())
-
 
 
 def source_answer(source: InboundSource, d: PendingDelivery, verdict: str = APPLIED) -> Answer:
