@@ -6,6 +6,11 @@ external-input step of the path in order, read the result. The request bodies ar
 the journey's `apiKeyValidate` tasks read are inputs too (`X-Webhook-Secret` -> `webhookSecret`), without a
 default: secrets do not belong in a published document.
 
+A step fed by an inbound source carries `x-journeys-verification` (the source, its preset and the preset's
+settings, and the input holding the secret, `<source>Secret`): a `shared-secret`/`token` secret is sent as
+its header, which any runner can do; a signature (`stripe`, `standard-webhooks`, `hmac`, `midtrans`) covers
+the exact bytes sent and usually the time, so the contract runner makes it (`delivery_signing`).
+
 Criteria are written for arazzo-runner as well as for the specification: one plain comparison per
 criterion, no object-form `type`, body values in dot form (`$response.body.phase == 'Running'`), which
 the runner evaluates faithfully (see `journeys.contracts.contract_runner`).
@@ -17,10 +22,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from journeys.contracts.inbound_contract import (
+    SECRET_HEADER_PRESETS,
+    secret_input_name,
+    signature_extension,
+    verification_headers,
+)
 from journeys.contracts.journey_paths import journey_paths
 from journeys.contracts.naming import camel_name, input_name, operation_id
 from journeys.contracts.plain_data import plain
 from journeys.contracts.steering import WRONG_KEY, AuthParameter, Call, Plan, Steering
+from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, FailState, JourneyDefinition, SucceedState
 
 ARAZZO_VERSION = "1.0.1"
@@ -31,15 +43,32 @@ ASYNC_RESULT_WAIT_SECONDS = 30  # an async start returns before the journey ends
 
 # A string criterion literal the runner parses back unchanged: no quotes, no comparison characters.
 _SAFE_LITERAL = re.compile(r"[\w.:/@ -]*")
+# What `schema_examples` writes into a string field it knows nothing about.
+_PLACEHOLDER = re.compile(r"examplex*")
+# How a step fed by an inbound source must be verified (journeys.contracts.contract_runner reads it).
+VERIFICATION_EXTENSION = "x-journeys-verification"
+# The body fields Midtrans signs, for a generated notification that lacks them.
+MIDTRANS_PLACEHOLDERS = {"order_id": "example", "status_code": "200", "gross_amount": "0"}
 
 
-def export_arazzo(definition: JourneyDefinition, *, openapi_url: str | None = None) -> dict[str, Any]:
+def export_arazzo(
+    definition: JourneyDefinition,
+    *,
+    openapi_url: str | None = None,
+    sources: Mapping[str, InboundSource] | None = None,
+) -> dict[str, Any]:
     """The Arazzo document; `openapi_url` locates the journey's OpenAPI document relative to where this
-    document is written (default: `../openapi/<name>.openapi.yaml`, for a document in `arazzo/`)."""
+    document is written (default: `../openapi/<name>.openapi.yaml`, for a document in `arazzo/`). `sources`
+    are the inbound sources the journey's webhook steps name: how their deliveries are verified."""
     name = definition.name
+    sources = sources or {}
     steering = Steering(definition)
     plans = [steering.plan(path) for path in journey_paths(definition)]
     workflow_ids = _workflow_ids(definition, plans)
+    plans = [
+        _personalised(steering, definition, plan, workflow_id, sources)
+        for plan, workflow_id in zip(plans, workflow_ids, strict=True)
+    ]
     return {
         "arazzo": ARAZZO_VERSION,
         "info": {
@@ -51,16 +80,61 @@ def export_arazzo(definition: JourneyDefinition, *, openapi_url: str | None = No
                 "its external-input steps in the order of one path through the state graph and reads the "
                 "result. The inputs' defaults steer the journey along that path; override them with "
                 "`journeys contract-test --inputs`. Timeouts are not covered (they cannot be triggered over "
-                "HTTP), nor are submissions the journey rejects and waits again for."
+                "HTTP), nor are submissions the journey rejects and waits again for. A step fed by an inbound "
+                f"source carries `{VERIFICATION_EXTENSION}`: its deliveries must be signed as the source verifies "
+                "them, which `journeys contract-test` does with the source's secret given as an input (without "
+                "it, the workflow is skipped)."
             ),
         },
         "sourceDescriptions": [
             {"name": camel_name(name), "url": openapi_url or f"../openapi/{name}.openapi.yaml", "type": "openapi"}
         ],
         "workflows": [
-            _workflow(definition, plan, workflow_id) for plan, workflow_id in zip(plans, workflow_ids, strict=True)
+            _workflow(definition, plan, workflow_id, sources)
+            for plan, workflow_id in zip(plans, workflow_ids, strict=True)
         ],
     }
+
+
+def _personalised(
+    steering: Steering,
+    definition: JourneyDefinition,
+    plan: Plan,
+    workflow_id: str,
+    sources: Mapping[str, InboundSource],
+) -> Plan:
+    """The plan with bodies a real delivery could have: the fields a signing preset covers present, and
+    placeholder ids (`example`) replaced by the workflow id, so that no two workflows of a document share an
+    order id or an event id (a source's dedupe and correlation keys are server-wide, not per journey).
+    Each change is kept only if the journey still takes the path."""
+    signable = [_signable(definition, call, sources) for call in plan.calls]
+    for bodies in ([_tagged(body, workflow_id) for body in signable], signable):
+        if bodies == [call.body for call in plan.calls]:
+            return plan
+        confirmed = steering.with_bodies(plan, bodies)
+        if confirmed is not None:
+            return confirmed
+    return plan
+
+
+def _tagged(body: Any, tag: str, key: str = "") -> Any:
+    """`body` with every placeholder string of an identifier field (`orderId`, `ref_id`, `id`) set to `tag`."""
+    if isinstance(body, dict):
+        return {name: _tagged(value, tag, name) for name, value in body.items()}
+    if isinstance(body, list):
+        return [_tagged(item, tag, key) for item in body]
+    lowered = key.lower()
+    identifier = lowered.endswith(("id", "ref", "key")) or "ref" in lowered
+    return tag if identifier and isinstance(body, str) and _PLACEHOLDER.fullmatch(body) else body
+
+
+def _signable(definition: JourneyDefinition, call: Call, sources: Mapping[str, InboundSource]) -> Any:
+    """The call's body with the fields its source's preset signs, when the preset signs body fields."""
+    state = definition.external_input(call.step_id) if call.step_id else None
+    source = sources.get(state.source) if state is not None and state.source else None
+    if source is None or source.verify.preset != "midtrans" or not isinstance(call.body, dict):
+        return call.body
+    return {**call.body, **{field: value for field, value in MIDTRANS_PLACEHOLDERS.items() if field not in call.body}}
 
 
 def _workflow_ids(definition: JourneyDefinition, plans: list[Plan]) -> list[str]:
@@ -77,12 +151,14 @@ def _workflow_ids(definition: JourneyDefinition, plans: list[Plan]) -> list[str]
     return ids
 
 
-def _workflow(definition: JourneyDefinition, plan: Plan, workflow_id: str) -> dict[str, Any]:
+def _workflow(
+    definition: JourneyDefinition, plan: Plan, workflow_id: str, sources: Mapping[str, InboundSource]
+) -> dict[str, Any]:
     terminal = definition.states[plan.path.terminal]
     phase = "Succeeded" if isinstance(terminal, SucceedState) else "Failed"
     inputs = _Inputs()
     steps = [_start_step(definition, plan.calls[0], inputs)]
-    steps.extend(_submission_step(definition, call, inputs) for call in plan.calls[1:])
+    steps.extend(_submission_step(definition, call, inputs, sources) for call in plan.calls[1:])
     steps.append(_result_step(definition, plan, phase))
     verb = "succeeds" if phase == "Succeeded" else "fails"
     route = ", ".join(f"submit `{step}`" for step in plan.path.steps)
@@ -134,6 +210,22 @@ class _Inputs:
             self.required.append(name)
         return f"$inputs.{name}"
 
+    def secret(self, source_name: str, source: InboundSource | None) -> str:
+        name = secret_input_name(source_name)
+        if name not in self.properties:
+            preset = source.verify.preset if source is not None else None
+            profile = f"inbound secrets profile `{source.verify.secrets}`" if source is not None else "its profile"
+            if preset in SECRET_HEADER_PRESETS:
+                use = "sent as the header the source checks"
+            else:
+                use = "never sent: `journeys contract-test` signs the deliveries with it"
+            self.properties[name] = {
+                "type": "string",
+                "description": f"A secret of inbound source `{source_name}` ({profile} on the server); {use}.",
+            }
+            self.required.append(name)
+        return f"$inputs.{name}"
+
     def schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "object", "properties": self.properties}
         if self.required:
@@ -172,7 +264,9 @@ def _start_step(definition: JourneyDefinition, call: Call, inputs: _Inputs) -> d
     return step
 
 
-def _submission_step(definition: JourneyDefinition, call: Call, inputs: _Inputs) -> dict[str, Any]:
+def _submission_step(
+    definition: JourneyDefinition, call: Call, inputs: _Inputs, sources: Mapping[str, InboundSource]
+) -> dict[str, Any]:
     step_id = str(call.step_id)
     state = definition.external_input(step_id)
     if state is None:  # plans only submit to the external-input steps of the path
@@ -180,15 +274,37 @@ def _submission_step(definition: JourneyDefinition, call: Call, inputs: _Inputs)
     payload = inputs.body(
         f"{step_id}Payload", state.input_schema.raw, call.body, f"The body submitted to the `{step_id}` step."
     )
-    return {
+    parameters = [{"name": "journeyId", "in": "path", "value": JOURNEY_ID}, *_auth_parameters(call, inputs)]
+    description = _describe(definition, f"Submit the `{step_id}` {state.type} step", call)
+    verification: dict[str, Any] | None = None
+    if state.source is not None:
+        source = sources.get(state.source)
+        secret = inputs.secret(state.source, source)
+        verification = signature_extension(state, source)
+        preset = verification.get("preset")
+        if preset in SECRET_HEADER_PRESETS and source is not None:
+            [header] = verification_headers(source.verify)
+            parameters.append({"name": header.name, "in": "header", "value": secret})
+            description += f" Verified by inbound source `{state.source}`: its secret is sent in `{header.name}`."
+        else:
+            how = f"preset `{preset}`" if preset else "a preset this document does not name"
+            description += (
+                f" Verified by inbound source `{state.source}` ({how}): the delivery must be signed with the "
+                f"source's secret (input `{verification['secretInput']}`), which `journeys contract-test` does "
+                "and plain arazzo-runner cannot."
+            )
+    step: dict[str, Any] = {
         "stepId": step_id,
-        "description": _describe(definition, f"Submit the `{step_id}` {state.type} step", call),
+        "description": description,
         "operationId": operation_id(definition.name, step_id),
-        "parameters": [{"name": "journeyId", "in": "path", "value": JOURNEY_ID}, *_auth_parameters(call, inputs)],
+        "parameters": parameters,
         "requestBody": _request_body(payload),
         "successCriteria": _criteria(["$statusCode == 200", *_stop_criteria(definition, call.target)]),
         "outputs": {"phase": "$response.body.phase", "currentState": "$response.body.currentState"},
     }
+    if verification is not None:
+        step[VERIFICATION_EXTENSION] = verification
+    return step
 
 
 def _result_step(definition: JourneyDefinition, plan: Plan, phase: str) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """`journeys export {openapi|arazzo} DEFINITION [-o FILE]`: write a journey's contract as YAML.
 
 DEFINITION is a `*.journey.yaml` file; for `openapi` it may also be a directory, which yields the document of
-the whole API as a server loading that directory serves it at `/api/v1/openapi.json`. The files under
+the whole API as a server loading that directory (journeys and inbound sources) serves it at
+`/api/v1/openapi.json`. A journey file is exported with the inbound sources (`*.source.yaml`) beside it, as
+the server would load them: a webhook step naming a source that is not there is an error. The files under
 `openapi/` and `arazzo/` are produced this way and a test fails when they drift from the definitions.
 """
 
@@ -14,7 +16,10 @@ from typing import Any, TextIO
 
 import yaml
 
-from journeys.definitions import DefinitionErrors, load_definition, load_definitions
+from journeys.definitions import DefinitionErrors, load_catalog, load_definition, load_sources
+from journeys.definitions.inbound_model import InboundSource
+from journeys.definitions.inbound_sources import source_reference_errors
+from journeys.definitions.model import JourneyDefinition
 
 
 def _openapi_url(definition_name: str, output_path: str | None) -> str | None:
@@ -26,19 +31,29 @@ def _openapi_url(definition_name: str, output_path: str | None) -> str | None:
     return os.path.relpath(target, Path(output_path).resolve().parent)
 
 
+def load_with_sources(path: Path) -> tuple[JourneyDefinition, dict[str, InboundSource]]:
+    """A journey file and the inbound sources beside it; DefinitionErrors when a source it names is missing."""
+    definition = load_definition(path)
+    sources = load_sources([path.parent])
+    errors = source_reference_errors({definition.name: definition}, sources)
+    if errors:
+        raise DefinitionErrors(errors)
+    return definition, sources
+
+
 def _export(format: str, source: Path, output_path: str | None) -> dict[str, Any]:
     if format == "openapi":
         from journeys.contracts.openapi_export import export_api_openapi, export_openapi
 
         if source.is_dir():
-            return export_api_openapi(load_definitions([source]))
-        return export_openapi(load_definition(source))
+            return export_api_openapi(*load_catalog([source]))
+        return export_openapi(*load_with_sources(source))
     if source.is_dir():
         raise ValueError("an Arazzo export takes one definition file, not a directory")
     from journeys.contracts.arazzo_export import export_arazzo
 
-    definition = load_definition(source)
-    return export_arazzo(definition, openapi_url=_openapi_url(definition.name, output_path))
+    definition, sources = load_with_sources(source)
+    return export_arazzo(definition, openapi_url=_openapi_url(definition.name, output_path), sources=sources)
 
 
 def run_export(format: str, definition_path: str, output_path: str | None, out: TextIO) -> int:

@@ -17,6 +17,11 @@ def camel_name(name: str) -> str:
     return first + "".join(word[:1].upper() + word[1:] for word in rest)
 
 
+def schema_name(*parts: str) -> str:
+    """`schema_name("payment-callback", "waitForCallback", "Request")` -> `PaymentCallbackWaitForCallbackRequest`."""
+    return "".join(word[:1].upper() + word[1:] for word in map(camel_name, parts))
+
+
 def operation_id(journey_name: str, action: str) -> str:
     """The operationId of `action` (`start`, `getStatus`, `getResult`, `cancel`, `getHistory` or a step id)."""
     return f"{camel_name(journey_name)}_{action}"

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from journeys.engine.delivery_records import APPLIED, BUFFERED, DUPLICATE, LATE, UNMATCHED
 from journeys.engine.lifecycle import PHASES, TERMINAL_PHASES
 from journeys.server.problems import PROBLEM_CONTENT_TYPE
 from journeys.server.routes import DEFAULT_PAGE_SIZE, MAX_LONG_POLL_SECONDS, MAX_PAGE_SIZE
 
 JSON = "application/json"
 HISTORY_EVENTS = ("start", "step", "timeout", "cancel", "resume")
+# The verdicts answered 2xx (a rejection is a problem document, an expiry happens after the answer).
+ANSWERED_VERDICTS = (APPLIED, DUPLICATE, BUFFERED, LATE, UNMATCHED)
 
 
 def ref(name: str) -> dict[str, str]:
@@ -34,6 +37,19 @@ def problem_response(description: str) -> dict[str, Any]:
 
 def journey_id_parameter() -> dict[str, Any]:
     return {"$ref": "#/components/parameters/JourneyId"}
+
+
+def idempotency_key_parameter() -> dict[str, Any]:
+    return {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": (
+            "Tells a retry from a new submission: a repeat of the applied submission with the same key is answered "
+            "with the first answer. Without it, the same body bytes count as the same submission."
+        ),
+        "schema": {"type": "string"},
+    }
 
 
 def wait_seconds_parameter() -> dict[str, Any]:
@@ -199,6 +215,13 @@ def shared_schemas() -> dict[str, Any]:
                     "items": {"type": "string"},
                 },
                 "code": {"type": "string", "description": "Why the API key was refused (401): APIKEY_MISSING, ..."},
+                "cause": {
+                    "type": "string",
+                    "description": (
+                        "Why a delivery failed its source's verification (401/403): missing-signature, "
+                        "malformed-signature, invalid-signature, missing-timestamp, stale-timestamp."
+                    ),
+                },
             },
         },
     }
@@ -212,6 +235,33 @@ def page_schema() -> dict[str, Any]:
         "properties": {
             "items": {"type": "array", "items": ref("JourneyStatus")},
             "nextPageToken": {"type": ["string", "null"], "description": "Null on the last page."},
+        },
+    }
+
+
+def delivery_headers() -> dict[str, Any]:
+    """The headers every answer to a delivery (a step submission or a post to a source) carries."""
+    return {
+        "Journeys-Delivery-Verdict": {"$ref": "#/components/headers/JourneysDeliveryVerdict"},
+        "Journeys-Delivery-Id": {"$ref": "#/components/headers/JourneysDeliveryId"},
+    }
+
+
+def shared_headers() -> dict[str, Any]:
+    return {
+        "JourneysDeliveryVerdict": {
+            "description": (
+                "What became of the delivery: `applied`, `duplicate` (a retry, answered exactly as the first "
+                "delivery was), `buffered` (kept until a journey waits for its key), `late` (its journey has "
+                "ended) or `unmatched` (it names no journey)."
+            ),
+            "required": True,
+            "schema": {"type": "string", "enum": list(ANSWERED_VERDICTS)},
+        },
+        "JourneysDeliveryId": {
+            "description": "The delivery's id in the inbound log (`GET /inbound/deliveries/{deliveryId}`).",
+            "required": True,
+            "schema": {"type": "string"},
         },
     }
 

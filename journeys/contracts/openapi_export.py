@@ -8,14 +8,35 @@ the CLI nor the server can hand out an invalid contract.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
+from journeys.contracts.inbound_contract import fed_steps
+from journeys.contracts.journey_graph import advance_from
 from journeys.contracts.naming import operation_id
-from journeys.contracts.openapi_components import JSON, page_schema, ref, shared_parameters, shared_schemas
+from journeys.contracts.openapi_components import (
+    JSON,
+    page_schema,
+    ref,
+    shared_headers,
+    shared_parameters,
+    shared_schemas,
+)
+from journeys.contracts.openapi_inbound import (
+    GET_DELIVERY,
+    INBOUND_TAG,
+    MIDTRANS_SIGNED_BODY,
+    log_paths,
+    log_schemas,
+    midtrans_signed_body_schema,
+    receipt_schema,
+    source_operation,
+    source_path,
+)
 from journeys.contracts.openapi_operations import (
     OperationIds,
     cancel_operation,
@@ -29,6 +50,7 @@ from journeys.contracts.openapi_operations import (
     step_operation,
     steps_of,
 )
+from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
 from journeys.server.representations import API_PREFIX
 
@@ -58,7 +80,11 @@ def _document(
         "servers": [{"url": API_PREFIX, "description": "The Journeys API, on the host that serves this document."}],
         "tags": tags,
         "paths": paths,
-        "components": {"schemas": {**shared_schemas(), **schemas}, "parameters": shared_parameters()},
+        "components": {
+            "schemas": {**shared_schemas(), **schemas},
+            "parameters": shared_parameters(),
+            "headers": shared_headers(),
+        },
     }
     # Plain JSON data: no shared sub-objects (YAML would write anchors), no YAML-only scalars from definitions.
     plain: dict[str, Any] = json.loads(json.dumps(document, default=str))
@@ -73,11 +99,31 @@ def _journey_tag(definition: JourneyDefinition) -> dict[str, Any]:
     return tag
 
 
-def export_openapi(definition: JourneyDefinition) -> dict[str, Any]:
+def _inbound_schemas(sources: list[InboundSource | None]) -> dict[str, Any]:
+    """The schemas the inbound parts of a document refer to: the default receipt, Midtrans' signed fields."""
+    if not sources:
+        return {}
+    schemas: dict[str, Any] = {"InboundReceipt": receipt_schema()}
+    if any(source is not None and source.verify.preset == "midtrans" for source in sources):
+        schemas[MIDTRANS_SIGNED_BODY] = midtrans_signed_body_schema()
+    return schemas
+
+
+def _source_of(step: ExternalInputState, sources: Mapping[str, InboundSource]) -> InboundSource | None:
+    return sources.get(step.source) if step.source else None
+
+
+def export_openapi(
+    definition: JourneyDefinition, sources: Mapping[str, InboundSource] | None = None
+) -> dict[str, Any]:
     """The document of one journey: its start and step operations and the reads of its instances.
+
+    `sources` are the loaded inbound sources: a webhook step fed by one documents its verification. A step
+    whose source is not among them documents both refusals (401, 403) and no headers.
 
     Raises openapi_spec_validator's OpenAPIValidationError if the result is not valid OpenAPI 3.1.
     """
+    sources = sources or {}
     name = definition.name
     steps = steps_of(definition)
     ids = OperationIds(
@@ -94,7 +140,8 @@ def export_openapi(definition: JourneyDefinition) -> dict[str, Any]:
         STATUS_PATH: {"get": status_operation(ids.status, tags)},
     }
     for step in steps:
-        paths[_step_path(step.id)] = {"post": step_operation(definition, step, ids.steps[step.id], ids)}
+        operation = step_operation(definition, step, ids.steps[step.id], ids, _source_of(step, sources))
+        paths[_step_path(step.id)] = {"post": operation}
     paths[RESULT_PATH] = {"get": result_operation(ids.result, tags, outcome)}
     if ids.cancel is not None:
         paths[CANCEL_PATH] = {"post": cancel_operation(ids.cancel, tags, outcome)}
@@ -105,32 +152,52 @@ def export_openapi(definition: JourneyDefinition) -> dict[str, Any]:
         "document. Every error response is an RFC 9457 problem document (`application/problem+json`)."
     )
     info = {"title": f"Journeys {name} API", "version": definition.version, "description": description}
-    return _document(info, [_journey_tag(definition)], paths, journey_schemas(definition))
+    used = [_source_of(step, sources) for step in steps if step.source]
+    schemas = {**journey_schemas(definition), **_inbound_schemas(used)}
+    return _document(info, [_journey_tag(definition)], paths, schemas)
 
 
 def _parameter_key(parameter: Mapping[str, Any]) -> tuple[str, str]:
-    return parameter.get("in", "$ref"), parameter.get("name", parameter.get("$ref", ""))
+    location, name = parameter.get("in", "$ref"), parameter.get("name", parameter.get("$ref", ""))
+    return location, name.lower() if location == "header" else name
 
 
 def _merged_steps(step_id: str, operations: list[dict[str, Any]]) -> dict[str, Any]:
     """One operation for a step id that several journeys share: they are served by the same path.
 
     The server checks a body against the step schema of the journey the id belongs to, so a body may be any of
-    theirs: `anyOf`, because `oneOf` would refuse a body that two permissive schemas both accept.
+    theirs: `anyOf`, because `oneOf` would refuse a body that two permissive schemas both accept. The same goes
+    for what each answers.
     """
     responses: dict[str, Any] = {}
     links: dict[str, Any] = {}
     for operation in operations:
         for status, response in operation["responses"].items():
-            responses.setdefault(status, response)
+            if status not in responses:
+                responses[status] = copy.deepcopy(response)
+                continue
+            responses[status]["description"] = _joined(responses[status]["description"], response["description"])
+            if "content" in response and response["content"] != responses[status].get("content"):
+                merged = responses[status].setdefault("content", {})
+                for media_type, entry in response["content"].items():
+                    schemas = _alternatives(merged.get(media_type, {}).get("schema"))
+                    for schema in _alternatives(entry["schema"]):
+                        if schema not in schemas:
+                            schemas.append(schema)
+                    merged[media_type] = {"schema": schemas[0] if len(schemas) == 1 else {"anyOf": schemas}}
         links.update(operation["responses"]["200"]["links"])
-    bodies = [operation["requestBody"]["content"][JSON]["schema"] for operation in operations]
-    results = [operation["responses"]["200"]["content"][JSON]["schema"] for operation in operations]
-    responses["200"] = {**responses["200"], "content": {JSON: {"schema": {"anyOf": results}}}, "links": links}
+    responses["200"]["links"] = links
+    bodies: list[Any] = []
+    for operation in operations:
+        body = operation["requestBody"]["content"][JSON]["schema"]
+        if body not in bodies:
+            bodies.append(body)
     parameters: dict[tuple[str, str], dict[str, Any]] = {}
     for operation in operations:
         for parameter in operation["parameters"]:
-            parameters.setdefault(_parameter_key(parameter), dict(parameter))
+            kept = parameters.setdefault(_parameter_key(parameter), dict(parameter))
+            if "description" in kept and parameter is not kept:
+                kept["description"] = _joined(kept["description"], parameter["description"])
     for key, parameter in parameters.items():
         if parameter.get("required"):
             # Required only if every journey's step asks for it: the others accept requests without it.
@@ -145,20 +212,38 @@ def _merged_steps(step_id: str, operations: list[dict[str, Any]]) -> dict[str, A
         "summary": f"Submit step {step_id}",
         "description": (
             f"The step `{step_id}` of the journeys {', '.join(journeys)}: the body must match the step's input "
-            "schema of the journey the id belongs to."
+            "schema of the journey the id belongs to, and the step's own rules apply (see each journey's "
+            "document): verification by its inbound source, API keys, idempotency."
         ),
         "parameters": list(parameters.values()),
         "requestBody": {"required": True, "content": {JSON: {"schema": {"anyOf": bodies}}}},
-        "responses": responses,
+        "responses": dict(sorted(responses.items())),
     }
 
 
-def export_api_openapi(definitions: Mapping[str, JourneyDefinition]) -> dict[str, Any]:
-    """The document of the whole API as served with `definitions` loaded: every journey's start and steps, and
-    the list, status, result, history and cancel operations once for all journeys.
+def _joined(first: str, second: str) -> str:
+    """Two journeys' descriptions of the same answer or parameter, each once."""
+    return first if second in first else f"{first} Or: {second}"
+
+
+def _alternatives(schema: Any) -> list[Any]:
+    if schema is None:
+        return []
+    if isinstance(schema, Mapping) and list(schema) == ["anyOf"]:
+        return list(schema["anyOf"])
+    return [schema]
+
+
+def export_api_openapi(
+    definitions: Mapping[str, JourneyDefinition], sources: Mapping[str, InboundSource] | None = None
+) -> dict[str, Any]:
+    """The document of the whole API as served with `definitions` and `sources` loaded: every journey's start
+    and steps, the list, status, result, history and cancel operations once for all journeys, each source's
+    `POST /inbound/{source}` and the inbound log.
 
     Raises openapi_spec_validator's OpenAPIValidationError if the result is not valid OpenAPI 3.1.
     """
+    sources = sources or {}
     ordered = [definitions[name] for name in sorted(definitions)]
     owners: dict[str, list[tuple[JourneyDefinition, ExternalInputState]]] = {}
     for definition in ordered:
@@ -186,24 +271,49 @@ def export_api_openapi(definitions: Mapping[str, JourneyDefinition]) -> dict[str
         paths[_start_path(definition)] = {"post": start_operation(definition, ids_of(definition))}
     paths[STATUS_PATH] = {"get": status_operation("getStatus", tags)}
     for step_id, found in owners.items():
-        operations = [step_operation(d, step, step_ids[step_id], ids_of(d)) for d, step in found]
+        operations = [
+            step_operation(d, step, step_ids[step_id], ids_of(d), _source_of(step, sources)) for d, step in found
+        ]
         merged = operations[0] if len(operations) == 1 else _merged_steps(step_id, operations)
+        _link_to_delivery(merged)
         paths[_step_path(step_id)] = {"post": merged}
     paths[RESULT_PATH] = {"get": result_operation("getResult", tags, outcome)}
     paths[CANCEL_PATH] = {"post": cancel_operation("cancel", tags, outcome)}
     paths[HISTORY_PATH] = {"get": history_operation("getHistory", tags)}
+    paths.update(log_paths())
+    for name in sorted(sources):
+        source = sources[name]
+        guarded = any(advance_from(d, step.next).can_refuse(step) for d, step in fed_steps(definitions, name))
+        operation = source_operation(source, definitions, in_graph_auth=guarded)
+        _link_to_delivery(operation)
+        paths[source_path(source)] = {"post": operation}
 
     schemas: dict[str, Any] = {"JourneyPage": page_schema()}
     for definition in ordered:
         schemas.update(journey_schemas(definition))
+    used = [*sources.values(), *(_source_of(s, sources) for d in ordered for s in steps_of(d) if s.source)]
+    schemas.update(_inbound_schemas(used or [None]))
+    schemas.update(log_schemas())
     info = {
         "title": "Journeys API",
         "version": API_VERSION,
         "description": (
-            "Start journeys, submit their steps, read their status, outcome and history. Generated from the "
-            "journey definitions this server has loaded. Every error response is an RFC 9457 problem document "
-            "(`application/problem+json`)."
+            "Start journeys, submit their steps, read their status, outcome and history; receive gateway "
+            "deliveries on the fixed URL of each inbound source and read the inbound log. Generated from the "
+            "journey and source definitions this server has loaded. Every error response is an RFC 9457 problem "
+            "document (`application/problem+json`)."
         ),
     }
-    journey_tags = [{"name": API_TAG, "description": "Operations on journeys of any definition."}]
+    journey_tags = [
+        {"name": API_TAG, "description": "Operations on journeys of any definition."},
+        {"name": INBOUND_TAG, "description": "Gateway deliveries to inbound sources, and the inbound log."},
+    ]
     return _document(info, journey_tags + [_journey_tag(d) for d in ordered], paths, schemas)
+
+
+def _link_to_delivery(operation: dict[str, Any]) -> None:
+    """Every 2xx answer to a delivery names its log entry: link it, so clients (and fuzzers) can follow."""
+    link = {"operationId": GET_DELIVERY, "parameters": {"deliveryId": "$response.header.Journeys-Delivery-Id"}}
+    for status, response in operation["responses"].items():
+        if status.startswith("2"):
+            response["links"] = {**response.get("links", {}), GET_DELIVERY: link}

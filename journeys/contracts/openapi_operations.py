@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from journeys.contracts.journey_graph import advance_from
-from journeys.contracts.naming import camel_name, operation_id
+from journeys.contracts.naming import operation_id, schema_name
 from journeys.contracts.openapi_components import (
     JSON,
+    delivery_headers,
+    idempotency_key_parameter,
     journey_id_parameter,
     json_response,
     list_parameters,
@@ -22,12 +24,16 @@ from journeys.contracts.openapi_components import (
     ref,
     wait_seconds_parameter,
 )
+from journeys.contracts.openapi_inbound import (
+    answer_content,
+    configuration_response,
+    merge_content,
+    rejection_responses,
+    signed_body,
+    verification_parameters,
+)
+from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ApiKeyValidateTask, ExternalInputState, JourneyDefinition
-
-
-def schema_name(*parts: str) -> str:
-    """`schema_name("payment-callback", "waitForCallback", "Request")` -> `PaymentCallbackWaitForCallbackRequest`."""
-    return "".join(word[:1].upper() + word[1:] for word in map(camel_name, parts))
 
 
 def steps_of(definition: JourneyDefinition) -> list[ExternalInputState]:
@@ -169,48 +175,112 @@ def start_operation(definition: JourneyDefinition, ids: OperationIds) -> dict[st
         **success,
         "400": problem_response("The body is not JSON or does not match the journey's input schema."),
         "404": problem_response("This server has no journey definition of that name."),
-        "413": problem_response("The body is too large."),
     }
+    keyed = [] if definition.start_mode == "async" else [p for p in first.pauses if p.source]
+    if keyed:
+        steps = ", ".join(f"`{step.id}` (source `{step.source}`)" for step in keyed)
+        operation["responses"]["409"] = problem_response(
+            f"The journey would wait at {steps} for a correlation key another waiting journey holds "
+            "(`correlation-key-in-use`); nothing was started."
+        )
+    operation["responses"]["413"] = problem_response("The body is too large.")
     return operation
 
 
 def step_operation(
-    definition: JourneyDefinition, step: ExternalInputState, operation_id: str, ids: OperationIds
+    definition: JourneyDefinition,
+    step: ExternalInputState,
+    operation_id: str,
+    ids: OperationIds,
+    source: InboundSource | None = None,
 ) -> dict[str, Any]:
     """`POST /journeys/{journeyId}/steps/{stepId}`: the step's input in, the status (and response fields) out.
 
     The keys the submission's API-key checks read are parameters; required only when a failed check can bring
     the journey back to the step, because only then is a request without one refused (401) rather than run.
+    A step fed by an inbound source (`source`, when it is loaded) is verified like a delivery to the source:
+    its headers are required parameters, a failed check is 401 (or the source's 403), and a delivery the
+    journey is not waiting for is kept (2xx) rather than refused.
     """
     advance = advance_from(definition, step.next)
     guarded = advance.can_refuse(step)
+    sourced = step.source is not None
     response = schema_name(definition.name, step.id, "Response") if step.response_schema else "JourneyStatus"
     responses: dict[str, Any] = {
-        "200": {**json_response("Accepted; the status after the advance.", ref(response)), "links": ids.links()},
-        "400": problem_response("The body is not JSON or does not match the step's input schema."),
+        "200": {
+            **json_response("Accepted; the status after the advance.", ref(response)),
+            "headers": delivery_headers(),
+            "links": ids.links(),
+        },
+        "400": problem_response("The body cannot be read, or it does not match the step's input schema."),
     }
-    if guarded:
+    if sourced:
+        responses["200"]["description"] = (
+            "Accepted: the status after the advance; for a delivery the journey is not waiting for here (it is "
+            "buffered, late or unmatched, as the verdict header says) or a retry, the journey's current status."
+        )
+        status, content = answer_content(source)
+        merge_content(
+            responses,
+            status,
+            "A retry of a delivery first made to the source's URL: the source's answer to it.",
+            content,
+        )
+        responses.update(rejection_responses(source, in_graph_auth=guarded))
+    elif guarded:
         responses["401"] = problem_response("The API key is missing or wrong; nothing was stored.")
     responses["404"] = problem_response("No journey has this id.")
-    responses["409"] = problem_response(
-        "The journey is not waiting at this step (not yet, any more, or another submission won)."
-    )
+    if sourced:
+        responses["409"] = problem_response("Another request advanced the journey first; nothing was applied.")
+    else:
+        responses["409"] = problem_response(
+            "The journey is not waiting at this step (not yet, any more, or another submission won); a repeat of "
+            "the submission that was applied is answered 200 with its first answer instead."
+        )
     responses["413"] = problem_response("The body is too large.")
+    if sourced:
+        responses["500"] = configuration_response(source)
     description = f"Submits the input of the `{step.type}` step `{step.id}` of a {definition.name} journey."
+    if sourced:
+        description += (
+            f" Deliveries are verified by inbound source `{step.source}` (like those to `POST /inbound/{step.source}`)"
+            " and deduplicated in its scope: a retry is answered exactly as the first delivery was."
+        )
+    else:
+        description += (
+            " A repeat of the applied submission (the same `Idempotency-Key`, or without one the same body bytes) is"
+            " answered 200 with the first answer and changes nothing."
+        )
     if guarded:
         description += " A submission without a valid API key is refused with 401 and changes nothing."
+    parameters = [journey_id_parameter(), *verification_parameters(source)]
+    parameters += _api_key_parameters(advance.api_key_tasks, required=guarded)
+    if not sourced:
+        parameters.append(idempotency_key_parameter())
+    body = signed_body(ref(schema_name(definition.name, step.id, "Request")), source)
     return {
         "operationId": operation_id,
         "tags": [definition.name],
         "summary": f"Submit step {step.id}",
         "description": description,
-        "parameters": [journey_id_parameter(), *_api_key_parameters(advance.api_key_tasks, required=guarded)],
-        "requestBody": {
-            "required": True,
-            "content": {JSON: {"schema": ref(schema_name(definition.name, step.id, "Request"))}},
-        },
+        "parameters": _unique(parameters),
+        "requestBody": {"required": True, "content": {JSON: {"schema": body}}},
         "responses": responses,
     }
+
+
+def _unique(parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first parameter of each (location, name); header names compare case-insensitively."""
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for parameter in parameters:
+        location = parameter.get("in", "$ref")
+        name = parameter.get("name", parameter.get("$ref", ""))
+        key = (location, name.lower() if location == "header" else name)
+        if key not in seen:
+            seen.add(key)
+            unique.append(parameter)
+    return unique
 
 
 def status_operation(operation_id: str, tags: list[str]) -> dict[str, Any]:

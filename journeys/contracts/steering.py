@@ -107,6 +107,7 @@ class Steering:
         self._interpreter = Interpreter(definition, profiles, {"environment": "export"})
         self._requests = {valid: self._request(tasks, profiles, valid) for valid in (True, False)}
         self._literals = _predicate_literals(definition)
+        self._payload_paths = _predicate_payload_paths(definition)
 
     def plan(self, path: JourneyPath) -> Plan:
         """Choose every request of `path` in order; each starts from the context the previous one left."""
@@ -119,6 +120,26 @@ class Steering:
             context = run.context
         plan_outcome = run.outcome if run is not None and all(c.steered for c in calls) else None
         return Plan(path, tuple(calls), plan_outcome)
+
+    def with_bodies(self, plan: Plan, bodies: Sequence[Any]) -> Plan | None:
+        """`plan` with other request bodies, if the schemas accept them and every call the plan steered still
+        takes the journey where it did (None otherwise); calls that were not steered keep their verdict."""
+        calls: list[Call] = []
+        context: dict[str, Any] = {}
+        run: Run | None = None
+        for call, body in zip(plan.calls, bodies, strict=True):
+            step = self.definition.external_input(call.step_id) if call.step_id else None
+            schema = step.input_schema if step else self.definition.input_schema
+            if (schema is not None and schema.errors(body)) or (step is None and not isinstance(body, dict)):
+                return None
+            run = self._simulate(step, body, context, call.valid_key)
+            reached = self._reached(run, call.target)
+            if call.steered and not reached:
+                return None
+            calls.append(Call(call.step_id, body, call.target, call.auth, call.valid_key, reached))
+            context = run.context
+        plan_outcome = run.outcome if run is not None and all(c.steered for c in calls) else None
+        return Plan(plan.path, tuple(calls), plan_outcome)
 
     def _choose(self, step_id: str | None, target: str, context: dict[str, Any]) -> tuple[Call, Run]:
         step = self.definition.external_input(step_id) if step_id else None
@@ -162,9 +183,15 @@ class Steering:
         if not isinstance(base, dict):
             return
         scalars = list(_context_scalars(context))
-        options = [
-            (path, list(_field_values(leaf, self._literals, scalars))) for path, leaf in _fields(raw, raw, (), 0)
-        ]
+        scalars += _numeric_neighbours(scalars)
+        declared = list(_fields(raw, raw, (), 0))
+        options = [(path, list(_field_values(leaf, self._literals, scalars))) for path, leaf in declared]
+        # Fields the choices read that the schema does not declare (inside a free-form object).
+        for path in self._payload_paths:
+            # A declared field, or an object holding some: already among the options.
+            covered = any(field[: len(path)] == path for field, _ in declared)
+            if not covered and _may_hold(raw, path):
+                options.append((path, list(_field_values({}, self._literals, scalars))))
         for count in (1, 2):
             for chosen in itertools.combinations(options, count):
                 for values in itertools.product(*(values for _, values in chosen)):
@@ -241,6 +268,49 @@ def _predicate_literals(definition: JourneyDefinition) -> list[Any]:
                 values.extend((value, value + 1, value - 1))
             values.extend(word == "true" for word in _BOOLEAN_LITERAL.findall(stripped))
     return values
+
+
+_PAYLOAD_PATH = re.compile(r"\bpayload((?:\.[A-Za-z_]\w*)+)")
+_NUMERIC_TEXT = re.compile(r"-?\d+(?:\.(\d+))?")
+
+
+def _predicate_payload_paths(definition: JourneyDefinition) -> list[tuple[str, ...]]:
+    """The body fields the choice predicates read (`payload.data.object.amount`), as paths, each once."""
+    paths: dict[tuple[str, ...], None] = {}
+    for state in definition.states.values():
+        if isinstance(state, ChoiceState):
+            for branch in state.branches:
+                for match in _PAYLOAD_PATH.finditer(_STRING_LITERAL.sub("''", branch.predicate.source)):
+                    paths.setdefault(tuple(match[1].lstrip(".").split(".")))
+    return list(paths)
+
+
+def _may_hold(raw: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+    """Whether a body valid for `raw` may carry the undeclared field `path` (no `additionalProperties: false`
+    and no other type on the way)."""
+    schema: Any = raw
+    for key in path:
+        schema = resolve(schema, raw)
+        if not isinstance(schema, Mapping) or "object" not in (schema_types(schema) or ["object"]):
+            return False
+        properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        if key not in properties:
+            return schema.get("additionalProperties") is not False
+        schema = properties[key]
+    return False
+
+
+def _numeric_neighbours(scalars: Sequence[Any]) -> list[str]:
+    """For numbers written as text in the context (`"10000.00"`): the next one up, in the same form, so that a
+    body can differ from them (an amount that does not match)."""
+    neighbours = []
+    for value in scalars:
+        match = _NUMERIC_TEXT.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            continue
+        decimals = len(match[1] or "")
+        neighbours.append(f"{float(value) + 1:.{decimals}f}")
+    return neighbours
 
 
 def _fields(

@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ from journeys.engine.errors import (
     DeliveryNotFound,
     DeliveryRejected,
     EngineConfigurationError,
+    EngineError,
     InboundBusy,
     InvalidBody,
     InvalidInput,
@@ -75,6 +77,17 @@ MAX_ROUTING_ATTEMPTS = 5
 Render = Callable[["Snapshot"], Answer]
 
 
+@contextmanager
+def _naming_the_log_row(d: PendingDelivery) -> Iterator[None]:
+    """A refusal of a logged delivery names its log row, so the answer's headers can point at it."""
+    try:
+        yield
+    except EngineError as error:
+        if d.logged is not None:
+            error.delivery_id, error.verdict = d.id, d.logged
+        raise
+
+
 class InboundDesk:
     def __init__(
         self, engine: JourneyEngine, sources: Mapping[str, InboundSource], secrets: Mapping[str, ApiKeyProfile]
@@ -97,11 +110,23 @@ class InboundDesk:
     async def submit_step(self, journey_id: str, step_id: str, message: InboundMessage, render: Render) -> Receipt:
         """`POST /journeys/{id}/steps/{step}`: apply a submission, or answer a retry of one as it was answered."""
         record, interpreter = await self._engine.load(journey_id)
-        definition = interpreter.definition
-        step = definition.external_input(step_id)
+        step = interpreter.definition.external_input(step_id)
         source = self.sources.get(step.source) if step is not None and step.source else None
         d = self._begin(message, source)
         d.journey_id, d.step_id = journey_id, step_id
+        with _naming_the_log_row(d):
+            return await self._submit_step(d, record, interpreter, step, render)
+
+    async def _submit_step(
+        self,
+        d: PendingDelivery,
+        record: InstanceRecord,
+        interpreter: Interpreter,
+        step: ExternalInputState | None,
+        render: Render,
+    ) -> Receipt:
+        definition, source, message = interpreter.definition, d.source, d.message
+        journey_id, step_id = record.id, str(d.step_id)
         try:
             d.payload = parse_body(message)
         except InvalidBody as error:
@@ -149,6 +174,11 @@ class InboundDesk:
         if source is None:
             raise UnknownSource(f"no inbound source named '{source_name}' is loaded")
         d = self._begin(message, source)
+        with _naming_the_log_row(d):
+            return await self._deliver(d, source)
+
+    async def _deliver(self, d: PendingDelivery, source: InboundSource) -> Receipt:
+        message = d.message
         unreadable = None
         try:
             d.payload = parse_body(message)
@@ -394,4 +424,5 @@ class InboundDesk:
         """A delivery that owns no dedupe key: rejections keep no body (an unverified body is not evidence)."""
         if verdict.startswith("rejected:"):
             d.stored = None
+        d.logged = verdict
         await self._deliveries.log(d.row(verdict, answer, reason=reason))

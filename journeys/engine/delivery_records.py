@@ -54,6 +54,7 @@ class PendingDelivery:
     journey_id: str | None = None
     step_id: str | None = None
     correlation_key: str | None = None
+    logged: str | None = None  # the verdict it was logged with, once it was
 
     def row(
         self,

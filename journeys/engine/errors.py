@@ -6,7 +6,13 @@ from typing import Any
 
 
 class EngineError(Exception):
-    """Base class; `detail` is safe to show to the caller."""
+    """Base class; `detail` is safe to show to the caller.
+
+    A refused delivery is still logged: `delivery_id` and `verdict` then name its row in the inbound log.
+    """
+
+    delivery_id: str | None = None
+    verdict: str | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)

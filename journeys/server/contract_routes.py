@@ -1,6 +1,7 @@
 """The API's contract, served by the API itself: generated OpenAPI documents and an interactive docs page.
 
-- `GET /api/v1/openapi.json`: the whole API with every loaded journey (what schemathesis fuzzes);
+- `GET /api/v1/openapi.json`: the whole API with every loaded journey and inbound source (what schemathesis
+  fuzzes);
 - `GET /api/v1/journeys/{journeyName}/openapi.json`: one journey's document, as `journeys export openapi`
   writes it;
 - `GET /api/v1/docs`: Swagger UI over those documents. Its assets come from the `openapi-ui-bundles` package
@@ -20,6 +21,7 @@ from aiohttp import web
 from openapi_ui_bundles import swagger_ui
 
 from journeys.contracts.openapi_export import export_api_openapi, export_openapi
+from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import JourneyDefinition
 from journeys.server.app_keys import ENGINE
 from journeys.server.problems import ProblemError
@@ -81,9 +83,13 @@ def _definitions(request: web.Request) -> Mapping[str, JourneyDefinition]:
     return request.app[ENGINE].definitions
 
 
+def _sources(request: web.Request) -> Mapping[str, InboundSource]:
+    return request.app[ENGINE].inbound.sources
+
+
 async def get_api_openapi(request: web.Request) -> web.Response:
-    definitions = _definitions(request)
-    body = await request.app[CONTRACT_DOCUMENTS].get(None, lambda: export_api_openapi(definitions))
+    definitions, sources = _definitions(request), _sources(request)
+    body = await request.app[CONTRACT_DOCUMENTS].get(None, lambda: export_api_openapi(definitions, sources))
     return web.Response(body=body, content_type="application/json")
 
 
@@ -94,7 +100,8 @@ async def get_journey_openapi(request: web.Request) -> web.Response:
         raise ProblemError(
             404, "journey-definition-not-found", "Journey definition not found", f"no journey named '{name}' is loaded"
         )
-    body = await request.app[CONTRACT_DOCUMENTS].get(name, lambda: export_openapi(definition))
+    sources = _sources(request)
+    body = await request.app[CONTRACT_DOCUMENTS].get(name, lambda: export_openapi(definition, sources))
     return web.Response(body=body, content_type="application/json")
 
 

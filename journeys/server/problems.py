@@ -89,7 +89,9 @@ def problem_response(
 def _engine_problem(request: web.Request, error: EngineError) -> web.Response:
     status, slug, title = _ENGINE_ERRORS.get(type(error), (500, "engine-error", "Engine error"))
     extensions: dict[str, Any] = {}
-    headers = {"Retry-After": "1"} if status == 503 else None
+    headers = {"Retry-After": "1"} if status == 503 else {}
+    if error.delivery_id is not None:
+        headers.update({"Journeys-Delivery-Verdict": str(error.verdict), "Journeys-Delivery-Id": error.delivery_id})
     if isinstance(error, DeliveryRejected):
         status, slug, title = error.status, "delivery-rejected", "Delivery rejected"
         extensions["cause"] = error.cause
@@ -99,7 +101,7 @@ def _engine_problem(request: web.Request, error: EngineError) -> web.Response:
         extensions["code"] = error.problem.get("code")
     if status >= 500:
         log.error("engine refused %s %s: %s", request.method, request.path, error.detail)
-    return problem_response(request, status, slug, title, error.detail, headers=headers, **extensions)
+    return problem_response(request, status, slug, title, error.detail, headers=headers or None, **extensions)
 
 
 _HTTP_TITLES = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}

@@ -23,6 +23,7 @@ from journeys.store.rows import (
     submit_guarded,
     to_delivery,
     transition_values,
+    utc,
 )
 from journeys.store.tables import delivery_table, instance_table
 from journeys.store.write_batcher import WriteBatcher
@@ -231,7 +232,7 @@ class DeliveryStore:
             .limit(limit)
         )
         rows = await self._database.read(lambda conn: conn.execute(query).all())
-        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return [(r[0], r[1], r[2], r[3], utc(r[4])) for r in rows]  # type: ignore[misc]
 
     async def _one(self, query: Any, params: dict[str, Any]) -> DeliveryRecord | None:
         row = await self._database.read(lambda conn: conn.execute(query, params).first())

@@ -44,7 +44,7 @@ def ipn(fields: list[tuple[str, str]]) -> Post:
     """A PayPal IPN-style form post, signed over its exact form bytes."""
     raw = urlencode(fields).encode()
     signature = hmac.new(IPN_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    return Post(raw, {"Content-Type": FORM, "X-Ipn-Signature": signature})
+    return Post(raw, {"Content-Type": f"{FORM}; charset=UTF-8", "X-Ipn-Signature": signature})  # as PayPal posts
 
 
 def ipn_fields(invoice: str, status: str, track_id: str, gross: str = "12.50") -> list[tuple[str, str]]:
@@ -199,36 +199,32 @@ async def test_a_text_plain_line_feeds_the_journey_a_string(server: LiveServer) 
 # -- bodies that cannot be read ---------------------------------------------------------------------------------
 
 
-async def test_malformed_json_on_a_step_url_is_400_and_changes_nothing(server: LiveServer) -> None:
-    journey_id = await start(server, "fixture-razorpay-order", {"orderId": "rzp-1"})
-    malformed = signed_razorpay(b'{"event": "payment.captured", ', "evt_malformed")
-    answered = await send(server, f"/api/v1/journeys/{journey_id}/steps/waitForPayment", malformed)
-    assert (answered.status, answered.content_type) == (400, "application/problem+json")
-    assert "JSON" in answered.json()["detail"]
-    assert await events(server, journey_id) == ["start"]
-    [row] = await deliveries(server, journeyId=journey_id)
-    assert (row["verdict"], row["status"], row["stepId"]) == ("rejected:malformed-body", 400, "waitForPayment")
-
-
-async def test_malformed_json_on_a_source_url_is_kept_unmatched_once_verified(server: LiveServer) -> None:
-    """A gateway cannot fix a body it already sent: a signed one is acknowledged (2xx) and kept for an operator."""
+async def test_malformed_json_is_400_on_a_step_url_and_kept_unmatched_on_a_source_url(server: LiveServer) -> None:
+    """A caller of the step URL can fix its request; a gateway cannot fix a body it already sent, so a verified one
+    is acknowledged (2xx, or it would be retried forever) and kept for an operator, moving nothing."""
     journey_id = await start(server, "fixture-razorpay-order", {"orderId": "rzp-2"})
     raw = b'{"event": "payment.captured", "payload": {"payment": {"entity": {"notes": {"orderId": "rzp-2"'
     malformed = signed_razorpay(raw, "evt_truncated")
 
+    answered = await send(server, f"/api/v1/journeys/{journey_id}/steps/waitForPayment", malformed)
+    assert (answered.status, answered.content_type) == (400, "application/problem+json")
+    assert "JSON" in answered.json()["detail"]
+    [row] = await deliveries(server, journeyId=journey_id)
+    assert (row["verdict"], row["status"], row["stepId"]) == ("rejected:malformed-body", 400, "waitForPayment")
+
     forged = await deliver(server, "fixture-razorpay", malformed.with_body(raw + b"}}}}}"))
-    assert forged.status == 401 and forged.json()["cause"] == "invalid-signature"
+    assert forged.status == 401 and forged.json()["cause"] == "invalid-signature"  # verified before it is read
 
     answered = await deliver(server, "fixture-razorpay", malformed)
     assert (answered.status, answered.verdict) == (200, "unmatched"), answered.text
     assert answered.json() == {"received": True, "verdict": "unmatched", "deliveryId": answered.delivery_id}
-    assert await events(server, journey_id) == ["start"]
     row, _ = await stored(server, str(answered.delivery_id))
     assert (row["verdict"], row["body"], row["senderDeliveryId"]) == ("unmatched", None, "evt_truncated")
     assert "JSON" in row["reason"]
-    # Its retry is the same delivery, not a second unmatched one.
-    again = await deliver(server, "fixture-razorpay", malformed)
+    again = await deliver(server, "fixture-razorpay", malformed)  # its retry is the same delivery
     assert (again.status, again.verdict, again.text) == (200, "duplicate", answered.text)
+    assert await events(server, journey_id) == ["start"]
+    assert (await status_of(server, journey_id))["currentState"] == "waitForPayment"
 
 
 async def test_a_body_over_the_size_limit_is_413_and_changes_nothing(

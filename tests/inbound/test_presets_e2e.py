@@ -165,11 +165,8 @@ class Preset:
 
     @property
     def secrets(self) -> list[dict[str, str]]:
-        return INBOUND_SECRETS[self.profile]
-
-    @property
-    def profile(self) -> str:
-        return "midtrans" if self.source == "midtrans" else self.source
+        """The source's secrets profile (each source names the profile after itself): current, then previous."""
+        return INBOUND_SECRETS[self.source]
 
     def unsigned(self, post: Post) -> Post:
         return post.without(*self.proof_headers) if self.proof_headers else _unsigned_midtrans(post)
@@ -318,6 +315,7 @@ async def test_a_preset_applies_what_its_gateway_signs_and_refuses_everything_el
         return post
 
     # -- refused: each one answered with the preset's reject status and a cause, the journey untouched ----------
+    # They carry the final delivery's event id: a refused delivery must not take the id from the genuine one.
     refused: Counter[str] = Counter()
 
     async def refuse(post: Post, cause: str) -> None:
