@@ -24,6 +24,7 @@ from typing import Any
 
 from journeys.contracts.inbound_contract import (
     SECRET_HEADER_PRESETS,
+    VERIFICATION_EXTENSION,
     secret_input_name,
     signature_extension,
     verification_headers,
@@ -45,8 +46,6 @@ ASYNC_RESULT_WAIT_SECONDS = 30  # an async start returns before the journey ends
 _SAFE_LITERAL = re.compile(r"[\w.:/@ -]*")
 # What `schema_examples` writes into a string field it knows nothing about.
 _PLACEHOLDER = re.compile(r"examplex*")
-# How a step fed by an inbound source must be verified (journeys.contracts.contract_runner reads it).
-VERIFICATION_EXTENSION = "x-journeys-verification"
 # The body fields Midtrans signs, for a generated notification that lacks them.
 MIDTRANS_PLACEHOLDERS = {"order_id": "example", "status_code": "200", "gross_amount": "0"}
 

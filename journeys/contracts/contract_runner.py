@@ -22,6 +22,11 @@ these gaps of the runner (each would otherwise hide a failure or break a run):
 Not worked around: security-scheme secrets come only from environment variables and override a step's
 own header; the exported workflows therefore send keys as plain header parameters.
 
+Added: a step carrying `x-journeys-verification` (a submission to a step fed by an inbound source) is signed
+just before it is sent, on the bytes arazzo-runner serialised, with the secret in the workflow input the
+extension names (`delivery_signing`). A workflow with such a step whose secret the caller did not give is
+SKIPPED, with the input to give: a made-up secret could only prove that forgeries are refused.
+
 A workflow is SKIPPED, not failed, when an operation it calls does not exist on the server: its operationId
 (or operationPath) is not in the source descriptions; or the server publishes its operations (a Journeys
 server serves `<server URL>/openapi.json` for the journeys it loaded) and this one is not among them; or the
@@ -52,6 +57,8 @@ from arazzo_runner.models import ExecutionState, StepStatus, WorkflowExecutionSt
 from arazzo_runner.utils import load_source_descriptions
 
 from journeys.contracts.contract_report import StepReport, Verdict, WorkflowReport
+from journeys.contracts.delivery_signing import sign_request
+from journeys.contracts.inbound_contract import VERIFICATION_EXTENSION
 from journeys.contracts.schema_examples import example_value, resolve
 
 MAX_STEP_EXECUTIONS = 200  # per workflow: retries and gotos included
@@ -122,11 +129,11 @@ def run_document(
     """
     wanted = set(workflow_ids) if workflow_ids is not None else None
     content = _prepared(document.content)
-    with nullcontext(http) if http is not None else requests.Session() as session:
+    with nullcontext(http) if http is not None else requests.Session() as session, _Signer(session) as signer:
         sources = _sources(document, content, base_url, session)
         runner = ArazzoRunner(arazzo_doc=content, source_descriptions=sources, http_client=session)
         served = {name: _served_operations(session, api["servers"][0]["url"]) for name, api in sources.items()}
-        recorder = _StepRecorder(runner)
+        recorder = _StepRecorder(runner, signer)
         return [
             _run_workflow(runner, recorder, served, document, workflow, dict(inputs or {}))
             for workflow in content["workflows"]
@@ -229,17 +236,57 @@ class _StepRecord:
     error: str | None
 
 
+class _Signer:
+    """Signs the requests of steps fed by inbound sources, as they leave the session (`Session.send`)."""
+
+    def __init__(self, session: requests.Session) -> None:
+        self._session = session
+        self._own: Any = None
+        self.verification: Mapping[str, Any] | None = None
+        self.secret: str | None = None
+
+    def __enter__(self) -> _Signer:
+        send = self._session.send
+        self._own = self._session.__dict__.get("send")  # a caller's own wrapper, to put back
+
+        def signed_send(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+            if self.verification is not None and self.secret is not None:
+                sign_request(request, self.verification, self.secret, time.time())
+            return send(request, **kwargs)
+
+        self._session.send = signed_send  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._own is None:
+            del self._session.send  # the class's own method again
+        else:
+            self._session.send = self._own  # type: ignore[method-assign]
+
+    def signing(self, step: Mapping[str, Any], state: ExecutionState) -> None:
+        """Sign the requests sent until the next call with `step`'s verification, if it has one."""
+        verification = step.get(VERIFICATION_EXTENSION)
+        self.verification = verification if isinstance(verification, Mapping) else None
+        secret = state.inputs.get(str(self.verification.get("secretInput"))) if self.verification else None
+        self.secret = secret if isinstance(secret, str) else None
+
+
 class _StepRecorder:
     """Wraps the runner's step executor to keep what it drops: each step's response and failing criteria."""
 
-    def __init__(self, runner: ArazzoRunner) -> None:
+    def __init__(self, runner: ArazzoRunner, signer: _Signer) -> None:
         self.records: dict[str, _StepRecord] = {}
         self._executor = runner.step_executor
         self._execute = runner.step_executor.execute_step
+        self._signer = signer
         runner.step_executor.execute_step = self._record  # type: ignore[method-assign]
 
     def _record(self, step: dict[str, Any], state: ExecutionState) -> dict[str, Any]:
-        result = self._execute(step, state)
+        self._signer.signing(step, state)
+        try:
+            result = self._execute(step, state)
+        finally:
+            self._signer.signing({}, state)
         response = result.get("response") or {}
         failed = () if result.get("success") else self._failed_criteria(step, response, state)
         self.records[str(step.get("stepId"))] = _StepRecord(
@@ -274,7 +321,7 @@ def _run_workflow(
     workflow_id = str(workflow.get("workflowId"))
     steps = [step for step in workflow.get("steps", []) if isinstance(step, Mapping)]
     not_run = tuple(StepReport(str(step.get("stepId")), _operation(step), Verdict.NOT_RUN) for step in steps)
-    missing = _missing_operation(runner, served, steps)
+    missing = _missing_operation(runner, served, steps) or _unsignable(steps, given_inputs)
     if missing is not None:
         return WorkflowReport(document.path, workflow_id, Verdict.SKIPPED, not_run, reason=missing)
     # Inputs that do not match the schema are reported, not refused: the run still tells whether the
@@ -355,6 +402,21 @@ def _missing_operation(
         method, path = str(operation.get("method")).lower(), str(operation.get("path"))
         if published is not None and (method, _template(path)) not in published:
             return f"{where}: the server does not serve {method.upper()} {path} ({what})"
+    return None
+
+
+def _unsignable(steps: list[Mapping[str, Any]], given: Mapping[str, Any]) -> str | None:
+    """Why a step fed by an inbound source cannot be sent as the source verifies it: no secret was given."""
+    for step in steps:
+        verification = step.get(VERIFICATION_EXTENSION)
+        if not isinstance(verification, Mapping):
+            continue
+        source, preset, secret = verification.get("source"), verification.get("preset"), verification.get("secretInput")
+        where = f"step {step.get('stepId')}: deliveries to it are verified by inbound source '{source}'"
+        if preset is None:
+            return f"{where}, and the document does not say how (it was exported without the source)"
+        if not isinstance(given.get(str(secret)), str):
+            return f"{where} (preset {preset}); give the source's secret as input '{secret}' to sign them"
     return None
 
 

@@ -19,6 +19,9 @@ from journeys.definitions.inbound_model import InboundSource, VerifySpec
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
 from journeys.engine.verification import DEFAULT_SHARED_SECRET_HEADER
 
+# How a workflow step submitting to a step fed by an inbound source must be verified (arazzo_export writes it,
+# contract_runner signs by it).
+VERIFICATION_EXTENSION = "x-journeys-verification"
 # Presets whose proof is the secret itself, sent as a header: any HTTP client (arazzo-runner too) can send it.
 SECRET_HEADER_PRESETS = frozenset({"shared-secret", "token"})
 # Presets whose proof is computed over the request (and the time): only a signer holding the secret can make it.

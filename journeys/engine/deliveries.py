@@ -19,8 +19,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState
 from journeys.engine.api_keys import ApiKeyProfile
@@ -28,7 +26,6 @@ from journeys.engine.delivery_records import (
     APPLIED,
     BUFFERED,
     DUPLICATE,
-    EXPIRED,
     LATE,
     UNMATCHED,
     PendingDelivery,
@@ -41,14 +38,12 @@ from journeys.engine.delivery_records import (
 from journeys.engine.errors import (
     AuthRejected,
     ConcurrentUpdate,
-    DeliveryNotFound,
     DeliveryRejected,
     EngineConfigurationError,
     EngineError,
     InboundBusy,
     InvalidBody,
     InvalidInput,
-    NotReplayable,
     StepNotActive,
     UnknownSource,
 )
@@ -61,6 +56,7 @@ from journeys.engine.inbound_messages import (
     redact,
     stored_body,
 )
+from journeys.engine.inbox import Inbox
 from journeys.engine.interpreter import InboundRequest, Interpreter
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
 from journeys.engine.verification import SignedRequest, verify_delivery
@@ -71,7 +67,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("journeys.inbound")
 
-REPLAYABLE = frozenset({UNMATCHED, EXPIRED})
 MAX_ROUTING_ATTEMPTS = 5
 
 Render = Callable[["Snapshot"], Answer]
@@ -92,24 +87,20 @@ class InboundDesk:
     def __init__(
         self, engine: JourneyEngine, sources: Mapping[str, InboundSource], secrets: Mapping[str, ApiKeyProfile]
     ) -> None:
-        self._engine = engine
+        self.engine = engine
         self.sources = dict(sources)
         self._secrets = secrets
-        # Sources whose inbox may hold deliveries: a journey that starts waiting for one of their keys looks
-        # into the inbox at once; for the others that read is skipped. Refreshed from the database by every
-        # sweep, which also applies what a hint missed (another process buffered it) within one tick.
-        self._inbox_sources: set[str] = set(self.sources)
-        self._buffered_since_sweep: set[str] = set()
+        self.inbox = Inbox(self)
 
     @property
-    def _deliveries(self) -> Any:
-        return self._engine.store.deliveries
+    def deliveries(self) -> Any:
+        return self.engine.store.deliveries
 
     # -- the two URLs ----------------------------------------------------------------------------
 
     async def submit_step(self, journey_id: str, step_id: str, message: InboundMessage, render: Render) -> Receipt:
         """`POST /journeys/{id}/steps/{step}`: apply a submission, or answer a retry of one as it was answered."""
-        record, interpreter = await self._engine.load(journey_id)
+        record, interpreter = await self.engine.load(journey_id)
         step = interpreter.definition.external_input(step_id)
         source = self.sources.get(step.source) if step is not None and step.source else None
         d = self._begin(message, source)
@@ -140,7 +131,7 @@ class InboundDesk:
             sender_key = message.header("Idempotency-Key") or body_digest(message.body)
         d.dedupe = dedupe_key(scope, sender_key)
         d.stored = stored_body(redact(d.payload, source.redact if source else ()))
-        current = self._engine.snapshot(record, definition)
+        current = self.engine.snapshot(record, definition)
         if step is None or record.phase != RUNNING or not record.waiting or record.current_state != step_id:
             if source is None or step is None:
                 duplicate = await self._duplicate(d)  # a retry of a submission that ended the journey
@@ -161,7 +152,7 @@ class InboundDesk:
             detail = f"the body does not match the input schema of step '{step_id}'"
             await self._log(d, "rejected:invalid-body", problem_answer(400, detail))
             raise InvalidInput(detail, errors)
-        _, receipt = await self._apply(d, record, interpreter, step, render)
+        _, receipt = await self.apply(d, record, interpreter, step, render)
         if receipt is not None:
             return receipt
         detail = f"journey {journey_id} was advanced by another request; nothing was applied"
@@ -194,8 +185,8 @@ class InboundDesk:
             return await self._keep(d, source, UNMATCHED, reason=reason)
         d.correlation_key = key
         for _ in range(MAX_ROUTING_ATTEMPTS):
-            holder = await self._engine.store.inbound_holder(source.name, key)
-            target = self._waiting_step(holder, source, key)
+            holder = await self.engine.store.inbound_holder(source.name, key)
+            target = self.waiting_step(holder, source, key)
             if target is None:
                 return await self._park(d, source, holder)
             record, interpreter, step = target
@@ -204,85 +195,30 @@ class InboundDesk:
             if errors:
                 reason = f"does not match the input schema of step '{step.id}': {'; '.join(errors[:3])}"
                 return await self._keep(d, source, UNMATCHED, reason=reason)
-            _, receipt = await self._apply(d, record, interpreter, step, lambda _: source_answer(source, d))
+            _, receipt = await self.apply(d, record, interpreter, step, lambda _: source_answer(source, d))
             if receipt is not None:
                 return receipt
         raise InboundBusy(f"journey {d.journey_id} kept changing while this delivery was applied; retry it")
 
-    # -- the inbox ----------------------------------------------------------------------------
-
-    async def drain(self, source_name: str, key: str) -> int:
-        """Apply the inbox of (source, key), oldest first, while a journey waits for that key."""
-        applied = 0
-        try:
-            for _ in range(1000):
-                items = await self._deliveries.buffered(source_name, key, limit=1)
-                if not items:
-                    break
-                item = items[0]
-                holder = await self._engine.store.inbound_holder(source_name, key)
-                target = self._waiting_step(holder, self.sources.get(source_name), key)
-                if target is None:
-                    break
-                if await self._apply_stored(item, BUFFERED, *target):
-                    applied += 1
-        except Exception:  # a background task: log, and let the scheduler's sweep try again
-            log.exception("applying the inbox of source '%s' failed", source_name)
-        return applied
-
     async def sweep(self) -> None:
-        """Periodic: expire inbox deliveries past their TTL; apply those whose journey waits now (crash repair,
-        other processes' deliveries); refresh which sources have an inbox at all."""
-        await self._deliveries.expire(self._engine.clock())
-        for source_name, key in await self._deliveries.ready():
-            await self.drain(source_name, key)
-        since, self._buffered_since_sweep = self._buffered_since_sweep, set()
-        self._inbox_sources = set(await self._deliveries.buffered_sources()) | since | self._buffered_since_sweep
-
-    def may_have_inbox(self, source_name: str) -> bool:
-        return source_name in self._inbox_sources
-
-    def _note_buffered(self, source_name: str) -> None:
-        self._inbox_sources.add(source_name)
-        self._buffered_since_sweep.add(source_name)
+        """Periodic (the scheduler): expire and repair the inbox; see `Inbox.sweep`."""
+        await self.inbox.sweep()
 
     async def replay(self, delivery_id: str) -> DeliveryRecord:
-        """Route a stored `unmatched` or `expired` delivery again: apply it, or put it back in the inbox."""
-        item = await self._deliveries.get(delivery_id)
-        if item is None:
-            raise DeliveryNotFound(f"no inbound delivery with id '{delivery_id}'")
-        source = self.sources.get(item.source or "")
-        if item.verdict not in REPLAYABLE or source is None or item.body is None:
-            raise NotReplayable(
-                f"delivery {delivery_id} is '{item.verdict}': only unmatched or expired deliveries of a loaded "
-                "source with a readable body can be replayed"
-            )
-        payload = orjson.loads(item.body)
-        key, reason = correlate(payload, InboundMessage(b""), source)
-        if key is None:
-            raise NotReplayable(f"delivery {delivery_id} still names no journey: {reason}")
-        item.correlation_key = key
-        holder = await self._engine.store.inbound_holder(source.name, key)
-        target = self._waiting_step(holder, source, key)
-        if target is None or not await self._apply_stored(item, item.verdict, *target):
-            expires = self._engine.clock() + timedelta(seconds=max(source.inbox_ttl_sec, 1))
-            self._note_buffered(source.name)
-            await self._deliveries.settle(item, item.verdict, BUFFERED, reason="replayed", expires_at=expires)
-            self._engine.spawn(self.drain(source.name, key))
-        return await self._deliveries.get(delivery_id)  # type: ignore[no-any-return]
+        return await self.inbox.replay(delivery_id)
 
     # -- steps of the business ----------------------------------------------------------------
 
     def _begin(self, message: InboundMessage, source: InboundSource | None) -> PendingDelivery:
         # Time-ordered ids: the log pages on (received_at, id), and an injected clock may stand still.
         delivery_id = f"{time.time_ns():016x}{uuid.uuid4().hex[:16]}"
-        return PendingDelivery(delivery_id, self._engine.clock(), time.perf_counter(), message, source)
+        return PendingDelivery(delivery_id, self.engine.clock(), time.perf_counter(), message, source)
 
     async def _verify(self, d: PendingDelivery, source: InboundSource) -> None:
         spec = source.verify
         request = SignedRequest(d.message.body, d.message.headers, d.payload)
         try:
-            result = verify_delivery(spec, self._secrets.get(spec.secrets), request, self._engine.clock())
+            result = verify_delivery(spec, self._secrets.get(spec.secrets), request, self.engine.clock())
         except EngineConfigurationError as error:
             await self._log(d, "rejected:configuration", problem_answer(500, error.detail))
             raise
@@ -292,19 +228,19 @@ class InboundDesk:
             raise DeliveryRejected(detail, spec.reject_status, str(result.cause))
         d.key_id, d.sender_id = result.key_id, result.delivery_id
 
-    def _waiting_step(
+    def waiting_step(
         self, holder: InstanceRecord | None, source: InboundSource | None, key: str
     ) -> tuple[InstanceRecord, Interpreter, ExternalInputState] | None:
         """The journey, interpreter and step that wait for (source, key) right now, if any."""
         if holder is None or source is None or holder.inbound_open_key != key or holder.phase != RUNNING:
             return None
-        interpreter = self._engine.interpreter_for(holder)
+        interpreter = self.engine.interpreter_for(holder)
         step = interpreter.definition.external_input(holder.current_state) if interpreter else None
         if interpreter is None or step is None or step.source != source.name:
             return None
         return holder, interpreter, step
 
-    async def _apply(
+    async def apply(
         self,
         d: PendingDelivery,
         record: InstanceRecord,
@@ -314,7 +250,7 @@ class InboundDesk:
         inbox: InboxClaim | None = None,
     ) -> tuple[str, Receipt | None]:
         """Advance the journey with the delivery and commit both together; (outcome, receipt or None on conflict)."""
-        engine = self._engine
+        engine = self.engine
         now = engine.clock()
         run = engine.run_from(record)
         run.context["payload"] = d.payload
@@ -324,7 +260,8 @@ class InboundDesk:
         await engine.advance(interpreter, run, step.next, request, now)
         if run.auth_problem is not None and run.waiting and run.state == step.id:
             detail = str(run.auth_problem.get("detail") or "authentication failed")
-            await self._log(d, "rejected:unauthorized", problem_answer(401, detail))
+            if inbox is None:  # a stored delivery already has its row; the inbox settles it
+                await self._log(d, "rejected:unauthorized", problem_answer(401, detail))
             raise AuthRejected(detail, dict(run.auth_problem))
         while True:
             after = engine.record_after(record, run, now)
@@ -333,7 +270,7 @@ class InboundDesk:
             answer = render(engine.snapshot(after, interpreter.definition, step))
             owner = None if inbox is not None else d.row(APPLIED, answer, owner=True)
             try:
-                outcome = await self._deliveries.apply(after, record.version, transition, delivery=owner, inbox=inbox)
+                outcome = await self.deliveries.apply(after, record.version, transition, delivery=owner, inbox=inbox)
                 break
             except KeyInUse:
                 engine.fail_key_in_use(record, run)
@@ -343,29 +280,6 @@ class InboundDesk:
         if outcome == AdvanceOutcome.DUPLICATE:
             return outcome, await self._duplicate(d)
         return outcome, None
-
-    async def _apply_stored(
-        self,
-        item: DeliveryRecord,
-        expected: str,
-        record: InstanceRecord,
-        interpreter: Interpreter,
-        step: ExternalInputState,
-    ) -> bool:
-        """Apply a delivery kept in the log (inbox or replay); True when it was applied."""
-        payload = None if item.body is None else orjson.loads(item.body)
-        errors = step.input_schema.errors(payload)
-        if errors:
-            reason = f"does not match the input schema of step '{step.id}': {'; '.join(errors[:3])}"
-            await self._deliveries.settle(item, expected, UNMATCHED, reason=reason)
-            return False
-        d = PendingDelivery(item.id, item.received_at, time.perf_counter(), InboundMessage(b""), payload=payload)
-        claim = InboxClaim(item.id, expected, record.id, step.id)
-        try:
-            outcome, _ = await self._apply(d, record, interpreter, step, lambda _: Answer(200, "", ""), claim)
-        except AuthRejected:
-            return False
-        return outcome == AdvanceOutcome.APPLIED
 
     async def _park(
         self, d: PendingDelivery, source: InboundSource, holder: InstanceRecord | None, answer: Answer | None = None
@@ -379,18 +293,18 @@ class InboundDesk:
             if key is None:
                 return await self._keep(d, source, UNMATCHED, reason=reason, answer=answer)
             d.correlation_key = key
-            holder = await self._engine.store.inbound_holder(source.name, key)
+            holder = await self.engine.store.inbound_holder(source.name, key)
         if holder is not None and holder.phase in TERMINAL_PHASES:
             d.journey_id = holder.id
             return await self._keep(d, source, LATE, reason=f"the journey ended {holder.phase}", answer=answer)
         if source.inbox_ttl_sec == 0:
             return await self._keep(d, source, UNMATCHED, reason="no journey waits for its key", answer=answer)
-        expires = self._engine.clock() + timedelta(seconds=source.inbox_ttl_sec)
-        self._note_buffered(source.name)
+        expires = self.engine.clock() + timedelta(seconds=source.inbox_ttl_sec)
+        self.inbox.note_buffered(source.name)
         receipt = await self._keep(d, source, BUFFERED, answer=answer, expires_at=expires)
         if receipt.verdict == BUFFERED and d.correlation_key is not None:
             # The journey may have started waiting while this was decided: its own drain ran before this row.
-            self._engine.spawn(self.drain(source.name, d.correlation_key))
+            self.engine.spawn(self.inbox.drain(source.name, d.correlation_key))
         return receipt
 
     async def _keep(
@@ -405,13 +319,13 @@ class InboundDesk:
     ) -> Receipt:
         """Record a verified delivery that changes no journey, as the owner of its dedupe key."""
         answer = answer or source_answer(source, d, verdict)
-        if not await self._deliveries.claim(d.row(verdict, answer, owner=True, reason=reason, expires_at=expires_at)):
+        if not await self.deliveries.claim(d.row(verdict, answer, owner=True, reason=reason, expires_at=expires_at)):
             return await self._duplicate(d)  # type: ignore[return-value]
         return Receipt(verdict, answer, d.id, d.journey_id)
 
     async def _duplicate(self, d: PendingDelivery) -> Receipt | None:
         """A retry of a delivery already recorded: logged, answered as the first one was, nothing applied."""
-        owner = await self._deliveries.owner(d.dedupe)
+        owner = await self.deliveries.owner(d.dedupe)
         if owner is None:
             return None
         answer = Answer.from_stored(owner.answer) if owner.answer else problem_answer(200, "duplicate")
@@ -425,4 +339,4 @@ class InboundDesk:
         if verdict.startswith("rejected:"):
             d.stored = None
         d.logged = verdict
-        await self._deliveries.log(d.row(verdict, answer, reason=reason))
+        await self.deliveries.log(d.row(verdict, answer, reason=reason))

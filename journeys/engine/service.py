@@ -347,8 +347,8 @@ class JourneyEngine:
             self._terminal.signal(after.id)
         opened, source = after.inbound_open_key, after.inbound_source or ""
         newly_opened = opened is not None and (before is None or before.inbound_open_key != opened)
-        if newly_opened and self.inbound.may_have_inbox(source):
-            self.spawn(self.inbound.drain(source, opened))  # type: ignore[arg-type]
+        if newly_opened and self.inbound.inbox.may_have_inbox(source):
+            self.spawn(self.inbound.inbox.drain(source, opened))  # type: ignore[arg-type]
 
     @staticmethod
     def _transition(

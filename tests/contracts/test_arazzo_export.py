@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 
 from journeys.cli import main as journeys_cli
 from journeys.contracts.arazzo_export import export_arazzo
+from journeys.contracts.export_command import load_with_sources
 from journeys.contracts.journey_paths import MAX_PATHS, journey_paths
 from journeys.contracts.openapi_export import export_openapi
 from journeys.contracts.schema_examples import example_value, pattern_example
@@ -40,12 +41,14 @@ ARAZZO_SCHEMA_PATH = SHARED / "reference" / "arazzo-1.0.schema.json"
 PAYMENT_CALLBACK = SHIPPED_DEFINITIONS / "payment-callback.journey.yaml"
 HAND_WRITTEN_OPENAPI = ROOT / "openapi" / "payment-callback.openapi.yaml"
 
+GATEWAY_JOURNEYS = ("midtrans-payment", "stripe-payment", "digiflazz-topup")
 # committed file -> (definition, sourceDescription url relative to the file)
 GENERATED = {
-    ROOT / "arazzo" / "generated" / "payment-callback.arazzo.yaml": (
-        PAYMENT_CALLBACK,
-        "../../openapi/payment-callback.openapi.yaml",
-    ),
+    ROOT / "arazzo" / "generated" / f"{name}.arazzo.yaml": (
+        SHIPPED_DEFINITIONS / f"{name}.journey.yaml",
+        f"../../openapi/{name}.openapi.yaml",
+    )
+    for name in ("payment-callback", *GATEWAY_JOURNEYS)
 }
 GENERATED_HEADER = """\
 # Generated from {definition} by journeys.contracts.arazzo_export.export_arazzo
@@ -204,7 +207,8 @@ def test_every_step_calls_an_operation_of_the_openapi_document(payment_callback:
 
 
 def _render(definition_path: Path, url: str) -> str:
-    document = export_arazzo(load_definition(definition_path), openapi_url=url)
+    definition, sources = load_with_sources(definition_path)
+    document = export_arazzo(definition, openapi_url=url, sources=sources)
     header = GENERATED_HEADER.format(definition=definition_path.relative_to(ROOT), url=url)
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
@@ -217,7 +221,8 @@ def test_committed_arazzo_files_match_the_generator(committed: Path) -> None:
         f"{committed.relative_to(ROOT)} drifted from the generator: run `python -m tests.contracts.test_arazzo_export`"
     )
     [source] = yaml.safe_load(committed.read_text(encoding="utf-8"))["sourceDescriptions"]
-    assert (committed.parent / source["url"]).resolve() == (ROOT / "openapi" / "payment-callback.openapi.yaml")
+    name = definition_path.name.removesuffix(".journey.yaml")
+    assert (committed.parent / source["url"]).resolve() == (ROOT / "openapi" / f"{name}.openapi.yaml")
 
 
 # -- every definition the engine loads --------------------------------------------------------------------------

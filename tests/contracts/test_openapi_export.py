@@ -16,18 +16,29 @@ import yaml
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 from journeys.contracts.openapi_export import export_api_openapi, export_openapi
-from journeys.definitions import load_definition, load_definitions
+from journeys.contracts.export_command import load_with_sources
+from journeys.definitions import load_catalog, load_definition, load_definitions
 from journeys.definitions.model import JourneyDefinition
 from tests.support import ROOT, SHIPPED_DEFINITIONS, TEST_DEFINITIONS, loadable_examples, needs_shared_examples
 
 PAYMENT_CALLBACK = SHIPPED_DEFINITIONS / "payment-callback.journey.yaml"
+SHIPPED_JOURNEYS = ("payment-callback", "midtrans-payment", "stripe-payment", "digiflazz-topup")
+
+
+def _journey_document(name: str) -> Any:
+    return lambda: export_openapi(*load_with_sources(SHIPPED_DEFINITIONS / f"{name}.journey.yaml"))
+
+
 COMMITTED = {
-    ROOT / "openapi" / "payment-callback.openapi.yaml": (
-        lambda: export_openapi(load_definition(PAYMENT_CALLBACK)),
-        "journeys export openapi definitions/payment-callback.journey.yaml -o openapi/payment-callback.openapi.yaml",
-    ),
+    **{
+        ROOT / "openapi" / f"{name}.openapi.yaml": (
+            _journey_document(name),
+            f"journeys export openapi definitions/{name}.journey.yaml -o openapi/{name}.openapi.yaml",
+        )
+        for name in SHIPPED_JOURNEYS
+    },
     ROOT / "openapi" / "journeys-api.openapi.yaml": (
-        lambda: export_api_openapi(load_definitions([SHIPPED_DEFINITIONS])),
+        lambda: export_api_openapi(*load_catalog([SHIPPED_DEFINITIONS])),
         "journeys export openapi definitions/ -o openapi/journeys-api.openapi.yaml",
     ),
 }

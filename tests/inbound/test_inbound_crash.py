@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import time
 import socket
 import subprocess
 import sys
@@ -55,13 +54,6 @@ class ServerProcess:
             self.process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
 
     async def ready(self, http: aiohttp.ClientSession) -> None:
-        t0 = time.monotonic()
-        try:
-            await self._ready(http)
-        finally:
-            print("TIMING ready", time.monotonic() - t0)
-
-    async def _ready(self, http: aiohttp.ClientSession) -> None:
         for _ in range(300):
             if self.process.poll() is not None:
                 raise AssertionError(f"server exited: {self.log.read_text()}")
@@ -136,7 +128,8 @@ async def notify(http: aiohttp.ClientSession, server: ServerProcess, raw: bytes)
 async def notify_and_kill(
     http: aiohttp.ClientSession, server: ServerProcess, bodies: Sequence[bytes], kill_after: int
 ) -> list[Answer | None]:
-    """Fire all notifications at once and SIGKILL the server as soon as `kill_after` of them were answered."""
+    """Send the notifications `CONCURRENCY` at a time (a gateway's worker pool) and SIGKILL the server the moment
+    `kill_after` of them were answered, so the next ones die in flight: some before, some after their commit."""
     answered = 0
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -152,9 +145,7 @@ async def notify_and_kill(
 
     everything = await asyncio.gather(*(one(raw) for raw in bodies))
     server.kill()  # in case fewer than `kill_after` were answered
-    out = list(everything)
-    print("TIMING answered", sum(a is not None for a in out), "of", len(out), time.monotonic())
-    return out
+    return list(everything)
 
 
 async def get_json(http: aiohttp.ClientSession, url: str) -> Any:
@@ -208,7 +199,6 @@ async def test_sigkill_under_notifications_then_retries_settle_each_payment_once
             if first_answer is not None:  # acknowledged means committed: the retry must not apply it again
                 assert retry.verdict == "duplicate", (order, first_answer, retry)
 
-        print("TIMING committed-unanswered", sum(1 for b, a in zip(before, after) if b is None and a.verdict == "duplicate"))
         for order, retry in zip(orders, after, strict=True):
             journey_id = journeys[order]
             outcome = await get_json(http, f"{second.base}/journeys/{journey_id}/result")
@@ -247,7 +237,6 @@ async def test_sigkill_with_early_notifications_in_the_inbox_applies_each_once(
                 assert kept.delivery_id is not None
                 inbox[order] = kept.delivery_id
 
-        print("TIMING committed-unanswered", sum(1 for b, a in zip(before, after) if b is None and a.verdict == "duplicate"))
         journeys = dict(
             zip(orders, await asyncio.gather(*(start_payment(http, second, order) for order in orders)), strict=True)
         )
