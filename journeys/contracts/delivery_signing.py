@@ -12,7 +12,8 @@ send, on the exact bytes that go on the wire, at the time it is sent:
   with the timestamp header set to now when the source reads one;
 - `midtrans`: the body's `signature_key`, the hex SHA-512 of `order_id + status_code + gross_amount + secret`
   (the body is re-serialised with it);
-- `shared-secret` and `token`: nothing to do, the step sends the secret as a header parameter.
+- `shared-secret` and `token`: the secret itself in the source's header (an exported workflow also sends it
+  as a header parameter, for runners that do not sign).
 
 This mirrors `journeys.engine.verification_presets` from the sender's side: the two are tested against each
 other through a live server.
@@ -48,8 +49,8 @@ def sign_request(
     preset = verification.get("preset")
     body = _body_bytes(request)
     if preset in ("shared-secret", "token"):
-        return
-    if preset == "stripe":
+        request.headers[str(verification.get("header") or "X-Webhook-Secret")] = secret
+    elif preset == "stripe":
         timestamp = str(int(now))
         signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
         request.headers["Stripe-Signature"] = f"t={timestamp},v1={signature}"

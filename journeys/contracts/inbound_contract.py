@@ -120,30 +120,33 @@ def reject_statuses(source: InboundSource | None) -> tuple[int, ...]:
     return (401, 403) if source is None else (source.verify.reject_status,)
 
 
-def signature_extension(step: ExternalInputState, source: InboundSource | None) -> dict[str, Any]:
-    """`x-journeys-signature` of an Arazzo step submitting to a sourced step: how the delivery must be signed.
+def verification_of(source: InboundSource) -> dict[str, Any]:
+    """How a sender proves a delivery to `source`, everything but the secret: what `delivery_signing` needs."""
+    spec = source.verify
+    verification: dict[str, Any] = {"source": source.name, "preset": spec.preset}
+    if spec.preset in SECRET_HEADER_PRESETS:
+        verification["header"] = spec.header or DEFAULT_SHARED_SECRET_HEADER
+    elif spec.preset == "hmac":
+        verification.update(
+            {"header": spec.header, "algorithm": spec.algorithm, "encoding": spec.encoding, "prefix": spec.prefix}
+        )
+        if spec.signed_content is not None:
+            verification["signedContent"] = spec.signed_content
+        if spec.timestamp_header is not None:
+            verification["timestampHeader"] = spec.timestamp_header
+    return verification
 
-    Everything but the secret, which comes from the workflow input named `secretInput`.
+
+def signature_extension(step: ExternalInputState, source: InboundSource | None) -> dict[str, Any]:
+    """`x-journeys-verification` of an Arazzo step submitting to a sourced step: how the delivery must be made.
+
+    Everything but the secret, which comes from the workflow input named `secretInput`; without the source
+    (not loaded with the journey) only its name, so the contract runner can say why it cannot sign.
     """
     assert step.source is not None
     extension: dict[str, Any] = {"source": step.source, "secretInput": secret_input_name(step.source)}
-    if source is None:
-        return extension
-    spec = source.verify
-    extension["preset"] = spec.preset
-    if spec.preset == "hmac":
-        extension.update(
-            {
-                "header": spec.header,
-                "algorithm": spec.algorithm,
-                "encoding": spec.encoding,
-                "prefix": spec.prefix,
-            }
-        )
-        if spec.signed_content is not None:
-            extension["signedContent"] = spec.signed_content
-        if spec.timestamp_header is not None:
-            extension["timestampHeader"] = spec.timestamp_header
+    if source is not None:
+        extension.update(verification_of(source))
     return extension
 
 

@@ -247,8 +247,31 @@ def delivery_headers() -> dict[str, Any]:
     }
 
 
+def refusal_headers() -> dict[str, Any]:
+    """The headers of a refused delivery that was logged (not of a 404 or 413: those are not logged)."""
+    return {
+        "Journeys-Delivery-Verdict": {"$ref": "#/components/headers/JourneysDeliveryRefusal"},
+        "Journeys-Delivery-Id": {"$ref": "#/components/headers/JourneysDeliveryRefusalId"},
+    }
+
+
+def delivery_problem_response(description: str) -> dict[str, Any]:
+    """A problem answering a delivery, naming its row in the inbound log when it was logged."""
+    return {**problem_response(description), "headers": refusal_headers()}
+
+
 def shared_headers() -> dict[str, Any]:
     return {
+        "JourneysDeliveryRefusal": {
+            "description": "Why the delivery was refused, as logged: `rejected:<cause>`.",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^rejected:.+$"},
+        },
+        "JourneysDeliveryRefusalId": {
+            "description": "The refused delivery's id in the inbound log.",
+            "required": False,
+            "schema": {"type": "string"},
+        },
         "JourneysDeliveryVerdict": {
             "description": (
                 "What became of the delivery: `applied`, `duplicate` (a retry, answered exactly as the first "

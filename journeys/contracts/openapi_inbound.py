@@ -30,6 +30,7 @@ from journeys.contracts.openapi_components import (
     ANSWERED_VERDICTS,
     JSON,
     delivery_headers,
+    delivery_problem_response,
     json_response,
     problem_response,
     ref,
@@ -129,13 +130,13 @@ def rejection_responses(source: InboundSource | None, *, in_graph_auth: bool) ->
             reasons.append(f"the delivery failed the verification of {name} (`cause` says how); nothing was applied")
         if status == 401 and in_graph_auth:
             reasons.append("the journey's API-key check refused it; nothing was stored")
-        responses[str(status)] = problem_response("; or ".join(reasons).capitalize() + ".")
+        responses[str(status)] = delivery_problem_response("; or ".join(reasons).capitalize() + ".")
     return responses
 
 
 def configuration_response(source: InboundSource | None) -> dict[str, Any]:
     name = f"`{source.verify.secrets}`" if source is not None else "of the step's source"
-    return problem_response(
+    return delivery_problem_response(
         f"The server has no secrets for the inbound secrets profile {name} (inboundSecrets): nothing was applied, "
         "and the sender should retry once it is configured."
     )

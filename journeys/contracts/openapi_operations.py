@@ -16,6 +16,7 @@ from journeys.contracts.naming import operation_id, schema_name
 from journeys.contracts.openapi_components import (
     JSON,
     delivery_headers,
+    delivery_problem_response,
     idempotency_key_parameter,
     journey_id_parameter,
     json_response,
@@ -212,7 +213,7 @@ def step_operation(
             "headers": delivery_headers(),
             "links": ids.links(),
         },
-        "400": problem_response("The body cannot be read, or it does not match the step's input schema."),
+        "400": delivery_problem_response("The body cannot be read, or it does not match the step's input schema."),
     }
     if sourced:
         responses["200"]["description"] = (
@@ -228,12 +229,12 @@ def step_operation(
         )
         responses.update(rejection_responses(source, in_graph_auth=guarded))
     elif guarded:
-        responses["401"] = problem_response("The API key is missing or wrong; nothing was stored.")
+        responses["401"] = delivery_problem_response("The API key is missing or wrong; nothing was stored.")
     responses["404"] = problem_response("No journey has this id.")
     if sourced:
-        responses["409"] = problem_response("Another request advanced the journey first; nothing was applied.")
+        responses["409"] = delivery_problem_response("Another request advanced the journey first; nothing was applied.")
     else:
-        responses["409"] = problem_response(
+        responses["409"] = delivery_problem_response(
             "The journey is not waiting at this step (not yet, any more, or another submission won); a repeat of "
             "the submission that was applied is answered 200 with its first answer instead."
         )

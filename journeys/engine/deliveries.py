@@ -70,6 +70,8 @@ log = logging.getLogger("journeys.inbound")
 MAX_ROUTING_ATTEMPTS = 5
 
 Render = Callable[["Snapshot"], Answer]
+# Longer than the longest retry schedule of a common gateway (Adyen: 30 days), so a retry is still recognised.
+DEFAULT_RETENTION = timedelta(days=35)
 
 
 @contextmanager
@@ -85,11 +87,16 @@ def _naming_the_log_row(d: PendingDelivery) -> Iterator[None]:
 
 class InboundDesk:
     def __init__(
-        self, engine: JourneyEngine, sources: Mapping[str, InboundSource], secrets: Mapping[str, ApiKeyProfile]
+        self,
+        engine: JourneyEngine,
+        sources: Mapping[str, InboundSource],
+        secrets: Mapping[str, ApiKeyProfile],
+        retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         self.engine = engine
         self.sources = dict(sources)
         self._secrets = secrets
+        self.retention = retention
         self.inbox = Inbox(self)
 
     @property

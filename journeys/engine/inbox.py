@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import orjson
@@ -29,6 +29,7 @@ log = logging.getLogger("journeys.inbound")
 
 REPLAYABLE = frozenset({UNMATCHED, EXPIRED})
 REFUSED = "refused"
+PRUNE_EVERY = timedelta(minutes=1)
 
 
 class Inbox:
@@ -39,6 +40,7 @@ class Inbox:
         # sweep, which also applies what a hint missed (another process buffered it) within one tick.
         self._sources: set[str] = set(desk.sources)
         self._buffered_since_sweep: set[str] = set()
+        self._pruned_at: datetime | None = None
 
     async def drain(self, source_name: str, key: str) -> int:
         """Apply the inbox of (source, key), oldest first, while a journey waits for that key."""
@@ -61,8 +63,13 @@ class Inbox:
 
     async def sweep(self) -> None:
         """Periodic: expire inbox deliveries past their TTL; apply those whose journey waits now (crash repair,
-        other processes' deliveries); refresh which sources have an inbox at all."""
-        await self._desk.deliveries.expire(self._desk.engine.clock())
+        other processes' deliveries); refresh which sources have an inbox at all; once a minute, drop log rows
+        older than the retention."""
+        now = self._desk.engine.clock()
+        await self._desk.deliveries.expire(now)
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            self._pruned_at = now
+            await self._desk.deliveries.prune(now - self._desk.retention)
         for source_name, key in await self._desk.deliveries.ready():
             await self.drain(source_name, key)
         since, self._buffered_since_sweep = self._buffered_since_sweep, set()

@@ -20,7 +20,7 @@ from typing import Any
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
 from journeys.engine.api_keys import ApiKeyProfile
-from journeys.engine.deliveries import InboundDesk
+from journeys.engine.deliveries import DEFAULT_RETENTION, InboundDesk
 from journeys.engine.errors import (
     ConcurrentUpdate,
     CorrelationKeyInUse,
@@ -90,6 +90,7 @@ class JourneyEngine:
         outbound: OutboundHttp | None = None,
         sources: Mapping[str, InboundSource] | None = None,
         inbound_secrets: Mapping[str, ApiKeyProfile] | None = None,
+        inbound_retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         platform = {"environment": environment}
         self.definitions = dict(definitions)
@@ -99,7 +100,7 @@ class JourneyEngine:
         self._outbound: OutboundHttp = outbound or NoOutboundHttp()
         self._background: set[asyncio.Task[Any]] = set()
         self._terminal = TerminalWatch()
-        self.inbound = InboundDesk(self, sources or {}, inbound_secrets or {})
+        self.inbound = InboundDesk(self, sources or {}, inbound_secrets or {}, inbound_retention)
         self.inbound_log = InboundLog(store, clock)
 
     @property

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -71,6 +72,7 @@ def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> w
                 outbound=outbound,
                 sources=sources,
                 inbound_secrets=config.inbound_secrets,
+                inbound_retention=timedelta(days=config.inbound_retention_days),
             )
         else:
             app[ENGINE] = engine

@@ -36,6 +36,8 @@ class ServerConfig:
     """URL prefix -> replacement for outbound httpCall requests (point production hosts at stubs or a gateway)."""
     inbound_secrets: Mapping[str, ApiKeyProfile] = field(default_factory=dict)
     """Secrets of the inbound sources' verification presets, by profile name (several per profile: rotation)."""
+    inbound_retention_days: float = 35.0
+    """How long the inbound log (and so each delivery's dedupe key) is kept."""
 
 
 def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
@@ -48,6 +50,7 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
     known = {
         "apiKeys",
         "inboundSecrets",
+        "inboundRetentionDays",
         "databaseUrl",
         "host",
         "port",
@@ -67,6 +70,8 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
             changes["inbound_secrets"] = parse_profiles(document["inboundSecrets"] or {}, "inboundSecrets")
     except ValueError as error:
         raise ConfigError(f"{path}: {error}") from error
+    if "inboundRetentionDays" in document:
+        changes["inbound_retention_days"] = float(document["inboundRetentionDays"])
     if "databaseUrl" in document:
         changes["database_url"] = str(document["databaseUrl"])
     if "host" in document:
@@ -97,6 +102,7 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
         "JOURNEYS_PORT": ("port", int),
         "JOURNEYS_MAX_BODY_BYTES": ("max_body_bytes", int),
         "JOURNEYS_ENVIRONMENT": ("environment", str),
+        "JOURNEYS_INBOUND_RETENTION_DAYS": ("inbound_retention_days", float),
     }
     for variable, (name, convert) in simple.items():
         if environ.get(variable):

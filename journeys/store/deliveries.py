@@ -159,6 +159,21 @@ class DeliveryStore:
         )
         return int(await self._writes.submit(lambda conn: conn.execute(statement).rowcount))
 
+    async def prune(self, before: datetime, limit: int = 10_000) -> int:
+        """Delete up to `limit` log rows received before `before`, except the inbox; returns how many.
+
+        Their dedupe keys go with them: a sender retrying after the retention is treated as new.
+        """
+        table = delivery_table
+        oldest = (
+            select(table.c.id)
+            .where(table.c.received_at < before, table.c.verdict != BUFFERED)
+            .order_by(table.c.received_at)
+            .limit(limit)
+        )
+        statement = table.delete().where(table.c.id.in_(oldest.scalar_subquery()))
+        return int(await self._writes.submit(lambda conn: conn.execute(statement).rowcount))
+
     # -- reads ------------------------------------------------------------------------------------
 
     async def owner(self, dedupe_key: str) -> DeliveryRecord | None:

@@ -7,8 +7,10 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from journeys.contracts.export_command import load_with_sources
 from journeys.contracts.openapi_export import export_api_openapi, export_openapi
-from tests.support import LiveServer
+from journeys.definitions import load_catalog
+from tests.support import SHIPPED_DEFINITIONS, TEST_DEFINITIONS, LiveServer
 
 
 @pytest.fixture
@@ -24,13 +26,17 @@ async def _get(live: LiveServer, path: str) -> tuple[int, str, bytes]:
 async def test_the_api_document_is_generated_from_the_loaded_definitions(live: LiveServer) -> None:
     async with live.http.get(live.url("/api/v1/openapi.json")) as response:
         assert (response.status, response.content_type) == (200, "application/json")
-        assert await response.json() == export_api_openapi(live.engine.definitions)
-    assert set(live.engine.definitions) == {
-        "account-opening",
-        "async-greeting",
-        "broken-arithmetic",
-        "locked-approval",
-        "payment-callback",
+        api = await response.json()
+    definitions, sources = load_catalog([SHIPPED_DEFINITIONS, TEST_DEFINITIONS])
+    assert (set(live.engine.definitions), set(live.engine.inbound.sources)) == (set(definitions), set(sources))
+    assert api == export_api_openapi(definitions, sources)
+    # Every loaded source has its own fixed URL in the document.
+    assert {path for path in api["paths"] if path.startswith("/inbound/")} == {
+        *(f"/inbound/{name}" for name in sources),
+        "/inbound/deliveries",
+        "/inbound/deliveries/{deliveryId}",
+        "/inbound/deliveries/{deliveryId}/replay",
+        "/inbound/stats",
     }
 
 
@@ -38,7 +44,10 @@ async def test_a_journey_document_is_what_the_export_command_writes(live: LiveSe
     for name, definition in live.engine.definitions.items():
         async with live.http.get(live.url(f"/api/v1/journeys/{name}/openapi.json")) as response:
             assert (response.status, response.content_type) == (200, "application/json")
-            assert await response.json() == export_openapi(definition)
+            assert await response.json() == export_openapi(definition, live.engine.inbound.sources)
+    shipped = live.engine.definitions["midtrans-payment"].source
+    async with live.http.get(live.url("/api/v1/journeys/midtrans-payment/openapi.json")) as response:
+        assert await response.json() == export_openapi(*load_with_sources(shipped))
 
 
 async def test_an_unknown_journey_has_no_document(live: LiveServer) -> None:

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from journeys.contracts.inbound_contract import verification_of
 from journeys.contracts.openapi_export import export_api_openapi
-from tests.support import WEBHOOK_SECRET, LiveServer
+from tests.support import INBOUND_SECRETS, WEBHOOK_SECRET, LiveServer
 
 MAX_EXAMPLES = 30  # per operation and phase; the run takes about ten seconds per database
 SEED = 20261123  # fixed, so a failure reproduces; change it to explore other inputs
@@ -48,19 +51,37 @@ expected-statuses = [400, 401, 403, 406, 409, 415, 422]
 [[operations]]
 include-operation-id = "listJourneys"
 checks.positive_data_acceptance.expected-statuses = ["2xx", 400]
+
+[[operations]]
+include-operation-id = "listInboundDeliveries"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 400]
+
+[[operations]]
+include-operation-id-regex = "^submitStep_"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 400, 401, 403, 404, 409]
 """,
         encoding="utf-8",
     )
     return config
 
 
-async def _schemathesis(directory: Path, *args: str) -> tuple[int, str]:
+def _signing(server: LiveServer) -> str:
+    """What the hooks need to sign deliveries to each loaded source: its verification and a configured secret."""
+    signing = {}
+    for name, source in server.engine.inbound.sources.items():
+        [secret, *_] = INBOUND_SECRETS[source.verify.secrets]
+        signing[f"/inbound/{name}"] = {"verification": verification_of(source), "secret": secret["secret"]}
+    return json.dumps(signing)
+
+
+async def _schemathesis(directory: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "schemathesis.cli",
         *args,
         cwd=directory,
+        env={**os.environ, **env},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -71,6 +92,8 @@ async def _schemathesis(directory: Path, *args: str) -> tuple[int, str]:
 
 async def test_the_server_keeps_its_published_contract_under_fuzzing(server: LiveServer, tmp_path: Path) -> None:
     report = tmp_path / "report.json"
+    # Signatures carry the signer's time: the server's clock must be near it (within the 300 s tolerance).
+    server.clock.now = datetime.now(UTC)
     exit_code, output = await _schemathesis(
         tmp_path,
         "--no-color",
@@ -92,6 +115,7 @@ async def test_the_server_keeps_its_published_contract_under_fuzzing(server: Liv
         "json",
         "--report-json-path",
         str(report),
+        env={"JOURNEYS_FUZZ_SIGNING": _signing(server)},
     )
     summary: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
     cases = summary["test_cases"]
@@ -103,6 +127,7 @@ async def test_the_server_keeps_its_published_contract_under_fuzzing(server: Liv
         "fuzzing": "success",
         "stateful": "success",
     }, output[-8000:]
-    operations = sum(len(item) for item in export_api_openapi(server.engine.definitions)["paths"].values())
+    api = export_api_openapi(server.engine.definitions, server.engine.inbound.sources)
+    operations = sum(len(item) for item in api["paths"].values())
     assert summary["operations"]["tested"] == summary["operations"]["total"] == operations
     assert cases["generated"] >= 20 * operations

@@ -15,10 +15,11 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
@@ -32,6 +33,8 @@ JOURNEYS = 30
 EARLY = 12
 CONCURRENCY = 8
 TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+T = TypeVar("T")
 
 
 def _free_port() -> int:
@@ -125,27 +128,34 @@ async def notify(http: aiohttp.ClientSession, server: ServerProcess, raw: bytes)
         return None
 
 
-async def notify_and_kill(
-    http: aiohttp.ClientSession, server: ServerProcess, bodies: Sequence[bytes], kill_after: int
-) -> list[Answer | None]:
-    """Send the notifications `CONCURRENCY` at a time (a gateway's worker pool) and SIGKILL the server the moment
-    `kill_after` of them were answered, so the next ones die in flight: some before, some after their commit."""
+async def kill_midway(
+    server: ServerProcess, calls: Sequence[Callable[[], Awaitable[T | None]]], kill_after: int
+) -> list[T | None]:
+    """Make the calls `CONCURRENCY` at a time (a gateway's worker pool) and SIGKILL the server the moment
+    `kill_after` of them were answered, so the next ones die in flight: some before, some after their commit.
+    A call returns None when the server died before answering it."""
     answered = 0
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(raw: bytes) -> Answer | None:
+    async def one(call: Callable[[], Awaitable[T | None]]) -> T | None:
         nonlocal answered
         async with gate:
-            answer = await notify(http, server, raw)
+            answer = await call()
         if answer is not None:
             answered += 1
             if answered == kill_after:  # right here, before the loop reads the answers already on the wire
                 server.kill()
         return answer
 
-    everything = await asyncio.gather(*(one(raw) for raw in bodies))
+    everything = await asyncio.gather(*(one(call) for call in calls))
     server.kill()  # in case fewer than `kill_after` were answered
     return list(everything)
+
+
+async def notify_and_kill(
+    http: aiohttp.ClientSession, server: ServerProcess, bodies: Sequence[bytes], kill_after: int
+) -> list[Answer | None]:
+    return await kill_midway(server, [partial(notify, http, server, raw) for raw in bodies], kill_after)
 
 
 async def get_json(http: aiohttp.ClientSession, url: str) -> Any:
@@ -160,6 +170,14 @@ async def start_payment(http: aiohttp.ClientSession, server: ServerProcess, orde
         answer = await response.json()
         assert response.status == 200, answer
     return str(answer["journeyId"])
+
+
+async def try_start(http: aiohttp.ClientSession, server: ServerProcess, order_id: str) -> str | None:
+    """Start the order's payment journey; None when the server died before answering."""
+    try:
+        return await start_payment(http, server, order_id)
+    except (TimeoutError, aiohttp.ClientError):
+        return None
 
 
 async def events(http: aiohttp.ClientSession, server: ServerProcess, journey_id: str) -> list[str]:
@@ -250,5 +268,47 @@ async def test_sigkill_with_early_notifications_in_the_inbox_applies_each_once(
             assert [row["verdict"] for row in rows] == ["applied"], (order, rows)
             if order in inbox:  # the very delivery acknowledged as parked is the one applied
                 assert rows[0]["deliveryId"] == inbox[order], (order, rows, inbox[order])
+        left = await get_json(http, f"{second.base}/inbound/deliveries?source=midtrans&verdict=buffered")
+        assert left["items"] == []
+
+
+async def test_sigkill_while_started_journeys_take_their_early_notifications(
+    spawn: Callable[[str], ServerProcess], database_url: str
+) -> None:
+    """A start commits the waiting journey, then applies its inbox in the background: a crash in between must
+    not strand the parked notification (the restarted server's sweep applies it), nor apply it twice."""
+    orders = [f"race-order-{i}" for i in range(EARLY)]
+    async with aiohttp.ClientSession(timeout=TIMEOUT) as http:
+        first = spawn(database_url)
+        await first.ready(http)
+        for order in orders:
+            answer = await notify(http, first, settlement(order))
+            assert answer is not None and (answer.status, answer.verdict) == (200, "buffered"), (order, answer)
+        started = await kill_midway(first, [partial(try_start, http, first, order) for order in orders], EARLY // 3)
+
+        second = spawn(database_url)
+        await second.ready(http)
+        # Every journey the first process created (answered or not) must now settle on its own.
+        listed = await get_json(http, f"{second.base}/journeys?journeyName=midtrans-payment&limit=100")
+        journeys: dict[str, str] = {}
+        for item in listed["items"]:
+            outcome = await get_json(http, f"{second.base}/journeys/{item['journeyId']}/result?waitSeconds=10")
+            assert outcome["phase"] == "Succeeded", outcome  # a parked notification stranded by the crash
+            order = outcome["output"]["orderId"]
+            assert order not in journeys, (order, journeys[order], item["journeyId"])
+            journeys[order] = item["journeyId"]
+        for order, journey_id in zip(orders, started, strict=True):
+            assert journey_id is None or journeys.get(order) == journey_id, (order, journey_id)
+        # The starts that died before committing are made again, as the shop would.
+        for order in orders:
+            if order not in journeys:
+                journeys[order] = await start_payment(http, second, order)
+        for order in orders:
+            journey_id = journeys[order]
+            outcome = await get_json(http, f"{second.base}/journeys/{journey_id}/result?waitSeconds=10")
+            assert outcome["phase"] == "Succeeded" and outcome["output"]["orderId"] == order, (order, outcome)
+            assert await events(http, second, journey_id) == ["start", "step"], order
+            rows = await logged(http, second, journey_id)
+            assert [row["verdict"] for row in rows] == ["applied"], (order, rows)
         left = await get_json(http, f"{second.base}/inbound/deliveries?source=midtrans&verdict=buffered")
         assert left["items"] == []

@@ -28,6 +28,7 @@ import pytest
 
 from tests.gateways import midtrans_notification, razorpay_signature, standard_webhooks_headers, stripe_signature_header
 from tests.inbound.wire import JSON, Post, deliver, deliveries, events, result, start, status_of, stored
+from tests.server.helpers import call
 from tests.support import INBOUND_SECRETS, LiveServer
 
 Build = Callable[[str, str, str, str, int], Post]  # (order id, status, secret, sender's event id, unix time)
@@ -394,6 +395,11 @@ async def test_a_preset_applies_what_its_gateway_signs_and_refuses_everything_el
     for cause in {verdict.removeprefix("rejected:") for verdict in refused}:
         filtered = await deliveries(server, source=preset.source, verdict=f"rejected:{cause}")
         assert len(filtered) == refused[f"rejected:{cause}"]
+    status, stats, _ = await call(server, "GET", "/api/v1/inbound/stats")
+    assert status == 200, stats
+    day = stats["sources"][preset.source]["24h"]
+    assert day["verdicts"] == {"applied": 3, "duplicate": 1, **refused}
+    assert (day["total"], day["successRate"]) == (len(everything), round(4 / len(everything), 4))
 
     # -- nothing stored holds a secret, a presented proof or a redacted value --------------------------------------
     forbidden = {secret["secret"] for secret in preset.secrets} | {preset.wrong_secret}
