@@ -21,6 +21,7 @@ HMAC_ALGORITHMS: tuple[str, ...] = ("sha1", "sha256", "sha512")
 SIGNATURE_ENCODINGS: tuple[str, ...] = ("hex", "base64")
 DEFAULT_TOLERANCE_SEC = 300
 DEFAULT_INBOX_TTL_SEC = 86_400
+SOURCE_SUFFIXES = (".source.yaml", ".source.yml")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from journeys.definitions.inbound_model import (
     DEFAULT_TOLERANCE_SEC,
     HMAC_ALGORITHMS,
     SIGNATURE_ENCODINGS,
+    SOURCE_SUFFIXES,
     VERIFICATION_PRESETS,
     AnswerSpec,
     InboundSource,
@@ -30,7 +31,6 @@ from journeys.definitions.mappers import compile_mapper
 from journeys.definitions.model import CompiledExpression, ExternalInputState, JourneyDefinition
 from journeys.definitions.source import read_document
 
-SOURCE_SUFFIXES = (".source.yaml", ".source.yml")
 _TIMESTAMPED = ("standard-webhooks", "stripe", "hmac")
 
 

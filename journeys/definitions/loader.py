@@ -16,6 +16,7 @@ from typing import Any
 from journeys.definitions.errors import DefinitionError, DefinitionErrors
 from journeys.definitions.fields import Block, LoadContext, describe
 from journeys.definitions.graph import check_graph, unknown_state_message
+from journeys.definitions.inbound_model import SOURCE_SUFFIXES
 from journeys.definitions.model import JourneyDefinition, State
 from journeys.definitions.source import read_document
 from journeys.definitions.spec_blocks import parse_spec_blocks
@@ -66,7 +67,7 @@ def find_definition_files(paths: Iterable[str | Path]) -> tuple[list[Path], list
                 child for child in path.iterdir() if child.is_file() and child.name.endswith(DEFINITION_SUFFIXES)
             )
         elif path.is_file():
-            candidates = [path]
+            candidates = [] if path.name.endswith(SOURCE_SUFFIXES) else [path]  # a source, loaded as one
         else:
             errors.append(DefinitionError(str(path), None, "", "no such file or directory"))
             continue
