@@ -1,8 +1,9 @@
 """Generate OpenAPI 3.1 documents from journey definitions: one per journey, and one for the whole API.
 
 The documents are derived, never written by hand: request bodies are the definitions' own JSON Schemas, the
-responses each operation can give follow from the state graph (`journey_graph`), and the envelopes come from
-`openapi_components`. Every document is checked with openapi-spec-validator before it is returned, so neither
+responses each operation can give follow from the state graph (`journey_graph`), the envelopes come from
+`openapi_components`, and the inbound surface (each source's URL, what verification adds to a webhook step,
+the inbound log) from the loaded sources (`openapi_inbound`). Every document is checked with openapi-spec-validator before it is returned, so neither
 the CLI nor the server can hand out an invalid contract.
 """
 
@@ -101,9 +102,9 @@ def _journey_tag(definition: JourneyDefinition) -> dict[str, Any]:
 
 def _inbound_schemas(sources: list[InboundSource | None]) -> dict[str, Any]:
     """The schemas the inbound parts of a document refer to: the default receipt, Midtrans' signed fields."""
-    if not sources:
-        return {}
-    schemas: dict[str, Any] = {"InboundReceipt": receipt_schema()}
+    schemas: dict[str, Any] = {}
+    if any(source is None or source.answer.body is None for source in sources):
+        schemas["InboundReceipt"] = receipt_schema()
     if any(source is not None and source.verify.preset == "midtrans" for source in sources):
         schemas[MIDTRANS_SIGNED_BODY] = midtrans_signed_body_schema()
     return schemas
@@ -292,7 +293,7 @@ def export_api_openapi(
     for definition in ordered:
         schemas.update(journey_schemas(definition))
     used = [*sources.values(), *(_source_of(s, sources) for d in ordered for s in steps_of(d) if s.source)]
-    schemas.update(_inbound_schemas(used or [None]))
+    schemas.update(_inbound_schemas(used))
     schemas.update(log_schemas())
     info = {
         "title": "Journeys API",

@@ -217,8 +217,9 @@ def step_operation(
     }
     if sourced:
         responses["200"]["description"] = (
-            "Accepted: the status after the advance; for a delivery the journey is not waiting for here (it is "
-            "buffered, late or unmatched, as the verdict header says) or a retry, the journey's current status."
+            "Accepted: the status after the advance; for a delivery the journey is not waiting for here (kept as "
+            "buffered, late or unmatched, as the verdict header says), its current status; for a retry, exactly "
+            "the first answer, which is the source's own answer when the first delivery was made to its URL."
         )
         status, content = answer_content(source)
         merge_content(

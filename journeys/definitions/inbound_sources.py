@@ -32,6 +32,7 @@ from journeys.definitions.model import CompiledExpression, ExternalInputState, J
 from journeys.definitions.source import read_document
 
 _TIMESTAMPED = ("standard-webhooks", "stripe", "hmac")
+RESERVED_SOURCE_NAMES = frozenset(("deliveries", "stats"))
 
 
 def load_source(path: str | Path) -> InboundSource:
@@ -165,6 +166,9 @@ def _metadata(root: Block) -> tuple[str | None, str | None]:
     name = metadata.string("name", required=True)
     if name is not None and not JOURNEY_NAME.fullmatch(name):
         metadata.report("name", f"'{name}' is not a lowercase slug (expected [a-z0-9][a-z0-9-]*): it is a URL segment")
+        name = None
+    elif name in RESERVED_SOURCE_NAMES:
+        metadata.report("name", f"'{name}' is taken by /api/v1/inbound/{name} (the inbound log); choose another")
         name = None
     return name, metadata.string("description")
 

@@ -159,6 +159,9 @@ class InboundDesk:
             detail = f"the body does not match the input schema of step '{step_id}'"
             await self._log(d, "rejected:invalid-body", problem_answer(400, detail))
             raise InvalidInput(detail, errors)
+        duplicate = await self._duplicate(d)  # before the advance: a retry must not repeat its outbound calls
+        if duplicate is not None:
+            return duplicate
         _, receipt = await self.apply(d, record, interpreter, step, render)
         if receipt is not None:
             return receipt
@@ -196,6 +199,9 @@ class InboundDesk:
             target = self.waiting_step(holder, source, key)
             if target is None:
                 return await self._park(d, source, holder)
+            duplicate = await self._duplicate(d)  # before the advance: a retry must not repeat its outbound calls
+            if duplicate is not None:
+                return duplicate
             record, interpreter, step = target
             d.journey_id, d.step_id = record.id, step.id
             errors = step.input_schema.errors(d.payload)

@@ -45,9 +45,9 @@ class _Signed(requests.auth.AuthBase):
 @schemathesis.hook
 def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwargs: dict[str, Any]) -> None:
     signing = SIGNING.get(case.operation.path)
-    if signing is not None and case.meta is not None and case.meta.generation.mode.is_positive:
-        if zlib.crc32(repr(case.body).encode()) % 2 == 0:
-            kwargs["auth"] = _Signed(signing["verification"], signing["secret"])
+    positive = case.meta is not None and case.meta.generation.mode.is_positive
+    if signing is not None and positive and zlib.crc32(repr(case.body).encode()) % 2 == 0:
+        kwargs["auth"] = _Signed(signing["verification"], signing["secret"])
     if not case.query or "waitSeconds" not in case.query:
         return
     try:

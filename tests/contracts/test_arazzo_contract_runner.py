@@ -15,6 +15,7 @@ import io
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,11 @@ from journeys.contracts.openapi_export import export_openapi
 from journeys.definitions import load_definition
 from journeys.definitions.model import HttpCallTask, JourneyDefinition, TaskState
 from tests.support import (
+    DIGIFLAZZ_SECRET,
+    MIDTRANS_SERVER_KEY,
     ROOT,
     SHARED_EXAMPLES,
+    STRIPE_ENDPOINT_SECRET,
     WEBHOOK_SECRET,
     LiveServer,
     loadable_examples,
@@ -141,7 +145,7 @@ async def test_the_hand_written_document_passes(start_server: StartServer, sqlit
     inputs = json.dumps({**PAYMENT, "webhookSecret": WEBHOOK_SECRET})
     code, lines = await _contract_test(str(HAND_WRITTEN), "--base-url", server.base_url, "--inputs", inputs)
     assert code == 0, "\n".join(lines)
-    assert lines[-1] == "5 workflows: 5 passed, 0 failed, 0 skipped"
+    assert lines[-1] == "6 workflows: 6 passed, 0 failed, 0 skipped"
 
 
 @pytest.mark.parametrize(
@@ -164,6 +168,73 @@ def test_a_missing_source_description_is_a_usage_error(tmp_path: Path) -> None:
     out = io.StringIO()
     assert run_contract_test([str(document)], "http://127.0.0.1:9", None, out) == 2
     assert "is not a readable file" in out.getvalue()
+
+
+# -- the gateway journeys: deliveries signed by the contract runner ---------------------------------------------
+
+GATEWAY_INPUTS = {
+    "midtrans-payment": {"midtransSecret": MIDTRANS_SERVER_KEY},
+    "stripe-payment": {"stripeSecret": STRIPE_ENDPOINT_SECRET},
+    "digiflazz-topup": {"digiflazzSecret": DIGIFLAZZ_SECRET},
+}
+GATEWAY_OUTCOMES = {
+    "midtrans-payment": [
+        ("Failed", "PAYMENT_AMOUNT_MISMATCH"),
+        ("Failed", "PAYMENT_CANCELLED"),
+        ("Failed", "PAYMENT_DECLINED"),
+        ("Failed", "PAYMENT_EXPIRED"),
+        ("Succeeded", "PAID"),
+    ],
+    "stripe-payment": [("Failed", "PAYMENT_AMOUNT_MISMATCH"), ("Failed", "PAYMENT_FAILED"), ("Succeeded", "PAID")],
+    "digiflazz-topup": [("Failed", "TOPUP_FAILED"), ("Succeeded", "DELIVERED")],
+}
+
+
+def _generated(journey: str) -> str:
+    return f"arazzo/generated/{journey}.arazzo.yaml"
+
+
+@pytest.mark.parametrize("journey", GATEWAY_INPUTS)
+async def test_the_generated_gateway_workflows_pass_signed_by_the_runner(server: LiveServer, journey: str) -> None:
+    server.clock.now = datetime.now(UTC)  # Stripe's signature carries the signer's time
+    code, lines = await _contract_test(
+        _generated(journey), "--base-url", server.base_url, "--inputs", json.dumps(GATEWAY_INPUTS[journey])
+    )
+    assert code == 0, "\n".join(lines)
+    count = len(GATEWAY_OUTCOMES[journey])
+    assert lines[-1] == f"{count} workflows: {count} passed, 0 failed, 0 skipped"
+    outcomes = await _journeys(server, journey)
+    assert sorted((o["phase"], o["status"]) for o in outcomes) == GATEWAY_OUTCOMES[journey]
+    # Each delivery was verified with the configured secret, and applied: not buffered, not a duplicate.
+    deliveries = await server.engine.inbound_log.page(
+        source=journey.split("-")[0], verdict=None, journey_id=None, limit=100, after=None
+    )
+    assert sorted((d.verdict, d.key_id) for d in deliveries) == [("applied", "current")] * count
+
+
+async def test_without_the_sources_secret_the_workflows_are_skipped_saying_which_input(server: LiveServer) -> None:
+    code, lines = await _contract_test(_generated("stripe-payment"), "--base-url", server.base_url)
+    assert code == 0, "\n".join(lines)
+    assert lines[1] == (
+        "SKIP stripe-payment-happy-path: step waitForEvent: deliveries to it are verified by inbound source 'stripe'"
+        " (preset stripe); give the source's secret as input 'stripeSecret' to sign them"
+    )
+    assert lines[-1] == "3 workflows: 0 passed, 0 failed, 3 skipped"
+    assert await _journeys(server, "stripe-payment") == []  # nothing was sent
+
+
+async def test_a_wrong_source_secret_fails_at_the_signed_step(start_server: StartServer, sqlite_url: str) -> None:
+    server = await start_server(sqlite_url)
+    code, lines = await _contract_test(
+        _generated("digiflazz-topup"), "--base-url", server.base_url, "--inputs", '{"digiflazzSecret": "not-it"}'
+    )
+    assert code == 1
+    assert lines[1:5] == [
+        "FAIL digiflazz-topup-happy-path: step waitForCallback failed",
+        "  ok   startJourney     200",
+        "  FAIL waitForCallback  401  criterion $statusCode == 200  criterion $response.body.phase == 'Succeeded'",
+        "  --   getResult        not run",
+    ]
 
 
 # -- the JourneyForge examples' own Arazzo files ----------------------------------------------------------------

@@ -15,9 +15,9 @@ import pytest
 import yaml
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
-from journeys.contracts.openapi_export import export_api_openapi, export_openapi
 from journeys.contracts.export_command import load_with_sources
 from journeys.contracts.naming import camel_name, schema_name
+from journeys.contracts.openapi_export import export_api_openapi, export_openapi
 from journeys.definitions import load_catalog, load_definition, load_definitions
 from journeys.definitions.model import JourneyDefinition
 from tests.support import ROOT, SHIPPED_DEFINITIONS, TEST_DEFINITIONS, loadable_examples, needs_shared_examples

@@ -315,6 +315,14 @@ async def _check_duplicate_callback_is_conflict(server: LiveServer, outputs: dic
     assert outcome["output"] == PAID
 
 
+async def _check_repeated_callback_gets_the_first_answer(server: LiveServer, outputs: dict[str, Any]) -> None:
+    assert outputs["phase"] == "Succeeded"
+    assert await _events(server, outputs["journeyId"]) == ["start", "step"]  # the repeat added nothing
+    log = server.engine.inbound_log
+    deliveries = await log.page(source=None, verdict=None, journey_id=outputs["journeyId"], limit=10, after=None)
+    assert [delivery.verdict for delivery in deliveries] == ["duplicate", "applied"]
+
+
 async def _check_cancel_while_waiting(server: LiveServer, outputs: dict[str, Any]) -> None:
     assert outputs["phase"] == "Failed" and outputs["errorCode"] == "JOURNEY_CANCELLED"
     outcome = await _get(server, f"/journeys/{outputs['journeyId']}/result")
@@ -326,6 +334,7 @@ CHECKS: dict[str, Callable[[LiveServer, dict[str, Any]], Awaitable[None]]] = {
     "payment-fails": _check_payment_fails,
     "wrong-secret-then-good-callback": _check_wrong_secret_then_good_callback,
     "duplicate-callback-is-conflict": _check_duplicate_callback_is_conflict,
+    "repeated-callback-gets-the-first-answer": _check_repeated_callback_gets_the_first_answer,
     "cancel-while-waiting": _check_cancel_while_waiting,
 }
 

@@ -58,6 +58,7 @@ def test_a_valid_source_compiles_with_its_defaults(tmp_path: Path) -> None:
         ),
         (("expr: payload.order", "expr: payload.order +"), "spec.correlation.key.expr", "does not parse"),
         (("name: acme", "name: Acme Pay"), "metadata.name", "lowercase slug"),
+        (("name: acme", "name: stats"), "metadata.name", "taken by /api/v1/inbound/stats"),
         (("kind: InboundSource", "kind: Source"), "kind", "must be 'InboundSource'"),
         (("  correlation:", "  answer: { status: 500 }\n  correlation:"), "spec.answer.status", "2xx"),
         (("  correlation:", "  colour: blue\n  correlation:"), "spec.colour", "unknown field"),

@@ -77,3 +77,9 @@ async def test_racing_duplicates_apply_once(server: LiveServer) -> None:
     assert all(status == 200 for status, _, _ in results)
     assert verdicts.count("applied") == 1 and verdicts.count("duplicate") == 31, verdicts
     assert [t.event for t in await server.engine.store.history(journey_id)] == ["start", "step"]
+
+
+async def test_the_log_resources_are_not_sources(server: LiveServer) -> None:
+    for resource in ("deliveries", "stats"):
+        async with server.http.post(server.url(f"/api/v1/inbound/{resource}"), data=b"{}") as response:
+            assert response.status == 405 and "POST" not in response.headers["Allow"]

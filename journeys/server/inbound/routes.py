@@ -76,4 +76,5 @@ def add_inbound_routes(app: web.Application) -> None:
     app.router.add_get(f"{INBOUND}/stats", get_stats)
     app.router.add_get(f"{INBOUND}/deliveries/{{deliveryId}}", get_delivery)
     app.router.add_post(f"{INBOUND}/deliveries/{{deliveryId}}/replay", replay_delivery)
-    app.router.add_post(f"{INBOUND}/{{source}}", deliver)
+    # `deliveries` and `stats` are the log's own resources, never a source (the loader refuses those names).
+    app.router.add_post(f"{INBOUND}/{{source:(?!(?:deliveries|stats)$)[^/]+}}", deliver)
