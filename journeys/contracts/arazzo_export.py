@@ -18,6 +18,8 @@ the runner evaluates faithfully (see `journeys.contracts.contract_runner`).
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -32,7 +34,8 @@ from journeys.contracts.inbound_contract import (
 from journeys.contracts.journey_paths import journey_paths
 from journeys.contracts.naming import camel_name, input_name, operation_id
 from journeys.contracts.plain_data import plain
-from journeys.contracts.steering import WRONG_KEY, AuthParameter, Call, Plan, Steering
+from journeys.contracts.schema_examples import example_value, resolve
+from journeys.contracts.steering import PAYLOAD_PATH, WRONG_KEY, AuthParameter, Call, Plan, Steering, may_hold
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, FailState, JourneyDefinition, SucceedState
 
@@ -102,18 +105,64 @@ def _personalised(
     workflow_id: str,
     sources: Mapping[str, InboundSource],
 ) -> Plan:
-    """The plan with bodies a real delivery could have: the fields a signing preset covers present, and
-    placeholder ids (`example`) replaced by the workflow id, so that no two workflows of a document share an
-    order id or an event id (a source's dedupe and correlation keys are server-wide, not per journey).
-    Each change is kept only if the journey still takes the path."""
+    """The plan with bodies a real delivery could have: the fields a signing preset covers present, the optional
+    fields the journey reads filled in, and placeholder ids (`example`) replaced by the workflow id, so that no
+    two workflows of a document share an order id or an event id (a source's dedupe and correlation keys are
+    server-wide, not per journey). Each change is kept only if the journey still takes the path."""
     signable = [_signable(definition, call, sources) for call in plan.calls]
-    for bodies in ([_tagged(body, workflow_id) for body in signable], signable):
+    read = _payload_reads(definition)
+    completed = [
+        _completed(definition, call.step_id, body, read) for call, body in zip(plan.calls, signable, strict=True)
+    ]
+    tagged = [_tagged(body, workflow_id) for body in completed]
+    for bodies in (tagged, [_tagged(body, workflow_id) for body in signable], signable):
         if bodies == [call.body for call in plan.calls]:
             return plan
         confirmed = steering.with_bodies(plan, bodies)
         if confirmed is not None:
             return confirmed
     return plan
+
+
+def _payload_reads(definition: JourneyDefinition) -> list[tuple[str, ...]]:
+    """Every step-body field an expression of the journey reads (`payload.transaction_id`), as a path."""
+    text = json.dumps(plain(definition.raw))
+    return list(dict.fromkeys(tuple(match[1].lstrip(".").split(".")) for match in PAYLOAD_PATH.finditer(text)))
+
+
+def _completed(definition: JourneyDefinition, step_id: str | None, body: Any, read: list[tuple[str, ...]]) -> Any:
+    """A step body with the optional fields the journey reads filled in (a transform copying
+    `payload.transaction_id` into the output would otherwise copy null where the output schema wants a
+    string): declared ones with an example value, undeclared ids in a free-form object with a placeholder."""
+    state = definition.external_input(step_id) if step_id else None
+    if state is None or not isinstance(body, dict):
+        return body
+    raw = plain(state.input_schema.raw)
+    completed = copy.deepcopy(body)
+    for path in read:
+        target: Any = completed
+        for key in path[:-1]:
+            target = target.get(key) if isinstance(target, dict) else None
+        if not isinstance(target, dict) or path[-1] in target:
+            continue  # only fields of objects the body has
+        declared = _declared(raw, path)
+        if declared is not None:
+            target[path[-1]] = example_value(declared, raw)
+        elif may_hold(raw, path) and path[-1].lower().endswith("id"):
+            target[path[-1]] = "example"
+    return completed
+
+
+def _declared(raw: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any] | None:
+    schema: Any = raw
+    for key in path:
+        schema = resolve(schema, raw)
+        properties = schema.get("properties") if isinstance(schema, Mapping) else None
+        if not isinstance(properties, Mapping) or key not in properties:
+            return None
+        schema = properties[key]
+    resolved = resolve(schema, raw)
+    return resolved if isinstance(resolved, Mapping) else None
 
 
 def _tagged(body: Any, tag: str, key: str = "") -> Any:

@@ -3,8 +3,9 @@
 The documents are derived, never written by hand: request bodies are the definitions' own JSON Schemas, the
 responses each operation can give follow from the state graph (`journey_graph`), the envelopes come from
 `openapi_components`, and the inbound surface (each source's URL, what verification adds to a webhook step,
-the inbound log) from the loaded sources (`openapi_inbound`). Every document is checked with openapi-spec-validator before it is returned, so neither
-the CLI nor the server can hand out an invalid contract.
+the inbound log) from the loaded sources (`openapi_inbound`). Every document is checked with
+openapi-spec-validator before it is returned, so neither the CLI nor the server can hand out an invalid
+contract.
 """
 
 from __future__ import annotations

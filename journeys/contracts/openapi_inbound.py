@@ -137,8 +137,9 @@ def rejection_responses(source: InboundSource | None, *, in_graph_auth: bool) ->
 def configuration_response(source: InboundSource | None) -> dict[str, Any]:
     name = f"`{source.verify.secrets}`" if source is not None else "of the step's source"
     return delivery_problem_response(
-        f"The server has no secrets for the inbound secrets profile {name} (inboundSecrets): nothing was applied, "
-        "and the sender should retry once it is configured."
+        f"The server has no secrets for the inbound secrets profile {name} (inboundSecrets), or lacks other "
+        "configuration the journey needs (an API-key profile): nothing was applied, and the sender should retry "
+        "once it is configured."
     )
 
 

@@ -190,7 +190,7 @@ class Steering:
         for path in self._payload_paths:
             # A declared field, or an object holding some: already among the options.
             covered = any(field[: len(path)] == path for field, _ in declared)
-            if not covered and _may_hold(raw, path):
+            if not covered and may_hold(raw, path):
                 options.append((path, list(_field_values({}, self._literals, scalars))))
         for count in (1, 2):
             for chosen in itertools.combinations(options, count):
@@ -270,7 +270,7 @@ def _predicate_literals(definition: JourneyDefinition) -> list[Any]:
     return values
 
 
-_PAYLOAD_PATH = re.compile(r"\bpayload((?:\.[A-Za-z_]\w*)+)")
+PAYLOAD_PATH = re.compile(r"\bpayload((?:\.[A-Za-z_]\w*)+)")
 _NUMERIC_TEXT = re.compile(r"-?\d+(?:\.(\d+))?")
 
 
@@ -280,12 +280,12 @@ def _predicate_payload_paths(definition: JourneyDefinition) -> list[tuple[str, .
     for state in definition.states.values():
         if isinstance(state, ChoiceState):
             for branch in state.branches:
-                for match in _PAYLOAD_PATH.finditer(_STRING_LITERAL.sub("''", branch.predicate.source)):
+                for match in PAYLOAD_PATH.finditer(_STRING_LITERAL.sub("''", branch.predicate.source)):
                     paths.setdefault(tuple(match[1].lstrip(".").split(".")))
     return list(paths)
 
 
-def _may_hold(raw: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+def may_hold(raw: Mapping[str, Any], path: tuple[str, ...]) -> bool:
     """Whether a body valid for `raw` may carry the undeclared field `path` (no `additionalProperties: false`
     and no other type on the way)."""
     schema: Any = raw

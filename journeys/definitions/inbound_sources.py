@@ -33,6 +33,7 @@ from journeys.definitions.source import read_document
 
 _TIMESTAMPED = ("standard-webhooks", "stripe", "hmac")
 RESERVED_SOURCE_NAMES = frozenset(("deliveries", "stats"))
+MAX_SOURCE_NAME = 100  # the width of the source columns
 
 
 def load_source(path: str | Path) -> InboundSource:
@@ -167,6 +168,9 @@ def _metadata(root: Block) -> tuple[str | None, str | None]:
     if name is not None and not JOURNEY_NAME.fullmatch(name):
         metadata.report("name", f"'{name}' is not a lowercase slug (expected [a-z0-9][a-z0-9-]*): it is a URL segment")
         name = None
+    elif len(name) > MAX_SOURCE_NAME:
+        metadata.report("name", f"must be at most {MAX_SOURCE_NAME} characters")
+        name = None
     elif name in RESERVED_SOURCE_NAMES:
         metadata.report("name", f"'{name}' is taken by /api/v1/inbound/{name} (the inbound log); choose another")
         name = None
@@ -201,6 +205,12 @@ def _verify(block: Block, name: str | None) -> VerifySpec | None:
     signed = block.string("signedContent")
     if signed is not None and "{body}" not in signed:
         block.report("signedContent", "must contain {body}: a signature that does not cover the body proves nothing")
+    timestamp_header = block.string("timestampHeader")
+    if timestamp_header is not None and f"{{header:{timestamp_header}}}".lower() not in (signed or "").lower():
+        block.report(
+            "timestampHeader",
+            f"must be signed: put {{header:{timestamp_header}}} into signedContent, or anyone could refresh it",
+        )
     tolerance = _positive(block, "toleranceSec", DEFAULT_TOLERANCE_SEC)
     reject = block.data.get("rejectStatus", 401)
     if reject not in (401, 403):
@@ -220,7 +230,7 @@ def _verify(block: Block, name: str | None) -> VerifySpec | None:
         encoding=encoding,
         prefix=prefix if isinstance(prefix, str) else "",
         signed_content=signed,
-        timestamp_header=block.string("timestampHeader"),
+        timestamp_header=timestamp_header,
         tolerance_sec=tolerance,
         reject_status=reject if reject in (401, 403) else 401,
     )

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState
@@ -33,6 +33,7 @@ from journeys.engine.delivery_records import (
     correlate,
     delivery_key,
     problem_answer,
+    schema_reason,
     source_answer,
 )
 from journeys.engine.errors import (
@@ -60,7 +61,7 @@ from journeys.engine.inbox import Inbox
 from journeys.engine.interpreter import InboundRequest, Interpreter
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
 from journeys.engine.verification import SignedRequest, verify_delivery
-from journeys.store import AdvanceOutcome, DeliveryRecord, InboxClaim, InstanceRecord, KeyInUse
+from journeys.store import AdvanceOutcome, DeliveryRecord, DeliveryStore, InboxClaim, InstanceRecord, KeyInUse
 
 if TYPE_CHECKING:
     from journeys.engine.service import JourneyEngine, Snapshot
@@ -100,7 +101,7 @@ class InboundDesk:
         self.inbox = Inbox(self)
 
     @property
-    def deliveries(self) -> Any:
+    def deliveries(self) -> DeliveryStore:
         return self.engine.store.deliveries
 
     # -- the two URLs ----------------------------------------------------------------------------
@@ -110,6 +111,8 @@ class InboundDesk:
         record, interpreter = await self.engine.load(journey_id)
         step = interpreter.definition.external_input(step_id)
         source = self.sources.get(step.source) if step is not None and step.source else None
+        if step is not None and step.source and source is None:  # fail closed: never accept it unverified
+            raise EngineConfigurationError(f"step '{step_id}' is fed by inbound source '{step.source}', not loaded")
         d = self._begin(message, source)
         d.journey_id, d.step_id = journey_id, step_id
         with _naming_the_log_row(d):
@@ -123,7 +126,7 @@ class InboundDesk:
         step: ExternalInputState | None,
         render: Render,
     ) -> Receipt:
-        definition, source, message = interpreter.definition, d.source, d.message
+        source, message = d.source, d.message
         journey_id, step_id = record.id, str(d.step_id)
         try:
             d.payload = parse_body(message)
@@ -134,26 +137,34 @@ class InboundDesk:
             await self._verify(d, source)
             scope, sender_key = f"source:{source.name}", delivery_key(d, source)
         else:
+            # The key names a submission with these exact bytes: reusing it for another body is not a retry.
             scope = f"step:{journey_id}:{step_id}"
-            sender_key = message.header("Idempotency-Key") or body_digest(message.body)
+            sender_key = f"{message.header('Idempotency-Key') or ''}|{body_digest(message.body)}"
         d.dedupe = dedupe_key(scope, sender_key)
         d.stored = stored_body(redact(d.payload, source.redact if source else ()))
-        current = self.engine.snapshot(record, definition)
-        if step is None or record.phase != RUNNING or not record.waiting or record.current_state != step_id:
-            if source is None or step is None:
-                duplicate = await self._duplicate(d)  # a retry of a submission that ended the journey
-                if duplicate is not None:
-                    return duplicate
-                detail = (
-                    f"journey {journey_id} already ended ({record.phase}); step '{step_id}' is closed"
-                    if record.phase in TERMINAL_PHASES
-                    else f"journey {journey_id} is not waiting at step '{step_id}' "
-                    f"(current state: '{record.current_state}')"
-                )
-                await self._log(d, "rejected:step-not-active", problem_answer(409, detail))
-                raise StepNotActive(detail)
-            holder = record if record.phase in TERMINAL_PHASES else None
-            return await self._park(d, source, holder, render(current))
+        waiting_here = step is not None and record.phase == RUNNING and record.waiting
+        waiting_here = waiting_here and record.current_state == step_id
+        if source is not None:
+            # A verified delivery belongs to the journey its key names, whichever journey's URL it came to.
+            key, reason = correlate(d.payload, message, source)
+            if key is None:
+                return await self._keep(d, source, UNMATCHED, reason=reason)
+            d.correlation_key = key
+            if not waiting_here or record.inbound_open_key != key:
+                return await self._route(d, source)
+        elif not waiting_here:
+            duplicate = await self._duplicate(d)  # a retry of a submission that ended the journey
+            if duplicate is not None:
+                return duplicate
+            detail = (
+                f"journey {journey_id} already ended ({record.phase}); step '{step_id}' is closed"
+                if record.phase in TERMINAL_PHASES
+                else f"journey {journey_id} is not waiting at step '{step_id}' "
+                f"(current state: '{record.current_state}')"
+            )
+            await self._log(d, "rejected:step-not-active", problem_answer(409, detail))
+            raise StepNotActive(detail)
+        assert step is not None  # waiting_here
         errors = step.input_schema.errors(d.payload)
         if errors:
             detail = f"the body does not match the input schema of step '{step_id}'"
@@ -194,6 +205,11 @@ class InboundDesk:
         if key is None:
             return await self._keep(d, source, UNMATCHED, reason=reason)
         d.correlation_key = key
+        return await self._route(d, source)
+
+    async def _route(self, d: PendingDelivery, source: InboundSource) -> Receipt:
+        """Apply a verified delivery to the journey waiting for its key, or keep it (late, inbox, unmatched)."""
+        key = str(d.correlation_key)
         for _ in range(MAX_ROUTING_ATTEMPTS):
             holder = await self.engine.store.inbound_holder(source.name, key)
             target = self.waiting_step(holder, source, key)
@@ -206,12 +222,13 @@ class InboundDesk:
             d.journey_id, d.step_id = record.id, step.id
             errors = step.input_schema.errors(d.payload)
             if errors:
-                reason = f"does not match the input schema of step '{step.id}': {'; '.join(errors[:3])}"
-                return await self._keep(d, source, UNMATCHED, reason=reason)
+                return await self._keep(d, source, UNMATCHED, reason=schema_reason(step, errors))
             _, receipt = await self.apply(d, record, interpreter, step, lambda _: source_answer(source, d))
             if receipt is not None:
                 return receipt
-        raise InboundBusy(f"journey {d.journey_id} kept changing while this delivery was applied; retry it")
+        detail = f"journey {d.journey_id} kept changing while this delivery was applied; retry it"
+        await self._log(d, "rejected:busy", problem_answer(503, detail))
+        raise InboundBusy(detail)
 
     async def sweep(self) -> None:
         """Periodic (the scheduler): expire and repair the inbox; see `Inbox.sweep`."""
@@ -294,30 +311,19 @@ class InboundDesk:
             return outcome, await self._duplicate(d)
         return outcome, None
 
-    async def _park(
-        self, d: PendingDelivery, source: InboundSource, holder: InstanceRecord | None, answer: Answer | None = None
-    ) -> Receipt:
-        """A verified delivery no journey waits for now: late for an ended journey, else into the inbox.
-
-        `answer` overrides the source's answer (the step URL answers with the journey's status).
-        """
-        if holder is None or holder.phase not in TERMINAL_PHASES:
-            key, reason = correlate(d.payload, d.message, source)
-            if key is None:
-                return await self._keep(d, source, UNMATCHED, reason=reason, answer=answer)
-            d.correlation_key = key
-            holder = await self.engine.store.inbound_holder(source.name, key)
+    async def _park(self, d: PendingDelivery, source: InboundSource, holder: InstanceRecord | None) -> Receipt:
+        """A verified delivery no journey waits for now: late for an ended journey, else into the inbox."""
         if holder is not None and holder.phase in TERMINAL_PHASES:
             d.journey_id = holder.id
-            return await self._keep(d, source, LATE, reason=f"the journey ended {holder.phase}", answer=answer)
+            return await self._keep(d, source, LATE, reason=f"the journey ended {holder.phase}")
         if source.inbox_ttl_sec == 0:
-            return await self._keep(d, source, UNMATCHED, reason="no journey waits for its key", answer=answer)
+            return await self._keep(d, source, UNMATCHED, reason="no journey waits for its key")
         expires = self.engine.clock() + timedelta(seconds=source.inbox_ttl_sec)
         self.inbox.note_buffered(source.name)
-        receipt = await self._keep(d, source, BUFFERED, answer=answer, expires_at=expires)
-        if receipt.verdict == BUFFERED and d.correlation_key is not None:
-            # The journey may have started waiting while this was decided: its own drain ran before this row.
-            self.engine.spawn(self.inbox.drain(source.name, d.correlation_key))
+        receipt = await self._keep(d, source, BUFFERED, expires_at=expires)
+        if receipt.verdict == BUFFERED:
+            # The journey may have started waiting while this was decided: its own look into the inbox came first.
+            self.engine.spawn(self.inbox.drain(source.name, str(d.correlation_key)))
         return receipt
 
     async def _keep(
@@ -327,14 +333,18 @@ class InboundDesk:
         verdict: str,
         *,
         reason: str | None = None,
-        answer: Answer | None = None,
         expires_at: datetime | None = None,
     ) -> Receipt:
         """Record a verified delivery that changes no journey, as the owner of its dedupe key."""
-        answer = answer or source_answer(source, d, verdict)
-        if not await self.deliveries.claim(d.row(verdict, answer, owner=True, reason=reason, expires_at=expires_at)):
-            return await self._duplicate(d)  # type: ignore[return-value]
-        return Receipt(verdict, answer, d.id, d.journey_id)
+        answer = source_answer(source, d, verdict)
+        for _ in range(MAX_ROUTING_ATTEMPTS):
+            if await self.deliveries.claim(d.row(verdict, answer, owner=True, reason=reason, expires_at=expires_at)):
+                return Receipt(verdict, answer, d.id, d.journey_id)
+            duplicate = await self._duplicate(d)
+            if duplicate is not None:
+                return duplicate
+            # The owner was pruned between the claim and the look-up: claim again.
+        raise InboundBusy(f"delivery {d.id} could not be recorded; retry it")
 
     async def _duplicate(self, d: PendingDelivery) -> Receipt | None:
         """A retry of a delivery already recorded: logged, answered as the first one was, nothing applied."""

@@ -11,11 +11,11 @@ from typing import Any
 import orjson
 
 from journeys.definitions.inbound_model import InboundSource
-from journeys.engine.inbound_messages import Answer, InboundMessage, body_digest, lower_headers
+from journeys.definitions.model import ExternalInputState
+from journeys.engine.inbound_messages import COLUMN_WIDTH, Answer, InboundMessage, body_digest, lower_headers
+from journeys.engine.verification import proof_headers
 from journeys.expressions import ExpressionEvaluationError
 from journeys.store import DeliveryRecord
-
-MAX_CORRELATION_KEY = 200  # the width of the correlation key columns
 
 APPLIED, DUPLICATE, BUFFERED, LATE, UNMATCHED, EXPIRED = (
     "applied",
@@ -72,48 +72,60 @@ class PendingDelivery:
             received_at=self.received_at,
             source=None if self.source is None else self.source.name,
             journey_id=self.journey_id,
-            step_id=self.step_id,
+            step_id=_clip(self.step_id),
             correlation_key=self.correlation_key,
             dedupe_key=self.dedupe if owner else None,
-            delivery_id=self.sender_id,
+            delivery_id=_clip(self.sender_id),
             reason=reason,
             answer=answer.stored(),
-            content_type=self.message.media_type or None,
+            content_type=_clip(self.message.media_type or None),
             body=self.stored,
-            key_id=self.key_id,
+            key_id=_clip(self.key_id),
             processing_ms=round((time.perf_counter() - self.started) * 1000, 3),
             expires_at=expires_at,
         )
+
+
+def _clip(value: str | None) -> str | None:
+    """Values taken from a request (URL, headers) fit their columns: a long one must not fail the write."""
+    return None if value is None else value[:COLUMN_WIDTH]
 
 
 def delivery_key(d: PendingDelivery, source: InboundSource) -> str:
     """The sender's own id of the delivery (dedupe key): declared, the preset's, or a digest of the bytes."""
     if source.delivery_id is not None:
         try:
-            value = _evaluate(source.delivery_id, d.payload, d.message)
+            value = _evaluate(source.delivery_id, d.payload, d.message, source)
         except ExpressionEvaluationError:
             value = None  # a delivery without the field is still deduplicated, by its bytes
         if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
-            d.sender_id = str(value)[:200]
+            d.sender_id = str(value)
     return d.sender_id or body_digest(d.message.body)
 
 
 def correlate(payload: Any, message: InboundMessage, source: InboundSource) -> tuple[str | None, str]:
     """The correlation key of a delivery, or None with the reason it has none."""
     try:
-        value = _evaluate(source.correlation, payload, message)
+        value = _evaluate(source.correlation, payload, message, source)
     except ExpressionEvaluationError as error:
         return None, f"the correlation expression failed: {error}"
     if isinstance(value, bool) or value is None or value == "":
         return None, "the correlation expression gave no key"
     key = value if isinstance(value, str) else orjson.dumps(value).decode()
-    if len(key) > MAX_CORRELATION_KEY:
-        return None, f"the correlation key is longer than {MAX_CORRELATION_KEY} characters"
+    if len(key) > COLUMN_WIDTH:
+        return None, f"the correlation key is longer than {COLUMN_WIDTH} characters"
     return key, ""
 
 
-def _evaluate(expression: Any, payload: Any, message: InboundMessage) -> Any:
-    return expression.evaluate({"headers": lower_headers(message)}, payload, None)
+def _evaluate(expression: Any, payload: Any, message: InboundMessage, source: InboundSource) -> Any:
+    """A source expression over the delivery: `payload`, and `context.headers` without the proof headers."""
+    return expression.evaluate({"headers": lower_headers(message, proof_headers(source.verify))}, payload, None)
+
+
+def schema_reason(step: ExternalInputState, errors: list[str]) -> str:
+    """Why a delivery does not fit a step, naming only where: schema messages quote the values (redaction)."""
+    places = sorted({error.split(":", 1)[0] for error in errors})
+    return f"does not match the input schema of step '{step.id}' at {', '.join(places[:5])}"
 
 
 def problem_answer(status: int, detail: str) -> Answer:

@@ -20,6 +20,7 @@ from journeys.engine.errors import InvalidBody
 FORM = "application/x-www-form-urlencoded"
 TEXT = "text/plain"
 REDACTED = "[REDACTED]"
+COLUMN_WIDTH = 200  # of the short text columns a delivery fills (correlation key, step, ids, content type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,7 @@ def stored_body(payload: Any) -> str:
     return orjson.dumps(payload).decode()
 
 
-def lower_headers(message: InboundMessage) -> dict[str, str]:
+def lower_headers(message: InboundMessage, leave_out: frozenset[str] = frozenset()) -> dict[str, str]:
     """Headers for correlation and delivery-id expressions (`context.headers`), names lower-cased."""
-    return {name.lower(): value for name, value in message.headers.items()}
+    lowered = ((name.lower(), value) for name, value in message.headers.items())
+    return {name: value for name, value in lowered if name not in leave_out}

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 import orjson
 
 from journeys.definitions.model import ExternalInputState
-from journeys.engine.delivery_records import BUFFERED, EXPIRED, UNMATCHED, PendingDelivery, correlate
+from journeys.engine.delivery_records import (
+    BUFFERED,
+    EXPIRED,
+    UNMATCHED,
+    PendingDelivery,
+    correlate,
+    schema_reason,
+)
 from journeys.engine.errors import AuthRejected, DeliveryNotFound, NotReplayable
 from journeys.engine.inbound_messages import Answer, InboundMessage
 from journeys.engine.interpreter import Interpreter
@@ -30,6 +37,7 @@ log = logging.getLogger("journeys.inbound")
 REPLAYABLE = frozenset({UNMATCHED, EXPIRED})
 REFUSED = "refused"
 PRUNE_EVERY = timedelta(minutes=1)
+MAX_DRAINED = 1000  # per pass: a key with more waiting deliveries is finished by the next sweep
 
 
 class Inbox:
@@ -41,24 +49,45 @@ class Inbox:
         self._sources: set[str] = set(desk.sources)
         self._buffered_since_sweep: set[str] = set()
         self._pruned_at: datetime | None = None
+        self._draining: set[tuple[str, str]] = set()
+        self._again: set[tuple[str, str]] = set()
 
     async def drain(self, source_name: str, key: str) -> int:
-        """Apply the inbox of (source, key), oldest first, while a journey waits for that key."""
+        """Apply the inbox of (source, key), oldest first, while a journey waits for that key.
+
+        One drain per (source, key) runs in this process at a time: a request for another while one runs makes
+        that one look again when it is done, so two drains never run the same delivery's advance side by side.
+        """
+        slot = (source_name, key)
+        if slot in self._draining:
+            self._again.add(slot)
+            return 0
+        self._draining.add(slot)
         applied = 0
         try:
-            for _ in range(1000):
-                items = await self._desk.deliveries.buffered(source_name, key, limit=1)
-                if not items:
-                    break
-                item = items[0]
-                holder = await self._desk.engine.store.inbound_holder(source_name, key)
-                target = self._desk.waiting_step(holder, self._desk.sources.get(source_name), key)
-                if target is None:
-                    break
-                if await self._apply_stored(item, BUFFERED, *target) == AdvanceOutcome.APPLIED:
-                    applied += 1
+            while True:
+                self._again.discard(slot)
+                applied += await self._drain_once(source_name, key)
+                if slot not in self._again:
+                    return applied
         except Exception:  # a background task: log, and let the scheduler's sweep try again
             log.exception("applying the inbox of source '%s' failed", source_name)
+            return applied
+        finally:
+            self._draining.discard(slot)
+
+    async def _drain_once(self, source_name: str, key: str) -> int:
+        applied = 0
+        for _ in range(MAX_DRAINED):
+            items = await self._desk.deliveries.buffered(source_name, key, limit=1)
+            if not items:
+                break
+            holder = await self._desk.engine.store.inbound_holder(source_name, key)
+            target = self._desk.waiting_step(holder, self._desk.sources.get(source_name), key)
+            if target is None:
+                break
+            if await self._apply_stored(items[0], BUFFERED, *target) == AdvanceOutcome.APPLIED:
+                applied += 1
         return applied
 
     async def sweep(self) -> None:
@@ -120,11 +149,10 @@ class Inbox:
         payload = None if item.body is None else orjson.loads(item.body)
         errors = step.input_schema.errors(payload)
         if errors:
-            reason = f"does not match the input schema of step '{step.id}': {'; '.join(errors[:3])}"
-            await self._desk.deliveries.settle(item, expected, UNMATCHED, reason=reason)
+            await self._desk.deliveries.settle(item, expected, UNMATCHED, reason=schema_reason(step, errors))
             return REFUSED
         d = PendingDelivery(item.id, item.received_at, time.perf_counter(), InboundMessage(b""), payload=payload)
-        claim = InboxClaim(item.id, expected, record.id, step.id)
+        claim = InboxClaim(item.id, expected, record.id, step.id, str(item.correlation_key))
         try:
             outcome, _ = await self._desk.apply(d, record, interpreter, step, lambda _: Answer(200, "", ""), claim)
         except AuthRejected:

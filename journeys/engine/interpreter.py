@@ -28,12 +28,12 @@ from journeys.definitions.model import (
 from journeys.engine.api_keys import ApiKeyProfile, match_key
 from journeys.engine.errors import EngineConfigurationError
 from journeys.engine.http_calls import PendingCall, call_result, prepare_call
+from journeys.engine.inbound_messages import COLUMN_WIDTH
 from journeys.engine.lifecycle import RUNNING, Lifecycle
 from journeys.engine.outbound import OutboundError, OutboundResponse
 from journeys.expressions import ExpressionEvaluationError
 
 MAX_STATES_PER_ADVANCE = 10_000
-MAX_CORRELATION_KEY = 200  # the column's width
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,10 +298,10 @@ class Interpreter:
         except ExpressionEvaluationError as error:
             reason = f"state '{state.id}' correlationKey: {error}"
             raise _StateFailure(f"EXPRESSION_ERROR:{state.id}", reason) from error
-        if not key or len(key) > MAX_CORRELATION_KEY:
+        if not key or len(key) > COLUMN_WIDTH:
             raise _StateFailure(
                 f"CORRELATION_KEY_INVALID:{state.id}",
-                f"state '{state.id}': the correlation key must be 1 to {MAX_CORRELATION_KEY} characters",
+                f"state '{state.id}': the correlation key must be 1 to {COLUMN_WIDTH} characters",
             )
         return key
 

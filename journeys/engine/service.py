@@ -347,7 +347,8 @@ class JourneyEngine:
         if after.phase in TERMINAL_PHASES:
             self._terminal.signal(after.id)
         opened, source = after.inbound_open_key, after.inbound_source or ""
-        newly_opened = opened is not None and (before is None or before.inbound_open_key != opened)
+        held_before = None if before is None else (before.inbound_source, before.inbound_open_key)
+        newly_opened = opened is not None and held_before != (source, opened)
         if newly_opened and self.inbound.inbox.may_have_inbox(source):
             self.spawn(self.inbound.inbox.drain(source, opened))  # type: ignore[arg-type]
 

@@ -165,6 +165,19 @@ def _verifiers() -> dict[str, Verifier]:
     }
 
 
+def proof_headers(spec: VerifySpec) -> frozenset[str]:
+    """The (lower-cased) headers that carry a preset's proof: for some presets the secret itself, so they are
+    kept out of what a source's expressions can read."""
+    names = {
+        "shared-secret": (spec.header or DEFAULT_SHARED_SECRET_HEADER,),
+        "token": (spec.header or "",),
+        "standard-webhooks": ("webhook-signature",),
+        "stripe": ("stripe-signature",),
+        "hmac": (spec.header or "",),
+    }.get(spec.preset, ())
+    return frozenset(name.lower() for name in names if name)
+
+
 def verify_delivery(
     spec: VerifySpec, profile: ApiKeyProfile | None, request: SignedRequest, now: datetime
 ) -> VerificationResult:

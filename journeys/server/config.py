@@ -40,6 +40,17 @@ class ServerConfig:
     """How long the inbound log (and so each delivery's dedupe key) is kept."""
 
 
+def _retention_days(value: object, where: str) -> float:
+    """At least a day: the log holds the dedupe keys, and a shorter memory would let gateway retries through."""
+    try:
+        days = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        days = float("nan")
+    if not days >= 1:
+        raise ConfigError(f"{where} must be a number of days, at least 1 (got {value!r})")
+    return days
+
+
 def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
     try:
         document = yaml.safe_load(path.read_text()) or {}
@@ -71,7 +82,8 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
     except ValueError as error:
         raise ConfigError(f"{path}: {error}") from error
     if "inboundRetentionDays" in document:
-        changes["inbound_retention_days"] = float(document["inboundRetentionDays"])
+        days = document["inboundRetentionDays"]
+        changes["inbound_retention_days"] = _retention_days(days, f"{path}: inboundRetentionDays")
     if "databaseUrl" in document:
         changes["database_url"] = str(document["databaseUrl"])
     if "host" in document:
@@ -102,7 +114,6 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
         "JOURNEYS_PORT": ("port", int),
         "JOURNEYS_MAX_BODY_BYTES": ("max_body_bytes", int),
         "JOURNEYS_ENVIRONMENT": ("environment", str),
-        "JOURNEYS_INBOUND_RETENTION_DAYS": ("inbound_retention_days", float),
     }
     for variable, (name, convert) in simple.items():
         if environ.get(variable):
@@ -110,6 +121,9 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
                 changes[name] = convert(environ[variable])
             except ValueError as error:
                 raise ConfigError(f"{variable}: {error}") from error
+    if environ.get("JOURNEYS_INBOUND_RETENTION_DAYS"):
+        days = environ["JOURNEYS_INBOUND_RETENTION_DAYS"]
+        changes["inbound_retention_days"] = _retention_days(days, "JOURNEYS_INBOUND_RETENTION_DAYS")
     if environ.get("JOURNEYS_DEFINITIONS"):
         changes["definitions"] = tuple(Path(p) for p in environ["JOURNEYS_DEFINITIONS"].split(os.pathsep) if p)
     if environ.get("JOURNEYS_OUTBOUND_REWRITES"):

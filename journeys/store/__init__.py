@@ -1,7 +1,7 @@
 """Persistence: sqlmodel tables and the only code that talks SQL (SQLite by default, PostgreSQL to scale)."""
 
 from journeys.store.database import DEFAULT_DATABASE_URL, normalise_url
-from journeys.store.deliveries import InboxClaim
+from journeys.store.deliveries import DeliveryStore, InboxClaim
 from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, KeyInUse, TransitionRecord
 from journeys.store.repository import JourneyStore
 
@@ -9,6 +9,7 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "AdvanceOutcome",
     "DeliveryRecord",
+    "DeliveryStore",
     "InboxClaim",
     "InstanceRecord",
     "JourneyStore",

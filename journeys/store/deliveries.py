@@ -7,6 +7,7 @@ and the other learns it is a duplicate without an error aborting the shared (gro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from journeys.store.rows import (
 from journeys.store.tables import delivery_table, instance_table
 from journeys.store.write_batcher import WriteBatcher
 
-BUFFERED = "buffered"
+BUFFERED, EXPIRED, APPLIED = "buffered", "expired", "applied"
 
 _CLAIM = {
     "sqlite": sqlite.insert(delivery_table).on_conflict_do_nothing(index_elements=["dedupe_key"]),
@@ -38,6 +39,22 @@ _LOG = delivery_table.insert()
 _BY_DEDUPE = select(delivery_table).where(delivery_table.c.dedupe_key == bindparam("dedupe_key"))
 _BY_ID = select(delivery_table).where(delivery_table.c.id == bindparam("row_id"))
 _DELETE = delivery_table.delete().where(delivery_table.c.id == bindparam("row_id"))
+_FLIP = (
+    update(delivery_table)
+    .where(delivery_table.c.id == bindparam("row_id"), delivery_table.c.verdict == bindparam("expected"))
+    .values(verdict=bindparam("verdict"))
+)
+_APPLIED_TO = (
+    update(delivery_table)
+    .where(delivery_table.c.id == bindparam("row_id"))
+    .values(
+        journey_id=bindparam("journey"),
+        step_id=bindparam("step"),
+        correlation_key=bindparam("key"),
+        reason=None,
+        expires_at=None,
+    )
+)
 _SETTLE = (
     update(delivery_table)
     .where(delivery_table.c.id == bindparam("row_id"), delivery_table.c.verdict == bindparam("expected"))
@@ -56,13 +73,15 @@ def _claim(conn: Connection, values: dict[str, Any]) -> bool:
     return bool(conn.execute(_CLAIM[conn.dialect.name], values).rowcount == 1)
 
 
+@dataclass(frozen=True, slots=True)
 class InboxClaim:
     """Moves a stored delivery (buffered, unmatched or expired) to `applied` inside an advance's transaction."""
 
-    __slots__ = ("delivery_id", "expected", "journey_id", "step_id")
-
-    def __init__(self, delivery_id: str, expected: str, journey_id: str, step_id: str) -> None:
-        self.delivery_id, self.expected, self.journey_id, self.step_id = delivery_id, expected, journey_id, step_id
+    delivery_id: str
+    expected: str
+    journey_id: str
+    step_id: str
+    correlation_key: str
 
 
 class DeliveryStore:
@@ -99,30 +118,30 @@ class DeliveryStore:
         instance = compare_and_set_values(record, expected_version)
         history = transition_values(transition)
         owner = None if delivery is None else delivery_values(delivery)
-        claim = None
+        flip = applied = None
         if inbox is not None:
-            claim = {
+            # Only the verdict moves until the advance is known to have won; then the row names its journey.
+            flip = {"row_id": inbox.delivery_id, "expected": inbox.expected, "verdict": APPLIED}
+            applied = {
                 "row_id": inbox.delivery_id,
-                "expected": inbox.expected,
-                "verdict": AdvanceOutcome.APPLIED,
-                "reason": None,
                 "journey": inbox.journey_id,
                 "step": inbox.step_id,
-                "key": record.inbound_key,
-                "expires": None,
+                "key": inbox.correlation_key,
             }
 
         def write(conn: Connection) -> str:
             if owner is not None and not _claim(conn, owner):
                 return AdvanceOutcome.DUPLICATE
-            if claim is not None and conn.execute(_SETTLE, claim).rowcount != 1:
+            if flip is not None and conn.execute(_FLIP, flip).rowcount != 1:
                 return AdvanceOutcome.CONFLICT
             if conn.execute(COMPARE_AND_SET, instance).rowcount != 1:
                 if owner is not None:
                     conn.execute(_DELETE, {"row_id": owner["id"]})
-                if claim is not None:
-                    conn.execute(_SETTLE, {**claim, "expected": AdvanceOutcome.APPLIED, "verdict": inbox.expected})
+                if flip is not None:
+                    conn.execute(_FLIP, {**flip, "expected": APPLIED, "verdict": flip["expected"]})
                 return AdvanceOutcome.CONFLICT
+            if applied is not None:
+                conn.execute(_APPLIED_TO, applied)
             conn.execute(TRANSITION_INSERT, history)
             return AdvanceOutcome.APPLIED
 
@@ -155,7 +174,7 @@ class DeliveryStore:
         statement = (
             update(delivery_table)
             .where(delivery_table.c.verdict == BUFFERED, delivery_table.c.expires_at <= now)
-            .values(verdict="expired", reason="no journey waited for its key before the inbox TTL ran out")
+            .values(verdict=EXPIRED, reason="no journey waited for its key before the inbox TTL ran out")
         )
         return int(await self._writes.submit(lambda conn: conn.execute(statement).rowcount))
 

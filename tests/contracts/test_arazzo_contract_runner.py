@@ -205,6 +205,10 @@ async def test_the_generated_gateway_workflows_pass_signed_by_the_runner(server:
     assert lines[-1] == f"{count} workflows: {count} passed, 0 failed, 0 skipped"
     outcomes = await _journeys(server, journey)
     assert sorted((o["phase"], o["status"]) for o in outcomes) == GATEWAY_OUTCOMES[journey]
+    # The payloads carry what the journey copies into its output: the output its document promises.
+    output_schema = server.engine.definitions[journey].output_schema
+    assert output_schema is not None
+    assert [output_schema.errors(o["output"]) for o in outcomes if o["phase"] == "Succeeded"] == [[]]
     # Each delivery was verified with the configured secret, and applied: not buffered, not a duplicate.
     deliveries = await server.engine.inbound_log.page(
         source=journey.split("-")[0], verdict=None, journey_id=None, limit=100, after=None

@@ -225,6 +225,53 @@ def test_committed_arazzo_files_match_the_generator(committed: Path) -> None:
     assert (committed.parent / source["url"]).resolve() == (ROOT / "openapi" / f"{name}.openapi.yaml")
 
 
+# -- steps fed by inbound sources ------------------------------------------------------------------------------
+
+
+def _gateway_steps(definition_path: Path, *, with_sources: bool = True) -> list[dict[str, Any]]:
+    definition, sources = load_with_sources(definition_path)
+    document = export_arazzo(definition, sources=sources if with_sources else None)
+    return [workflow["steps"][1] for workflow in document["workflows"]]
+
+
+def test_a_signed_step_says_how_it_is_verified_and_which_input_holds_the_secret() -> None:
+    for step in _gateway_steps(SHIPPED_DEFINITIONS / "digiflazz-topup.journey.yaml"):
+        assert step["x-journeys-verification"] == {
+            "source": "digiflazz",
+            "secretInput": "digiflazzSecret",
+            "preset": "hmac",
+            "header": "X-Hub-Signature",
+            "algorithm": "sha1",
+            "encoding": "hex",
+            "prefix": "sha1=",
+        }
+        assert [p["name"] for p in step["parameters"]] == ["journeyId"]  # the runner adds the signature
+    definition, sources = load_with_sources(SHIPPED_DEFINITIONS / "digiflazz-topup.journey.yaml")
+    workflow = export_arazzo(definition, sources=sources)["workflows"][0]
+    assert "digiflazzSecret" in workflow["inputs"]["required"]
+    assert "default" not in workflow["inputs"]["properties"]["digiflazzSecret"]
+
+
+def test_a_shared_secret_step_sends_the_secret_as_its_header() -> None:
+    [step, *_] = _gateway_steps(TEST_DEFINITIONS / "fixture-xendit-invoice.journey.yaml")
+    assert {"name": "x-callback-token", "in": "header", "value": "$inputs.fixtureXenditSecret"} in step["parameters"]
+    assert step["x-journeys-verification"]["preset"] == "token"
+
+
+def test_a_step_exported_without_its_source_names_only_the_source() -> None:
+    [step, *_] = _gateway_steps(SHIPPED_DEFINITIONS / "stripe-payment.journey.yaml", with_sources=False)
+    assert step["x-journeys-verification"] == {"source": "stripe", "secretInput": "stripeSecret"}
+    assert "a preset this document does not name" in step["description"]
+
+
+def test_workflows_do_not_share_ids_that_dedupe_or_correlate_deliveries() -> None:
+    definition, sources = load_with_sources(SHIPPED_DEFINITIONS / "stripe-payment.journey.yaml")
+    workflows = export_arazzo(definition, sources=sources)["workflows"]
+    events = [_defaults(w)["waitForEventPayload"]["id"] for w in workflows]
+    orders = [_defaults(w)["startRequest"]["orderId"] for w in workflows]
+    assert events == orders == [w["workflowId"] for w in workflows]
+
+
 # -- every definition the engine loads --------------------------------------------------------------------------
 
 

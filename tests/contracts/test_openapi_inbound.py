@@ -344,16 +344,10 @@ async def test_gateway_deliveries_and_the_log_are_answered_as_documented(server:
     assert stats["sources"]["midtrans"]["5m"]["verdicts"] == verdicts
 
 
-# -- a routing bug ------------------------------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("path", ["/api/v1/inbound/deliveries", "/api/v1/inbound/stats"])
 async def test_the_log_paths_are_not_taken_for_sources(server: LiveServer, path: str) -> None:
-    """`GET /inbound/deliveries` and `GET /inbound/stats` are resources: another method is 405 with `Allow: GET`.
-
-    Fails today: `POST /inbound/{source}` (journeys/server/inbound/routes.py) also matches them, so a POST is
-    answered 404 `inbound-source-not-found` ("no inbound source named 'stats'") and a 405 advertises POST.
-    """
+    """The document has no POST on the log's two GET resources, so the server must answer it 405 without
+    advertising POST, not take it for a delivery to a source named `deliveries` or `stats` (404)."""
     async with server.http.post(server.url(path), data=b"{}") as response:
         assert response.status == 405, await response.text()
         assert "POST" not in response.headers["Allow"]

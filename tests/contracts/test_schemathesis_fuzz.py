@@ -17,11 +17,7 @@ Deliberate allowances, all in `_config`:
   journey's auth task, which only runs when the journey is waiting at the step);
 - a step id several journeys share is one operation whose body may be any of their step schemas (`anyOf`),
   while the server checks it against the schema of the journey the id belongs to: a body valid for another
-  journey's step is refused with 400, and a submission carries only the credentials of some of the journeys;
-- `POST /inbound/deliveries` and `POST /inbound/stats` are answered 404 (taken for deliveries to sources named
-  `deliveries` and `stats`) instead of 405, and their 405 answers advertise `Allow: GET,HEAD,POST`: a server
-  bug, shown by `test_openapi_inbound.py`; until it is fixed the coverage phase does not try POST and OPTIONS
-  on those two paths.
+  journey's step is refused with 400, and a submission carries only the credentials of some of the journeys.
 Long polls are shortened by `schemathesis_hooks.py`.
 """
 
@@ -72,9 +68,6 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", 400]
 include-operation-id-regex = "^submitStep_"
 checks.positive_data_acceptance.expected-statuses = ["2xx", 400, 401, 403, 404, 409]
 
-[[operations]]
-include-operation-id-regex = "^(listInboundDeliveries|getInboundStats)$"
-phases.coverage.unexpected-methods = ["put", "delete", "patch", "trace", "query"]
 """,
         encoding="utf-8",
     )

@@ -83,3 +83,29 @@ async def test_the_log_resources_are_not_sources(server: LiveServer) -> None:
     for resource in ("deliveries", "stats"):
         async with server.http.post(server.url(f"/api/v1/inbound/{resource}"), data=b"{}") as response:
             assert response.status == 405 and "POST" not in response.headers["Allow"]
+
+
+async def test_a_status_whose_signed_code_disagrees_does_not_count(server: LiveServer) -> None:
+    """Midtrans signs status_code, not transaction_status: a captured `pending` (201) edited to say
+    `settlement` still verifies, and must not pay the order."""
+    journey_id = await start(server, "order-edited")
+    edited = note("order-edited", "settlement", status_code="201")
+    status, _, headers = await notify(server, edited)
+    assert status == 200 and headers["Journeys-Delivery-Verdict"] == "applied"
+    _, body, _ = await call(server, "GET", f"/api/v1/journeys/{journey_id}")
+    assert body["phase"] == "Running" and body["currentState"] == "waitForNotification"
+
+
+async def test_a_notification_on_another_journeys_step_url_goes_to_its_own_journey(server: LiveServer) -> None:
+    """The step URL of a sourced step verifies, then follows the delivery's key: order B's settlement posted
+    to journey A's URL must pay B, never A."""
+    journey_a = await start(server, "order-a")
+    journey_b = await start(server, "order-b")
+    raw = orjson.dumps(note("order-b", "settlement"))
+    url = server.url(f"/api/v1/journeys/{journey_a}/steps/waitForNotification")
+    async with server.http.post(url, data=raw, headers={"Content-Type": "application/json"}) as response:
+        assert response.status == 200 and response.headers["Journeys-Delivery-Verdict"] == "applied"
+    _, outcome, _ = await call(server, "GET", f"/api/v1/journeys/{journey_b}/result")
+    assert outcome["phase"] == "Succeeded"
+    _, status_a, _ = await call(server, "GET", f"/api/v1/journeys/{journey_a}")
+    assert status_a["phase"] == "Running"

@@ -55,3 +55,12 @@ def test_unusable_configuration_is_named(
 ) -> None:
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_config(config_file=_file(tmp_path, document), environ=environ)
+
+
+def test_the_inbound_retention_is_at_least_a_day(tmp_path: Path) -> None:
+    config = tmp_path / "server.yaml"
+    config.write_text("inboundRetentionDays: 7\n")
+    assert load_config(config_file=str(config), environ={}).inbound_retention_days == 7
+    for bad in ("0", "-3", "soon"):
+        with pytest.raises(ConfigError, match="at least 1"):
+            load_config(environ={"JOURNEYS_INBOUND_RETENTION_DAYS": bad})
