@@ -49,22 +49,28 @@ def load_source(path: str | Path) -> InboundSource:
 
 def load_sources(paths: Iterable[str | Path]) -> dict[str, InboundSource]:
     """Every source file in the given directories (not recursively) or files, by name."""
-    errors: list[DefinitionError] = []
+    sources, failures = load_source_files(find_source_files(paths))
+    if failures:
+        raise DefinitionErrors([error for errors in failures.values() for error in errors])
+    return sources
+
+
+def load_source_files(files: Iterable[Path]) -> tuple[dict[str, InboundSource], dict[str, list[DefinitionError]]]:
+    """The sources that load, by name, and the problems of the files that do not (two with one name included)."""
     sources: dict[str, InboundSource] = {}
-    for file in find_source_files(paths):
+    failures: dict[str, list[DefinitionError]] = {}
+    for file in files:
         try:
             source = load_source(file)
         except DefinitionErrors as failure:
-            errors.extend(failure.errors)
+            failures[str(file)] = failure.errors
             continue
         if source.name in sources:
             message = f"duplicate source name '{source.name}' (also defined in {sources[source.name].source})"
-            errors.append(DefinitionError(str(file), None, "metadata.name", message))
+            failures[str(file)] = [DefinitionError(str(file), None, "metadata.name", message)]
         else:
             sources[source.name] = source
-    if errors:
-        raise DefinitionErrors(errors)
-    return sources
+    return sources, failures
 
 
 def find_source_files(paths: Iterable[str | Path]) -> list[Path]:

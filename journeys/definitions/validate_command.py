@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
-from journeys.definitions.errors import DefinitionError, DefinitionErrors
-from journeys.definitions.inbound_model import InboundSource
-from journeys.definitions.inbound_sources import find_source_files, load_source, source_reference_errors
+from journeys.definitions.errors import DefinitionErrors
+from journeys.definitions.inbound_sources import find_source_files, load_source_files, source_reference_errors
 from journeys.definitions.loader import duplicate_name_errors, find_definition_files, load_definition
 from journeys.definitions.model import JourneyDefinition
 
@@ -20,21 +19,10 @@ def run_validate(paths: Sequence[str], out: TextIO) -> int:
     files, errors = find_definition_files(paths)
     source_files = find_source_files(paths)
     loaded: list[JourneyDefinition] = []
-    sources: dict[str, InboundSource] = {}
-    failures: dict[str, list[DefinitionError]] = {}
+    sources, failures = load_source_files(source_files)
     for file in files:
         try:
             loaded.append(load_definition(file))
-        except DefinitionErrors as failure:
-            failures[str(file)] = failure.errors
-    for file in source_files:
-        try:
-            source = load_source(file)
-            if source.name in sources:
-                message = f"duplicate source name '{source.name}' (also defined in {sources[source.name].source})"
-                failures[str(file)] = [DefinitionError(str(file), None, "metadata.name", message)]
-            else:
-                sources[source.name] = source
         except DefinitionErrors as failure:
             failures[str(file)] = failure.errors
     for error in duplicate_name_errors(loaded):

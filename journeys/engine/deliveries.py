@@ -306,7 +306,7 @@ class InboundDesk:
                 engine.fail_key_in_use(record, run)
         if outcome == AdvanceOutcome.APPLIED:
             engine.after_commit(record, after)
-            return outcome, Receipt(APPLIED, answer, d.id, record.id)
+            return outcome, Receipt(APPLIED, answer, d.id)
         if outcome == AdvanceOutcome.DUPLICATE:
             return outcome, await self._duplicate(d)
         return outcome, None
@@ -339,7 +339,7 @@ class InboundDesk:
         answer = source_answer(source, d, verdict)
         for _ in range(MAX_ROUTING_ATTEMPTS):
             if await self.deliveries.claim(d.row(verdict, answer, owner=True, reason=reason, expires_at=expires_at)):
-                return Receipt(verdict, answer, d.id, d.journey_id)
+                return Receipt(verdict, answer, d.id)
             duplicate = await self._duplicate(d)
             if duplicate is not None:
                 return duplicate
@@ -355,7 +355,7 @@ class InboundDesk:
         d.journey_id, d.step_id = d.journey_id or owner.journey_id, d.step_id or owner.step_id
         d.correlation_key = d.correlation_key or owner.correlation_key
         await self._log(d, DUPLICATE, answer, reason=f"first delivered as {owner.id} ({owner.verdict})")
-        return Receipt(DUPLICATE, answer, d.id, owner.journey_id)
+        return Receipt(DUPLICATE, answer, d.id)
 
     async def _log(self, d: PendingDelivery, verdict: str, answer: Answer, *, reason: str | None = None) -> None:
         """A delivery that owns no dedupe key: rejections keep no body (an unverified body is not evidence)."""

@@ -34,7 +34,6 @@ class Receipt:
     verdict: str
     answer: Answer
     delivery_id: str
-    journey_id: str | None = None
 
 
 @dataclass(slots=True)

@@ -126,8 +126,6 @@ HISTORY = (
 )
 
 
-
-
 def compare_and_set_values(record: InstanceRecord, expected_version: int) -> dict[str, Any]:
     """Bind values of COMPARE_AND_SET: the new row, guarded by id and the version it was read at."""
     row = instance_values(record)
