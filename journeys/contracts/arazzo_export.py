@@ -47,10 +47,14 @@ ASYNC_RESULT_WAIT_SECONDS = 30  # an async start returns before the journey ends
 
 # A string criterion literal the runner parses back unchanged: no quotes, no comparison characters.
 _SAFE_LITERAL = re.compile(r"[\w.:/@ -]*")
+# A correlation expression that is a plain body path: `payload.data.ref_id`.
+_BODY_PATH = re.compile(r"payload((?:\.[A-Za-z_]\w*)+)")
 # What `schema_examples` writes into a string field it knows nothing about.
 _PLACEHOLDER = re.compile(r"examplex*")
-# The body fields Midtrans signs, for a generated notification that lacks them.
+# The body fields Midtrans signs, for a generated notification that lacks them; its status codes (paid, pending,
+# failed) to try.
 MIDTRANS_PLACEHOLDERS = {"order_id": "example", "status_code": "200", "gross_amount": "0"}
+MIDTRANS_STATUS_CODES = ("200", "201", "202")
 
 
 def export_arazzo(
@@ -109,19 +113,53 @@ def _personalised(
     fields the journey reads filled in, and placeholder ids (`example`) replaced by the workflow id, so that no
     two workflows of a document share an order id or an event id (a source's dedupe and correlation keys are
     server-wide, not per journey). Each change is kept only if the journey still takes the path."""
-    signable = [_signable(definition, call, sources) for call in plan.calls]
     read = _payload_reads(definition)
-    completed = [
-        _completed(definition, call.step_id, body, read) for call, body in zip(plan.calls, signable, strict=True)
-    ]
-    tagged = [_tagged(body, workflow_id) for body in completed]
-    for bodies in (tagged, [_tagged(body, workflow_id) for body in signable], signable):
-        if bodies == [call.body for call in plan.calls]:
-            return plan
-        confirmed = steering.with_bodies(plan, bodies)
-        if confirmed is not None:
-            return confirmed
+    keyed = _Keyed(definition, sources)
+    for signable in _signable(definition, plan, sources):
+        completed = [
+            _completed(definition, call.step_id, body, read) for call, body in zip(plan.calls, signable, strict=True)
+        ]
+        tagged = [_tagged(body, workflow_id) for body in completed]
+        for bodies in (tagged, [_tagged(body, workflow_id) for body in signable], signable):
+            confirmed = steering.with_bodies(plan, bodies, keyed)
+            if confirmed is not None:
+                return confirmed
     return plan
+
+
+class _Keyed:
+    """Puts the journey's correlation key where the source reads it, in each delivery to a sourced step.
+
+    The server applies a delivery on a step URL only when the key the source finds in it is the one the journey
+    waits with (`correlationKey`, rendered from its context); any other delivery is routed by its own key. A
+    source whose correlation is a plain body path (`payload.data.object.metadata.orderId`) gets the key
+    written there; any other expression is left to the generated body."""
+
+    def __init__(self, definition: JourneyDefinition, sources: Mapping[str, InboundSource]) -> None:
+        self._definition, self._sources = definition, sources
+
+    def __call__(self, call: Call, body: Any, context: Mapping[str, Any]) -> Any:
+        state = self._definition.external_input(call.step_id) if call.step_id else None
+        source = self._sources.get(state.source) if state is not None and state.source else None
+        if state is None or source is None or state.correlation_key is None or not isinstance(body, dict):
+            return body
+        path = _BODY_PATH.fullmatch(source.correlation.source.strip())
+        if path is None:
+            return body
+        try:
+            key = state.correlation_key.render(dict(context))
+        except Exception:  # a key the context cannot render: the server would not wait with it either
+            return body
+        keyed = copy.deepcopy(body)
+        target = keyed
+        *parents, last = path[1].lstrip(".").split(".")
+        for name in parents:
+            child = target.get(name)
+            if not isinstance(child, dict):
+                child = target[name] = {}
+            target = child
+        target[last] = key
+        return keyed
 
 
 def _payload_reads(definition: JourneyDefinition) -> list[tuple[str, ...]]:
@@ -176,13 +214,25 @@ def _tagged(body: Any, tag: str, key: str = "") -> Any:
     return tag if identifier and isinstance(body, str) and _PLACEHOLDER.fullmatch(body) else body
 
 
-def _signable(definition: JourneyDefinition, call: Call, sources: Mapping[str, InboundSource]) -> Any:
-    """The call's body with the fields its source's preset signs, when the preset signs body fields."""
-    state = definition.external_input(call.step_id) if call.step_id else None
-    source = sources.get(state.source) if state is not None and state.source else None
-    if source is None or source.verify.preset != "midtrans" or not isinstance(call.body, dict):
-        return call.body
-    return {**call.body, **{field: value for field, value in MIDTRANS_PLACEHOLDERS.items() if field not in call.body}}
+def _signable(
+    definition: JourneyDefinition, plan: Plan, sources: Mapping[str, InboundSource]
+) -> list[list[Any]]:
+    """The plan's bodies with the fields a preset signs, when a step's source signs body fields (Midtrans): one
+    variant per status code to try (the journey may read it), the first that keeps the path wins."""
+    variants = []
+    for status_code in MIDTRANS_STATUS_CODES:
+        bodies = []
+        for call in plan.calls:
+            state = definition.external_input(call.step_id) if call.step_id else None
+            source = sources.get(state.source) if state is not None and state.source else None
+            body = call.body
+            if source is not None and source.verify.preset == "midtrans" and isinstance(body, dict):
+                missing = {**MIDTRANS_PLACEHOLDERS, "status_code": status_code}
+                body = {**body, **{field: value for field, value in missing.items() if field not in body}}
+            bodies.append(body)
+        if bodies not in variants:
+            variants.append(bodies)
+    return variants
 
 
 def _workflow_ids(definition: JourneyDefinition, plans: list[Plan]) -> list[str]:

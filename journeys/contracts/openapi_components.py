@@ -45,8 +45,9 @@ def idempotency_key_parameter() -> dict[str, Any]:
         "in": "header",
         "required": False,
         "description": (
-            "Tells a retry from a new submission: a repeat of the applied submission with the same key is answered "
-            "with the first answer. Without it, the same body bytes count as the same submission."
+            "Tells a retry from a new submission of the same bytes (to a step the journey loops through): a "
+            "repeat of the applied submission, the same bytes with the same key (or both without one), is "
+            "answered with the first answer."
         ),
         "schema": {"type": "string"},
     }

@@ -143,6 +143,15 @@ def configuration_response(source: InboundSource | None) -> dict[str, Any]:
     )
 
 
+def busy_response() -> dict[str, Any]:
+    response = delivery_problem_response(
+        "The journey kept changing while the delivery was applied (or it could not be recorded): retry it."
+    )
+    retry_after = {"description": "Seconds.", "schema": {"type": "string"}}
+    response["headers"] = {**response["headers"], "Retry-After": retry_after}
+    return response
+
+
 def answer_content(source: InboundSource | None) -> tuple[str, dict[str, Any]]:
     """(status, content) of the source's 2xx answer: its `answer`, or the JSON receipt."""
     if source is None:
@@ -238,10 +247,7 @@ def source_operation(
     responses.update(rejection_responses(source, in_graph_auth=in_graph_auth))
     responses["413"] = problem_response("The body is too large; nothing was logged.")
     responses["500"] = configuration_response(source)
-    responses["503"] = {
-        **problem_response("The journey kept changing while the delivery was applied: retry it."),
-        "headers": {"Retry-After": {"description": "Seconds.", "schema": {"type": "string"}}},
-    }
+    responses["503"] = busy_response()
     description = (
         f"The fixed URL of inbound source `{source.name}`"
         + (f" ({source.description.rstrip('.')})" if source.description else "")

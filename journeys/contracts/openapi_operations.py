@@ -27,6 +27,7 @@ from journeys.contracts.openapi_components import (
 )
 from journeys.contracts.openapi_inbound import (
     answer_content,
+    busy_response,
     configuration_response,
     merge_content,
     rejection_responses,
@@ -200,8 +201,9 @@ def step_operation(
     The keys the submission's API-key checks read are parameters; required only when a failed check can bring
     the journey back to the step, because only then is a request without one refused (401) rather than run.
     A step fed by an inbound source (`source`, when it is loaded) is verified like a delivery to the source:
-    its headers are required parameters, a failed check is 401 (or the source's 403), and a delivery the
-    journey is not waiting for is kept (2xx) rather than refused.
+    its headers are required parameters, a failed check is 401 (or the source's 403), and a delivery this
+    journey does not wait for here (its correlation key names another, or none) is routed by its key like one
+    to the source's URL and gets the source's answer, rather than a refusal.
     """
     advance = advance_from(definition, step.next)
     guarded = advance.can_refuse(step)
@@ -217,15 +219,16 @@ def step_operation(
     }
     if sourced:
         responses["200"]["description"] = (
-            "Accepted: the status after the advance; for a delivery the journey is not waiting for here (kept as "
-            "buffered, late or unmatched, as the verdict header says), its current status; for a retry, exactly "
-            "the first answer, which is the source's own answer when the first delivery was made to its URL."
+            "Applied: the journey's status after the advance. A retry is answered exactly as the first delivery "
+            "was."
         )
         status, content = answer_content(source)
         merge_content(
             responses,
             status,
-            "A retry of a delivery first made to the source's URL: the source's answer to it.",
+            "The source's answer, for a delivery not applied to this journey here: one whose correlation key is "
+            "not the one the journey waits with is routed by its key as on the source's URL (applied to the "
+            "journey waiting for it, buffered, late or unmatched, as the verdict header says).",
             content,
         )
         responses.update(rejection_responses(source, in_graph_auth=guarded))
@@ -242,6 +245,7 @@ def step_operation(
     responses["413"] = problem_response("The body is too large.")
     if sourced:
         responses["500"] = configuration_response(source)
+        responses["503"] = busy_response()
     description = f"Submits the input of the `{step.type}` step `{step.id}` of a {definition.name} journey."
     if sourced:
         description += (
@@ -250,8 +254,8 @@ def step_operation(
         )
     else:
         description += (
-            " A repeat of the applied submission (the same `Idempotency-Key`, or without one the same body bytes) is"
-            " answered 200 with the first answer and changes nothing."
+            " A repeat of the applied submission (the same body bytes with the same `Idempotency-Key`, or both"
+            " without one) is answered 200 with the first answer and changes nothing."
         )
     if guarded:
         description += " A submission without a valid API key is refused with 401 and changes nothing."

@@ -8,7 +8,7 @@ neighbours, for `<`/`>`), and the values already in the journey's context (for `
 candidate that validates against the schema is run through the real interpreter, with every API-key profile
 simulated, so any predicate language and any transform is handled exactly; the first candidate that ends
 where wanted is kept. Step fields are also pre-filled from same-named context values (a callback echoes the
-payment id it reports on), so bodies read naturally.
+payment id it reports on; `order_id` is filled from `orderId`), so bodies read naturally.
 
 Outbound HTTP calls are answered with a simulated `200 {}`: a path that needs a downstream failure (or a
 particular downstream answer) is not steerable from the request bodies alone.
@@ -24,7 +24,7 @@ import copy
 import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -77,6 +77,9 @@ class Call:
     steered: bool  # the interpreter confirmed that `body` (with the key) takes the journey to `target`
 
 
+Adjust = Callable[[Call, Any, Mapping[str, Any]], Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     path: JourneyPath
@@ -121,13 +124,16 @@ class Steering:
         plan_outcome = run.outcome if run is not None and all(c.steered for c in calls) else None
         return Plan(path, tuple(calls), plan_outcome)
 
-    def with_bodies(self, plan: Plan, bodies: Sequence[Any]) -> Plan | None:
+    def with_bodies(self, plan: Plan, bodies: Sequence[Any], adjust: Adjust | None = None) -> Plan | None:
         """`plan` with other request bodies, if the schemas accept them and every call the plan steered still
-        takes the journey where it did (None otherwise); calls that were not steered keep their verdict."""
+        takes the journey where it did (None otherwise); calls that were not steered keep their verdict.
+        `adjust` may change each body just before it is sent, knowing the journey's context at that moment."""
         calls: list[Call] = []
         context: dict[str, Any] = {}
         run: Run | None = None
         for call, body in zip(plan.calls, bodies, strict=True):
+            if adjust is not None:
+                body = adjust(call, body, context)
             step = self.definition.external_input(call.step_id) if call.step_id else None
             schema = step.input_schema if step else self.definition.input_schema
             if (schema is not None and schema.errors(body)) or (step is None and not isinstance(body, dict)):
@@ -379,16 +385,21 @@ def _context_scalars(context: Mapping[str, Any], depth: int = 0) -> Iterator[Any
 
 
 def _correlated(base: Any, raw: Mapping[str, Any], context: Mapping[str, Any], schema: CompiledSchema | None) -> Any:
-    """`base` with fields set from same-named context values, when the schema still accepts it."""
+    """`base` with fields set from same-named context values (`order_id` is `orderId`: a gateway's snake case
+    for the journey's camel case), when the schema still accepts it."""
     if not isinstance(base, dict) or not context:
         return base
-    by_name = {key: value for key, value in context.items() if isinstance(value, str | int | float)}
+    by_name = {_same(key): value for key, value in context.items() if isinstance(value, str | int | float)}
     body = copy.deepcopy(base)
     for path, field_schema in _fields(raw, raw, (), 0):
-        value = by_name.get(path[-1])
+        value = by_name.get(_same(path[-1]))
         if value is not None and _present(body, path) and _json_type(value) in schema_types(field_schema):
             _put(body, path, value)
     return body if schema is None or not schema.errors(body) else base
+
+
+def _same(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
 
 
 def _present(body: Mapping[str, Any], path: tuple[str, ...]) -> bool:

@@ -12,8 +12,8 @@ journey this server can find. Every one of them is recorded in the inbound log.
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -211,13 +211,14 @@ class InboundDesk:
         """Apply a verified delivery to the journey waiting for its key, or keep it (late, inbox, unmatched)."""
         key = str(d.correlation_key)
         for _ in range(MAX_ROUTING_ATTEMPTS):
+            # First: a retry must not repeat an advance's outbound calls, nor be kept a second time.
+            duplicate = await self._duplicate(d)
+            if duplicate is not None:
+                return duplicate
             holder = await self.engine.store.inbound_holder(source.name, key)
             target = self.waiting_step(holder, source, key)
             if target is None:
                 return await self._park(d, source, holder)
-            duplicate = await self._duplicate(d)  # before the advance: a retry must not repeat its outbound calls
-            if duplicate is not None:
-                return duplicate
             record, interpreter, step = target
             d.journey_id, d.step_id = record.id, step.id
             errors = step.input_schema.errors(d.payload)
@@ -241,7 +242,7 @@ class InboundDesk:
 
     def _begin(self, message: InboundMessage, source: InboundSource | None) -> PendingDelivery:
         # Time-ordered ids: the log pages on (received_at, id), and an injected clock may stand still.
-        delivery_id = f"{time.time_ns():016x}{uuid.uuid4().hex[:16]}"
+        delivery_id = f"{time.time_ns():016x}{os.urandom(8).hex()}"
         return PendingDelivery(delivery_id, self.engine.clock(), time.perf_counter(), message, source)
 
     async def _verify(self, d: PendingDelivery, source: InboundSource) -> None:

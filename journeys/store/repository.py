@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, bindparam, or_, select
 
 from journeys.store.database import Database, open_database
 from journeys.store.deliveries import DeliveryStore
@@ -32,6 +32,14 @@ from journeys.store.rows import (
 )
 from journeys.store.tables import instance_table
 from journeys.store.write_batcher import WriteBatcher
+
+# Prepared once (it runs for every delivery): waiting holders first, then the most recently updated.
+_INBOUND_HOLDER = (
+    select(instance_table)
+    .where(instance_table.c.inbound_source == bindparam("source"), instance_table.c.inbound_key == bindparam("key"))
+    .order_by(instance_table.c.inbound_open_key.is_(None), instance_table.c.updated_at.desc())
+    .limit(1)
+)
 
 
 class JourneyStore:
@@ -93,15 +101,9 @@ class JourneyStore:
 
     async def inbound_holder(self, source: str, key: str) -> InstanceRecord | None:
         """The journey waiting for (source, key), else the one that held it last (to tell a late delivery)."""
-        table = instance_table
-        query = (
-            select(table)
-            .where(table.c.inbound_source == source, table.c.inbound_key == key)
-            .order_by(table.c.inbound_open_key.is_(None), table.c.updated_at.desc())
-            .limit(1)
-        )
-        records = await self._records(query)
-        return records[0] if records else None
+        params = {"source": source, "key": key}
+        row = await self._database.read(lambda conn: conn.execute(_INBOUND_HOLDER, params).first())
+        return None if row is None else to_record(row)
 
     async def history(self, journey_id: str) -> list[TransitionRecord]:
         rows = await self._database.read(lambda conn: conn.execute(HISTORY, {"journey_id": journey_id}).all())

@@ -158,10 +158,10 @@ def test_a_sourced_step_is_verified_like_its_source() -> None:
     step = _operation(api, "stripePayment_waitForEvent")
     assert _headers(step)["Stripe-Signature"]["required"] is True
     assert "Idempotency-Key" not in _headers(step)  # deduplicated by the source's key (the event id)
-    assert set(step["responses"]) == {"200", "400", "401", "404", "409", "413", "500"}
+    assert set(step["responses"]) == {"200", "400", "401", "404", "409", "413", "500", "503"}
     ok = step["responses"]["200"]
     assert ok["headers"]["Journeys-Delivery-Verdict"] == {"$ref": "#/components/headers/JourneysDeliveryVerdict"}
-    # The status; or, for a retry of a delivery first made to the source's URL, the source's receipt.
+    # The status when applied here; the source's receipt for a delivery routed by another key, or a retry.
     assert ok["content"] == {JSON: {"schema": {"anyOf": [_ref("JourneyStatus"), _ref("InboundReceipt")]}}}
     # A refusal that was logged names its log row.
     assert step["responses"]["401"]["headers"]["Journeys-Delivery-Id"] == {
@@ -316,6 +316,17 @@ async def test_gateway_deliveries_and_the_log_are_answered_as_documented(server:
         **{"X-Hub-Signature": hub_signature(DIGIFLAZZ_SECRET, callback), "Content-Type": JSON},
     )
     assert (status, answer["phase"], headers["Journeys-Delivery-Verdict"]) == (200, "Succeeded", "applied")
+    # A delivery on that URL naming another key is routed by its key, and gets the source's answer.
+    other = orjson.dumps({"data": {"ref_id": "ref-c4", "status": "Pending"}})
+    status, receipt, _ = await _exchange(
+        server,
+        contract,
+        "POST",
+        f"/journeys/{topup}/steps/waitForCallback",
+        other,
+        **{"X-Hub-Signature": hub_signature(DIGIFLAZZ_SECRET, other), "Content-Type": JSON},
+    )
+    assert (status, receipt["received"], receipt["verdict"]) == (200, True, "buffered")
     # ... and a signed body no journey is named by is unmatched, kept for a replay.
     orphan = orjson.dumps({"data": {"status": "Sukses"}})
     signature = hub_signature(DIGIFLAZZ_SECRET, orphan)
