@@ -170,9 +170,11 @@ class InboundDesk:
             detail = f"the body does not match the input schema of step '{step_id}'"
             await self._log(d, "rejected:invalid-body", problem_answer(400, detail))
             raise InvalidInput(detail, errors)
-        duplicate = await self._duplicate(d)  # before the advance: a retry must not repeat its outbound calls
-        if duplicate is not None:
-            return duplicate
+        if step.id in interpreter.calls_out_after:  # a retry must not repeat the advance's outbound calls
+            duplicate = await self._duplicate(d)
+            if duplicate is not None:
+                return duplicate
+        # Otherwise the owner row's unique key turns a retry into a duplicate when the advance commits.
         _, receipt = await self.apply(d, record, interpreter, step, render)
         if receipt is not None:
             return receipt

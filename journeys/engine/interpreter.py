@@ -102,6 +102,27 @@ def _set_path(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None
     target[path[-1]] = value
 
 
+def _reaches_a_call(definition: JourneyDefinition, start: str) -> bool:
+    """Whether running from `start` can perform an httpCall before it pauses or ends."""
+    seen: set[str] = set()
+    pending = [start]
+    while pending:
+        state = definition.states[pending.pop()]
+        if state.id in seen or isinstance(state, ExternalInputState | SucceedState | FailState):
+            continue
+        seen.add(state.id)
+        if isinstance(state, TaskState):
+            if isinstance(state.task, HttpCallTask):
+                return True
+            pending.append(state.next)
+        elif isinstance(state, ChoiceState):
+            pending += [branch.next for branch in state.branches]
+            pending += [state.default] if state.default else []
+        else:
+            pending.append(state.next)
+    return False
+
+
 class Interpreter:
     """Executes a definition's states; one per definition, shared by all its instances."""
 
@@ -115,6 +136,13 @@ class Interpreter:
         self.lifecycle = Lifecycle(cancellable=definition.cancellable)
         self._api_keys = api_keys
         self._platform_base = platform
+        # Steps whose submission can reach an outbound call before the journey pauses again: a retry of a
+        # delivery to them is looked up before the advance, so it can never repeat those calls.
+        self.calls_out_after = frozenset(
+            state.id
+            for state in definition.states.values()
+            if isinstance(state, ExternalInputState) and _reaches_a_call(definition, state.next)
+        )
         self._handlers: dict[type, Callable[[Any, Run, InboundRequest, datetime], str | None]] = {
             TaskState: self._task,
             ChoiceState: self._choice,
