@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from journeys.store.database import Database
@@ -31,6 +31,8 @@ from journeys.store.write_batcher import WriteBatcher
 
 BUFFERED, EXPIRED, APPLIED = "buffered", "expired", "applied"
 
+# A literal, not a bound parameter: only then may the database use the partial index of the inbox.
+_IN_INBOX = delivery_table.c.verdict == literal_column(f"'{BUFFERED}'")
 _CLAIM = {
     "sqlite": sqlite.insert(delivery_table).on_conflict_do_nothing(index_elements=["dedupe_key"]),
     "postgresql": postgresql.insert(delivery_table).on_conflict_do_nothing(index_elements=["dedupe_key"]),
@@ -173,7 +175,7 @@ class DeliveryStore:
         """Mark inbox deliveries past their TTL `expired`; returns how many."""
         statement = (
             update(delivery_table)
-            .where(delivery_table.c.verdict == BUFFERED, delivery_table.c.expires_at <= now)
+            .where(_IN_INBOX, delivery_table.c.expires_at <= now)
             .values(verdict=EXPIRED, reason="no journey waited for its key before the inbox TTL ran out")
         )
         return int(await self._writes.submit(lambda conn: conn.execute(statement).rowcount))
@@ -206,7 +208,7 @@ class DeliveryStore:
         table = delivery_table
         query = (
             select(table)
-            .where(table.c.verdict == BUFFERED, table.c.source == source, table.c.correlation_key == key)
+            .where(_IN_INBOX, table.c.source == source, table.c.correlation_key == key)
             .order_by(table.c.received_at, table.c.id)
             .limit(limit)
         )
@@ -218,7 +220,7 @@ class DeliveryStore:
         query = (
             select(d.c.source, d.c.correlation_key)
             .join(j, and_(j.c.inbound_source == d.c.source, j.c.inbound_open_key == d.c.correlation_key))
-            .where(d.c.verdict == BUFFERED)
+            .where(_IN_INBOX)
             .distinct()
             .limit(limit)
         )
@@ -227,7 +229,7 @@ class DeliveryStore:
 
     async def buffered_sources(self) -> list[str]:
         """Sources with deliveries in the inbox."""
-        query = select(delivery_table.c.source).where(delivery_table.c.verdict == BUFFERED).distinct()
+        query = select(delivery_table.c.source).where(_IN_INBOX).distinct()
         rows = await self._database.read(lambda conn: conn.execute(query).all())
         return [row[0] for row in rows]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import Column, DateTime, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 
@@ -73,7 +73,15 @@ class InboundDeliveryRow(SQLModel, table=True):
     __tablename__ = "inbound_delivery"
     __table_args__ = (
         Index("ux_inbound_delivery_dedupe", "dedupe_key", unique=True),
-        Index("ix_inbound_delivery_inbox", "verdict", "source", "correlation_key", "received_at"),
+        # Only the inbox is indexed by key: applied deliveries (the many) skip this index on insert.
+        Index(
+            "ix_inbound_delivery_inbox",
+            "source",
+            "correlation_key",
+            "received_at",
+            sqlite_where=text("verdict = 'buffered'"),
+            postgresql_where=text("verdict = 'buffered'"),
+        ),
         Index("ix_inbound_delivery_received", "received_at", "id"),
         Index("ix_inbound_delivery_journey", "journey_id", "received_at"),
     )
