@@ -13,7 +13,8 @@ from typing import Any
 from journeys.engine.delivery_records import APPLIED, BUFFERED, DUPLICATE, LATE, UNMATCHED
 from journeys.engine.lifecycle import PHASES, TERMINAL_PHASES
 from journeys.server.problems import PROBLEM_CONTENT_TYPE
-from journeys.server.routes import DEFAULT_PAGE_SIZE, MAX_LONG_POLL_SECONDS, MAX_PAGE_SIZE
+from journeys.server.query_params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from journeys.server.routes import MAX_LONG_POLL_SECONDS
 
 JSON = "application/json"
 HISTORY_EVENTS = ("start", "step", "timeout", "cancel", "resume")

@@ -40,7 +40,7 @@ from journeys.definitions.model import JourneyDefinition
 from journeys.engine.inbound_log import STATS_SAMPLE, STEP_URL, WINDOWS
 from journeys.engine.inbound_messages import FORM, TEXT
 from journeys.server.inbound.routes import VERDICT_FILTERS
-from journeys.server.routes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from journeys.server.query_params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 INBOUND_TAG = "inbound"
 INBOUND_PATH = "/inbound"

@@ -9,16 +9,19 @@ every problem in the file. The shared `LoadContext` also collects the state refe
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from journeys.definitions.api_catalog import ApiOperation
-from journeys.definitions.errors import DefinitionError
+from journeys.definitions.errors import DefinitionError, DefinitionErrors
 from journeys.definitions.model import CompiledExpression, CompiledSchema, CompiledTemplate
 from journeys.definitions.schemas import InvalidSchemaError, compile_schema
-from journeys.definitions.source import Location, SourceDocument, dotted, state_of
+from journeys.definitions.source import Location, SourceDocument, dotted, read_document, state_of
 from journeys.expressions import ExpressionSyntaxError, compile_template
+
+T = TypeVar("T")
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -74,6 +77,16 @@ def describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list" if value else "an empty list"
     return type(value).__name__
+
+
+def compile_file(path: Path, compile_document: Callable[[LoadContext, Any, Path], T | None]) -> T:
+    """Read `path` and compile its document; DefinitionErrors with every problem, in line order, if any."""
+    document = read_document(path, str(path))
+    ctx = LoadContext(file=str(path), source=document, errors=list(document.problems))
+    compiled = compile_document(ctx, document.data, path)
+    if ctx.errors or compiled is None:
+        raise DefinitionErrors(sorted(ctx.errors, key=lambda error: error.line or 0))
+    return compiled
 
 
 def template_at(block: Block, key: str | int, value: Any) -> CompiledTemplate | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from journeys.definitions.errors import DefinitionError, DefinitionErrors
-from journeys.definitions.fields import Block, LoadContext, describe
+from journeys.definitions.fields import Block, LoadContext, compile_file, describe
 from journeys.definitions.inbound_model import (
     DEFAULT_INBOX_TTL_SEC,
     DEFAULT_TOLERANCE_SEC,
@@ -29,7 +29,6 @@ from journeys.definitions.inbound_model import (
 from journeys.definitions.loader import JOURNEY_NAME, load_definitions
 from journeys.definitions.mappers import compile_mapper
 from journeys.definitions.model import CompiledExpression, ExternalInputState, JourneyDefinition
-from journeys.definitions.source import read_document
 
 _TIMESTAMPED = ("standard-webhooks", "stripe", "hmac")
 RESERVED_SOURCE_NAMES = frozenset(("deliveries", "stats"))
@@ -38,13 +37,7 @@ MAX_SOURCE_NAME = 100  # the width of the source columns
 
 def load_source(path: str | Path) -> InboundSource:
     """Load and validate one source file; raise DefinitionErrors listing every problem."""
-    path = Path(path)
-    document = read_document(path, str(path))
-    ctx = LoadContext(file=str(path), source=document, errors=list(document.problems))
-    source = _compile(ctx, document.data, path)
-    if ctx.errors or source is None:
-        raise DefinitionErrors(sorted(ctx.errors, key=lambda error: error.line or 0))
-    return source
+    return compile_file(Path(path), _compile)
 
 
 def load_sources(paths: Iterable[str | Path]) -> dict[str, InboundSource]:

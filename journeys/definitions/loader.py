@@ -14,11 +14,10 @@ from types import MappingProxyType
 from typing import Any
 
 from journeys.definitions.errors import DefinitionError, DefinitionErrors
-from journeys.definitions.fields import Block, LoadContext, describe
+from journeys.definitions.fields import Block, LoadContext, compile_file, describe
 from journeys.definitions.graph import check_graph, unknown_state_message
 from journeys.definitions.inbound_model import SOURCE_SUFFIXES
 from journeys.definitions.model import JourneyDefinition, State
-from journeys.definitions.source import read_document
 from journeys.definitions.spec_blocks import parse_spec_blocks
 from journeys.definitions.states import parse_state
 
@@ -28,13 +27,7 @@ JOURNEY_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 def load_definition(path: str | Path) -> JourneyDefinition:
     """Load and fully validate one definition file; raise DefinitionErrors listing every problem."""
-    path = Path(path)
-    document = read_document(path, str(path))
-    ctx = LoadContext(file=str(path), source=document, errors=list(document.problems))
-    definition = _compile(ctx, document.data, path)
-    if ctx.errors or definition is None:
-        raise DefinitionErrors(sorted(ctx.errors, key=lambda error: error.line or 0))
-    return definition
+    return compile_file(Path(path), _compile)
 
 
 def load_definitions(paths: Iterable[str | Path]) -> dict[str, JourneyDefinition]:

@@ -57,20 +57,9 @@ class InboundLog:
         self._deliveries = store.deliveries
         self._clock = clock
 
-    async def page(
-        self,
-        *,
-        source: str | None,
-        verdict: str | None,
-        journey_id: str | None,
-        limit: int,
-        after: tuple[datetime, str] | None,
-    ) -> list[DeliveryRecord]:
-        return list(
-            await self._deliveries.page(
-                source=source, verdict=verdict, journey_id=journey_id, limit=limit, after=after
-            )
-        )
+    async def page(self, **filters: Any) -> list[DeliveryRecord]:
+        """A page of the log: `source`, `verdict`, `journey_id`, `limit`, `after` (see DeliveryStore.page)."""
+        return list(await self._deliveries.page(**filters))
 
     async def get(self, delivery_id: str) -> DeliveryRecord:
         item = await self._deliveries.get(delivery_id)

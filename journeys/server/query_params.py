@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 import orjson
 from aiohttp import web
 
 from journeys.server.problems import ProblemError
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+
+T = TypeVar("T")
 
 
 def number_param(
@@ -44,3 +51,14 @@ def decode_page_token(token: str | None) -> tuple[datetime, str] | None:
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as error:
         detail = "pageToken is not a token this API issued"
         raise ProblemError(400, "invalid-query", "Invalid query parameter", detail) from error
+
+
+def page_params(request: web.Request) -> tuple[int, tuple[datetime, str] | None]:
+    """`limit` and the decoded `pageToken` of a list request."""
+    limit = number_param(request, "limit", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, minimum=1, integer=True)
+    return int(limit), decode_page_token(request.query.get("pageToken"))
+
+
+def next_page_token(fetched: Sequence[T], limit: int, key: Callable[[T], tuple[datetime, str]]) -> str | None:
+    """The token of the page after `fetched[:limit]`; lists fetch `limit + 1` rows to know whether there is one."""
+    return encode_page_token(*key(fetched[limit - 1])) if len(fetched) > limit else None

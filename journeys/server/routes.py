@@ -11,7 +11,7 @@ from journeys.engine import Answer, InboundMessage, InboundRequest, Receipt, Sna
 from journeys.engine.lifecycle import PHASES, TERMINAL_PHASES
 from journeys.server.app_keys import ENGINE
 from journeys.server.problems import ProblemError
-from journeys.server.query_params import decode_page_token, encode_page_token, number_param
+from journeys.server.query_params import next_page_token, number_param, page_params
 from journeys.server.representations import (
     API_PREFIX,
     journey_path,
@@ -21,8 +21,6 @@ from journeys.server.representations import (
     transition_body,
 )
 
-MAX_PAGE_SIZE = 500
-DEFAULT_PAGE_SIZE = 50
 MAX_LONG_POLL_SECONDS = 60.0
 
 
@@ -112,17 +110,10 @@ async def list_journeys(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     journey_name = request.query.get("journeyName") or None
     phase = _phase_param(request)
-    limit = int(
-        number_param(request, "limit", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, minimum=1, integer=True)
-    )
-    after = decode_page_token(request.query.get("pageToken"))
+    limit, after = page_params(request)
     snapshots = await engine.list(journey_name=journey_name, phase=phase, limit=limit + 1, after=after)
-    page, more = snapshots[:limit], len(snapshots) > limit
-    body: dict[str, Any] = {"items": [status_body(s) for s in page], "nextPageToken": None}
-    if more and page:
-        last = page[-1].record
-        body["nextPageToken"] = encode_page_token(last.created_at, last.id)
-    return _json(body)
+    token = next_page_token(snapshots, limit, lambda s: (s.record.created_at, s.record.id))
+    return _json({"items": [status_body(s) for s in snapshots[:limit]], "nextPageToken": token})
 
 
 def _phase_param(request: web.Request) -> str | None:

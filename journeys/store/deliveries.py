@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, literal_column, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from journeys.store.database import Database
@@ -21,6 +21,7 @@ from journeys.store.rows import (
     TRANSITION_INSERT,
     compare_and_set_values,
     delivery_values,
+    newest_first,
     submit_guarded,
     to_delivery,
     transition_values,
@@ -251,12 +252,7 @@ class DeliveryStore:
             query = query.where(table.c.verdict == verdict)
         if journey_id is not None:
             query = query.where(table.c.journey_id == journey_id)
-        if after is not None:
-            received, last_id = after
-            query = query.where(
-                or_(table.c.received_at < received, and_(table.c.received_at == received, table.c.id < last_id))
-            )
-        return await self._many(query.order_by(table.c.received_at.desc(), table.c.id.desc()).limit(limit))
+        return await self._many(newest_first(query, table.c.received_at, table.c.id, after, limit))
 
     async def recent(self, since: datetime, limit: int) -> list[tuple[str | None, str, int, float, datetime]]:
         """(source, verdict, status, processing_ms, received_at) of deliveries since `since`, newest first."""

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, or_, select
+from sqlalchemy import Connection, bindparam, select
 
 from journeys.store.database import Database, open_database
 from journeys.store.deliveries import DeliveryStore
@@ -25,6 +25,7 @@ from journeys.store.rows import (
     TRANSITION_INSERT,
     compare_and_set_values,
     instance_values,
+    newest_first,
     submit_guarded,
     to_record,
     to_transition,
@@ -124,12 +125,7 @@ class JourneyStore:
             query = query.where(table.c.journey_name == journey_name)
         if phase is not None:
             query = query.where(table.c.phase == phase)
-        if after is not None:
-            created, last_id = after
-            query = query.where(
-                or_(table.c.created_at < created, and_(table.c.created_at == created, table.c.id < last_id))
-            )
-        query = query.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(limit)
+        query = newest_first(query, table.c.created_at, table.c.id, after, limit)
         return await self._records(query)
 
     async def runnable(self, limit: int = 500) -> Sequence[InstanceRecord]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, bindparam, exc, select
+from sqlalchemy import Row, Select, and_, bindparam, exc, or_, select
 
 from journeys.store.records import DeliveryRecord, InstanceRecord, KeyInUse, TransitionRecord
 from journeys.store.tables import delivery_table, instance_table, transition_table
@@ -160,3 +160,11 @@ async def submit_guarded(writes: WriteBatcher, write: Statement) -> Any:
         if "inbound_open" in str(error.orig):
             raise KeyInUse("another waiting journey holds this inbound correlation key") from None
         raise
+
+
+def newest_first(query: Select[Any], at: Any, key: Any, after: tuple[datetime, str] | None, limit: int) -> Select[Any]:
+    """Keyset pagination, newest first on (`at`, `key`): the page after the row `after` names."""
+    if after is not None:
+        last_at, last_key = after
+        query = query.where(or_(at < last_at, and_(at == last_at, key < last_key)))
+    return query.order_by(at.desc(), key.desc()).limit(limit)

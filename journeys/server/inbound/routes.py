@@ -19,9 +19,9 @@ from aiohttp import web
 from journeys.server.app_keys import ENGINE
 from journeys.server.inbound.representations import delivery_body
 from journeys.server.problems import ProblemError
-from journeys.server.query_params import decode_page_token, encode_page_token, number_param
+from journeys.server.query_params import next_page_token, page_params
 from journeys.server.representations import API_PREFIX
-from journeys.server.routes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, inbound_message, receipt_response
+from journeys.server.routes import inbound_message, receipt_response
 
 INBOUND = f"{API_PREFIX}/inbound"
 VERDICT_FILTERS = ("applied", "duplicate", "buffered", "expired", "late", "unmatched")
@@ -42,19 +42,16 @@ async def list_deliveries(request: web.Request) -> web.Response:
     if verdict is not None and verdict not in VERDICT_FILTERS and not verdict.startswith("rejected:"):
         allowed = ", ".join((*VERDICT_FILTERS, "rejected:<cause>"))
         raise ProblemError(400, "invalid-query", "Invalid query parameter", f"verdict must be one of {allowed}")
-    limit = int(
-        number_param(request, "limit", default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, minimum=1, integer=True)
-    )
-    page = await request.app[ENGINE].inbound_log.page(
+    limit, after = page_params(request)
+    fetched = await request.app[ENGINE].inbound_log.page(
         source=request.query.get("source") or None,
         verdict=verdict,
         journey_id=request.query.get("journeyId") or None,
         limit=limit + 1,
-        after=decode_page_token(request.query.get("pageToken")),
+        after=after,
     )
-    items, more = page[:limit], len(page) > limit
-    token = encode_page_token(items[-1].received_at, items[-1].id) if more and items else None
-    return _json({"items": [delivery_body(item) for item in items], "nextPageToken": token})
+    token = next_page_token(fetched, limit, lambda item: (item.received_at, item.id))
+    return _json({"items": [delivery_body(item) for item in fetched[:limit]], "nextPageToken": token})
 
 
 async def get_delivery(request: web.Request) -> web.Response:
