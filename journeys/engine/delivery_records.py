@@ -75,7 +75,7 @@ class PendingDelivery:
             correlation_key=self.correlation_key,
             dedupe_key=self.dedupe if owner else None,
             delivery_id=_clip(self.sender_id),
-            reason=reason,
+            reason=None if reason is None else reason.replace("\x00", "\ufffd"),
             answer=answer.stored(),
             content_type=_clip(self.message.media_type or None),
             body=self.stored,
@@ -87,7 +87,7 @@ class PendingDelivery:
 
 def _clip(value: str | None) -> str | None:
     """Values taken from a request (URL, headers) fit their columns: a long one must not fail the write."""
-    return None if value is None else value[:COLUMN_WIDTH]
+    return None if value is None else value[:COLUMN_WIDTH].replace("\x00", "\ufffd")  # PostgreSQL text refuses NUL
 
 
 def delivery_key(d: PendingDelivery, source: InboundSource) -> str:
@@ -111,8 +111,8 @@ def correlate(payload: Any, message: InboundMessage, source: InboundSource) -> t
     if isinstance(value, bool) or value is None or value == "":
         return None, "the correlation expression gave no key"
     key = value if isinstance(value, str) else orjson.dumps(value).decode()
-    if len(key) > COLUMN_WIDTH:
-        return None, f"the correlation key is longer than {COLUMN_WIDTH} characters"
+    if len(key) > COLUMN_WIDTH or "\x00" in key:
+        return None, f"the correlation key is longer than {COLUMN_WIDTH} characters or holds a NUL character"
     return key, ""
 
 

@@ -326,10 +326,10 @@ class Interpreter:
         except ExpressionEvaluationError as error:
             reason = f"state '{state.id}' correlationKey: {error}"
             raise _StateFailure(f"EXPRESSION_ERROR:{state.id}", reason) from error
-        if not key or len(key) > COLUMN_WIDTH:
+        if not key or len(key) > COLUMN_WIDTH or "\x00" in key:
             raise _StateFailure(
                 f"CORRELATION_KEY_INVALID:{state.id}",
-                f"state '{state.id}': the correlation key must be 1 to {COLUMN_WIDTH} characters",
+                f"state '{state.id}': the correlation key must be 1 to {COLUMN_WIDTH} characters, none of them NUL",
             )
         return key
 

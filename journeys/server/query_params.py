@@ -62,3 +62,11 @@ def page_params(request: web.Request) -> tuple[int, tuple[datetime, str] | None]
 def next_page_token(fetched: Sequence[T], limit: int, key: Callable[[T], tuple[datetime, str]]) -> str | None:
     """The token of the page after `fetched[:limit]`; lists fetch `limit + 1` rows to know whether there is one."""
     return encode_page_token(*key(fetched[limit - 1])) if len(fetched) > limit else None
+
+
+def text_param(request: web.Request, name: str) -> str | None:
+    """A text filter; absent or empty means none. A NUL character cannot be in any stored value: 400."""
+    value = request.query.get(name) or None
+    if value is not None and "\x00" in value:
+        raise ProblemError(400, "invalid-query", "Invalid query parameter", f"{name} must not contain NUL characters")
+    return value

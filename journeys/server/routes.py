@@ -11,7 +11,7 @@ from journeys.engine import Answer, InboundMessage, InboundRequest, Receipt, Sna
 from journeys.engine.lifecycle import PHASES, TERMINAL_PHASES
 from journeys.server.app_keys import ENGINE
 from journeys.server.problems import ProblemError
-from journeys.server.query_params import next_page_token, number_param, page_params
+from journeys.server.query_params import next_page_token, number_param, page_params, text_param
 from journeys.server.representations import (
     API_PREFIX,
     journey_path,
@@ -108,7 +108,7 @@ async def cancel_journey(request: web.Request) -> web.Response:
 
 async def list_journeys(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
-    journey_name = request.query.get("journeyName") or None
+    journey_name = text_param(request, "journeyName")
     phase = _phase_param(request)
     limit, after = page_params(request)
     snapshots = await engine.list(journey_name=journey_name, phase=phase, limit=limit + 1, after=after)

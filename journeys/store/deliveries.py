@@ -202,6 +202,8 @@ class DeliveryStore:
         return await self._one(_BY_DEDUPE, {"dedupe_key": dedupe_key})
 
     async def get(self, delivery_id: str) -> DeliveryRecord | None:
+        if "\x00" in delivery_id:  # no stored id holds one, and PostgreSQL refuses to compare with it
+            return None
         return await self._one(_BY_ID, {"row_id": delivery_id})
 
     async def buffered(self, source: str, key: str, limit: int = 100) -> list[DeliveryRecord]:

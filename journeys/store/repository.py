@@ -97,6 +97,8 @@ class JourneyStore:
     # -- reads ------------------------------------------------------------------------------------
 
     async def get(self, journey_id: str) -> InstanceRecord | None:
+        if "\x00" in journey_id:  # no stored id holds one, and PostgreSQL refuses to compare with it
+            return None
         row = await self._database.read(lambda conn: conn.execute(BY_ID, {"journey_id": journey_id}).first())
         return None if row is None else to_record(row)
 

@@ -109,3 +109,13 @@ async def test_a_notification_on_another_journeys_step_url_goes_to_its_own_journ
     assert outcome["phase"] == "Succeeded"
     _, status_a, _ = await call(server, "GET", f"/api/v1/journeys/{journey_a}")
     assert status_a["phase"] == "Running"
+
+
+async def test_nul_characters_are_refused_or_matched_with_nothing(server: LiveServer) -> None:
+    """PostgreSQL text cannot hold NUL: such input must get a clear answer, never a 500."""
+    status, problem, _ = await call(server, "GET", "/api/v1/inbound/deliveries?journeyId=%00x")
+    assert status == 400 and "NUL" in problem["detail"]
+    assert (await call(server, "GET", "/api/v1/inbound/deliveries/%00x"))[0] == 404
+    assert (await call(server, "POST", "/api/v1/journeys/%00x/steps/waitForNotification", {}))[0] == 404
+    status, _, headers = await notify(server, note("order\x00nul", "settlement"))
+    assert status == 200 and headers["Journeys-Delivery-Verdict"] == "unmatched"

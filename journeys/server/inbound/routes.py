@@ -19,7 +19,7 @@ from aiohttp import web
 from journeys.server.app_keys import ENGINE
 from journeys.server.inbound.representations import delivery_body
 from journeys.server.problems import ProblemError
-from journeys.server.query_params import next_page_token, page_params
+from journeys.server.query_params import next_page_token, page_params, text_param
 from journeys.server.representations import API_PREFIX
 from journeys.server.routes import inbound_message, receipt_response
 
@@ -38,15 +38,15 @@ async def deliver(request: web.Request) -> web.Response:
 
 
 async def list_deliveries(request: web.Request) -> web.Response:
-    verdict = request.query.get("verdict") or None
+    verdict = text_param(request, "verdict")
     if verdict is not None and verdict not in VERDICT_FILTERS and not verdict.startswith("rejected:"):
         allowed = ", ".join((*VERDICT_FILTERS, "rejected:<cause>"))
         raise ProblemError(400, "invalid-query", "Invalid query parameter", f"verdict must be one of {allowed}")
     limit, after = page_params(request)
     fetched = await request.app[ENGINE].inbound_log.page(
-        source=request.query.get("source") or None,
+        source=text_param(request, "source"),
         verdict=verdict,
-        journey_id=request.query.get("journeyId") or None,
+        journey_id=text_param(request, "journeyId"),
         limit=limit + 1,
         after=after,
     )
