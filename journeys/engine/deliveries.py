@@ -214,10 +214,9 @@ class InboundDesk:
         key = str(d.correlation_key)
         for _ in range(MAX_ROUTING_ATTEMPTS):
             # First: a retry must not repeat an advance's outbound calls, nor be kept a second time.
-            duplicate = await self._duplicate(d)
-            if duplicate is not None:
-                return duplicate
-            holder = await self.engine.store.inbound_holder(source.name, key)
+            owner, holder = await self.deliveries.route(d.dedupe, source.name, key)
+            if owner is not None:
+                return await self._duplicate_of(d, owner)
             target = self.waiting_step(holder, source, key)
             if target is None:
                 return await self._park(d, source, holder)
@@ -352,8 +351,9 @@ class InboundDesk:
     async def _duplicate(self, d: PendingDelivery) -> Receipt | None:
         """A retry of a delivery already recorded: logged, answered as the first one was, nothing applied."""
         owner = await self.deliveries.owner(d.dedupe)
-        if owner is None:
-            return None
+        return None if owner is None else await self._duplicate_of(d, owner)
+
+    async def _duplicate_of(self, d: PendingDelivery, owner: DeliveryRecord) -> Receipt:
         answer = Answer.from_stored(owner.answer) if owner.answer else problem_answer(200, "duplicate")
         d.journey_id, d.step_id = d.journey_id or owner.journey_id, d.step_id or owner.step_id
         d.correlation_key = d.correlation_key or owner.correlation_key

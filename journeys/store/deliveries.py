@@ -18,12 +18,14 @@ from journeys.store.database import Database
 from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, TransitionRecord
 from journeys.store.rows import (
     COMPARE_AND_SET,
+    INBOUND_HOLDER,
     TRANSITION_INSERT,
     compare_and_set_values,
     delivery_values,
     newest_first,
     submit_guarded,
     to_delivery,
+    to_record,
     transition_values,
     utc,
 )
@@ -200,6 +202,18 @@ class DeliveryStore:
 
     async def owner(self, dedupe_key: str) -> DeliveryRecord | None:
         return await self._one(_BY_DEDUPE, {"dedupe_key": dedupe_key})
+
+    async def route(
+        self, dedupe_key: str | None, source: str, key: str
+    ) -> tuple[DeliveryRecord | None, InstanceRecord | None]:
+        """In one read: the delivery that owns `dedupe_key` (a retry's first), and the holder of (source, key)."""
+
+        def both(conn: Connection) -> tuple[Any, Any]:
+            owner = conn.execute(_BY_DEDUPE, {"dedupe_key": dedupe_key}).first()
+            return owner, conn.execute(INBOUND_HOLDER, {"source": source, "key": key}).first()
+
+        owner, holder = await self._database.read(both)
+        return (None if owner is None else to_delivery(owner)), (None if holder is None else to_record(holder))
 
     async def get(self, delivery_id: str) -> DeliveryRecord | None:
         if "\x00" in delivery_id:  # no stored id holds one, and PostgreSQL refuses to compare with it

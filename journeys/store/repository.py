@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, select
 
 from journeys.store.database import Database, open_database
 from journeys.store.deliveries import DeliveryStore
@@ -21,6 +21,7 @@ from journeys.store.rows import (
     BY_ID,
     COMPARE_AND_SET,
     HISTORY,
+    INBOUND_HOLDER,
     INSTANCE_INSERT,
     TRANSITION_INSERT,
     compare_and_set_values,
@@ -33,14 +34,6 @@ from journeys.store.rows import (
 )
 from journeys.store.tables import instance_table
 from journeys.store.write_batcher import WriteBatcher
-
-# Prepared once (it runs for every delivery): waiting holders first, then the most recently updated.
-_INBOUND_HOLDER = (
-    select(instance_table)
-    .where(instance_table.c.inbound_source == bindparam("source"), instance_table.c.inbound_key == bindparam("key"))
-    .order_by(instance_table.c.inbound_open_key.is_(None), instance_table.c.updated_at.desc())
-    .limit(1)
-)
 
 
 class JourneyStore:
@@ -105,7 +98,7 @@ class JourneyStore:
     async def inbound_holder(self, source: str, key: str) -> InstanceRecord | None:
         """The journey waiting for (source, key), else the one that held it last (to tell a late delivery)."""
         params = {"source": source, "key": key}
-        row = await self._database.read(lambda conn: conn.execute(_INBOUND_HOLDER, params).first())
+        row = await self._database.read(lambda conn: conn.execute(INBOUND_HOLDER, params).first())
         return None if row is None else to_record(row)
 
     async def history(self, journey_id: str) -> list[TransitionRecord]:

@@ -119,6 +119,13 @@ COMPARE_AND_SET = (
     )
     .values({name: bindparam(name) for name in UPDATED_COLUMNS})
 )
+# Prepared once (it runs for every delivery): waiting holders first, then the most recently updated.
+INBOUND_HOLDER = (
+    select(instance_table)
+    .where(instance_table.c.inbound_source == bindparam("source"), instance_table.c.inbound_key == bindparam("key"))
+    .order_by(instance_table.c.inbound_open_key.is_(None), instance_table.c.updated_at.desc())
+    .limit(1)
+)
 HISTORY = (
     select(transition_table)
     .where(transition_table.c.journey_id == bindparam("journey_id"))
