@@ -4,91 +4,22 @@ restart it on the same database, and check that every journey completes exactly 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
-import yaml
 
-from tests.support import API_KEYS, SHIPPED_DEFINITIONS, TEST_DEFINITIONS, WEBHOOK_SECRET
+from tests.server_process import ServerProcess, spawning
+from tests.support import API_KEYS, WEBHOOK_SECRET
 
 JOURNEYS = 40
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ServerProcess:
-    """`journeys serve` as a real child process."""
-
-    def __init__(self, database_url: str, config: Path, definitions: Path) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}/api/v1"
-        env = {**os.environ, "JOURNEYS_DEFINITIONS": f"{SHIPPED_DEFINITIONS}{os.pathsep}{definitions}"}
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "journeys.cli",
-                "serve",
-                "--database-url",
-                database_url,
-                "--config",
-                str(config),
-                "--port",
-                str(self.port),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-
-    async def ready(self, http: aiohttp.ClientSession) -> None:
-        for _ in range(200):
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
-            try:
-                async with http.get(f"{self.base}/journeys?limit=1") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-        raise AssertionError("server did not come up")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=15)
-
-
 @pytest.fixture
-async def spawn(tmp_path: Path) -> AsyncIterator[Callable[[str], ServerProcess]]:
-    config = tmp_path / "server.yaml"
-    config.write_text(yaml.safe_dump({"apiKeys": API_KEYS}))
-    spawned: list[ServerProcess] = []
-
-    def start(database_url: str) -> ServerProcess:
-        process = ServerProcess(database_url, config, TEST_DEFINITIONS)
-        spawned.append(process)
-        return process
-
-    yield start
-    for process in spawned:
-        process.stop()
+def spawn(tmp_path: Path) -> Iterator[Callable[[str], ServerProcess]]:
+    yield from spawning(tmp_path, {"apiKeys": API_KEYS})
 
 
 async def _post(http: aiohttp.ClientSession, url: str, body: object, headers: dict[str, str] | None = None) -> int:
