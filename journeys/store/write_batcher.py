@@ -2,7 +2,8 @@
 
 Every caller still gets its own answer (inserted, won the compare-and-set, or lost it) and is only
 answered after the transaction holding its write has committed, so "committed before acknowledged"
-holds. A failing batch is retried one write at a time so one bad write cannot sink its neighbours.
+holds. A failing batch is retried one write at a time so one bad write cannot sink its neighbours, and a write
+that lost a deadlock (PostgreSQL, where several batches run at once) is run again.
 """
 
 from __future__ import annotations
@@ -12,6 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journeys.store.database import Database, Statement
+
+MAX_ATTEMPTS = 5
+# PostgreSQL: deadlock_detected, serialization_failure. Transactions of a group commit take row locks and unique
+# key locks in the order their writes came in, so two of them running at once can wait on each other.
+_LOCK_RACES = frozenset({"40P01", "40001"})
+
+
+def _lost_a_lock_race(error: BaseException) -> bool:
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in _LOCK_RACES
 
 
 @dataclass(slots=True)
@@ -59,12 +69,17 @@ class WriteBatcher:
             if stop:
                 return
 
-    async def _run_batch(self, batch: list[_Pending]) -> None:
+    async def _run_batch(self, batch: list[_Pending], attempt: int = 1) -> None:
         try:
             results = await self._database.transaction([pending.statement for pending in batch])
         except Exception as error:
             if len(batch) == 1:
-                self._settle(batch[0], error=error)
+                if attempt < MAX_ATTEMPTS and _lost_a_lock_race(error):
+                    # The database rolled the whole transaction back: running it again is safe.
+                    await asyncio.sleep(0.005 * attempt)
+                    await self._run_batch(batch, attempt + 1)
+                else:
+                    self._settle(batch[0], error=error)
                 return
             for pending in batch:  # isolate the failing write
                 await self._run_batch([pending])
