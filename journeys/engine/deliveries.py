@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from journeys.definitions.inbound_model import InboundSource
@@ -61,7 +62,7 @@ from journeys.engine.inbox import Inbox
 from journeys.engine.interpreter import InboundRequest, Interpreter
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
 from journeys.engine.verification import SignedRequest, verify_delivery
-from journeys.store import AdvanceOutcome, DeliveryRecord, DeliveryStore, InboxClaim, InstanceRecord, KeyInUse
+from journeys.store import AdvanceOutcome, DeliveryRecord, DeliveryStore, InboxClaim, InstanceRecord
 
 if TYPE_CHECKING:
     from journeys.engine.service import JourneyEngine, Snapshot
@@ -278,10 +279,11 @@ class InboundDesk:
         record: InstanceRecord,
         interpreter: Interpreter,
         step: ExternalInputState,
-        render: Render,
+        render: Render | None,
         inbox: InboxClaim | None = None,
     ) -> tuple[str, Receipt | None]:
-        """Advance the journey with the delivery and commit both together; (outcome, receipt or None on conflict)."""
+        """Advance the journey with the delivery and commit both together: a new delivery (answered as `render`
+        says) or a stored one (`inbox`, answered long ago). Returns (outcome, receipt; None on a conflict)."""
         engine = self.engine
         now = engine.clock()
         run = engine.run_from(record)
@@ -295,20 +297,18 @@ class InboundDesk:
             if inbox is None:  # a stored delivery already has its row; the inbox settles it
                 await self._log(d, "rejected:unauthorized", problem_answer(401, detail))
             raise AuthRejected(detail, dict(run.auth_problem))
-        while True:
-            after = engine.record_after(record, run, now)
-            detail = {"step": step.id, "delivery": d.id}
-            transition = engine.transition_of(record, after, run, "step", now, detail)
-            answer = render(engine.snapshot(after, interpreter.definition, step))
-            owner = None if inbox is not None else d.row(APPLIED, answer, owner=True)
-            try:
-                outcome = await self.deliveries.apply(after, record.version, transition, delivery=owner, inbox=inbox)
-                break
-            except KeyInUse:
-                engine.fail_key_in_use(record, run)
+        answers: list[Answer] = []
+
+        def owner_row(after: InstanceRecord, render: Render) -> DeliveryRecord:
+            # Rendered from the record as committed: the answer stored with it is what a retry will get.
+            answers.append(render(engine.snapshot(after, interpreter.definition, step)))
+            return d.row(APPLIED, answers[-1], owner=True)
+
+        detail = {"step": step.id, "delivery": d.id}
+        new_row = None if render is None else partial(owner_row, render=render)
+        outcome, _, _ = await engine.commit_advance(record, run, "step", now, detail, delivery=new_row, inbox=inbox)
         if outcome == AdvanceOutcome.APPLIED:
-            engine.after_commit(record, after)
-            return outcome, Receipt(APPLIED, answer, d.id)
+            return outcome, Receipt(APPLIED, answers[-1], d.id) if answers else None
         if outcome == AdvanceOutcome.DUPLICATE:
             return outcome, await self._duplicate(d)
         return outcome, None

@@ -25,7 +25,7 @@ from journeys.engine.delivery_records import (
     schema_reason,
 )
 from journeys.engine.errors import AuthRejected, DeliveryNotFound, NotReplayable
-from journeys.engine.inbound_messages import Answer, InboundMessage
+from journeys.engine.inbound_messages import InboundMessage
 from journeys.engine.interpreter import Interpreter
 from journeys.store import AdvanceOutcome, DeliveryRecord, InboxClaim, InstanceRecord
 
@@ -154,7 +154,7 @@ class Inbox:
         d = PendingDelivery(item.id, item.received_at, time.perf_counter(), InboundMessage(b""), payload=payload)
         claim = InboxClaim(item.id, expected, record.id, step.id, str(item.correlation_key))
         try:
-            outcome, _ = await self._desk.apply(d, record, interpreter, step, lambda _: Answer(200, "", ""), claim)
+            outcome, _ = await self._desk.apply(d, record, interpreter, step, None, claim)
         except AuthRejected:
             reason = "the step's auth task refused it (stored deliveries carry no request headers)"
             await self._desk.deliveries.settle(item, expected, UNMATCHED, reason=reason)

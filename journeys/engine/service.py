@@ -35,7 +35,15 @@ from journeys.engine.interpreter import NO_REQUEST, InboundRequest, Interpreter,
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
 from journeys.engine.outbound import NoOutboundHttp, OutboundError, OutboundHttp, OutboundRequest, OutboundResponse
 from journeys.engine.terminal_watch import TerminalWatch
-from journeys.store import InstanceRecord, JourneyStore, KeyInUse, TransitionRecord
+from journeys.store import (
+    AdvanceOutcome,
+    DeliveryRecord,
+    InboxClaim,
+    InstanceRecord,
+    JourneyStore,
+    KeyInUse,
+    TransitionRecord,
+)
 
 log = logging.getLogger("journeys.engine")
 
@@ -296,42 +304,53 @@ class JourneyEngine:
         await self.advance(interpreter, run, record.current_state, NO_REQUEST, now)
         await self.commit(record, run, "resume", now, None)
 
-    def record_after(self, before: InstanceRecord, run: Run, now: datetime) -> InstanceRecord:
-        """The row an advance of `before` commits."""
-        return _record_of(
-            run,
-            before.journey_name,
-            before.journey_version,
-            created_at=before.created_at,
-            updated_at=now,
-            version=before.version + 1,
-        )
-
-    def transition_of(
-        self, before: InstanceRecord, after: InstanceRecord, run: Run, event: str, now: datetime, detail: Any
-    ) -> TransitionRecord:
-        return self._transition(after, event, before.current_state, run.path, now, detail)
-
     async def commit(
         self, before: InstanceRecord, run: Run, event: str, now: datetime, detail: dict[str, Any] | None
     ) -> InstanceRecord:
-        after = self.record_after(before, run, now)
-        transition = self.transition_of(before, after, run, event, now, detail)
-        try:
-            committed = await self.store.compare_and_set(after, before.version, transition)
-        except KeyInUse:
-            self.fail_key_in_use(before, run)
-            return await self.commit(before, run, event, now, detail)
-        if not committed:
+        """Commit an advance that no delivery caused; ConcurrentUpdate when another advance won."""
+        outcome, after, _ = await self.commit_advance(before, run, event, now, detail)
+        if outcome != AdvanceOutcome.APPLIED:
             raise ConcurrentUpdate(f"journey {before.id} was advanced by another request; nothing was applied")
-        self.after_commit(before, after)
         return after
 
-    def fail_key_in_use(self, before: InstanceRecord, run: Run) -> None:
-        """The run would wait for an inbound key another waiting journey holds: it fails instead."""
-        state = run.state
-        reason = f"state '{state}': another waiting journey holds {run.inbound_source} key '{run.inbound_key}'"
-        self._interpreters[before.journey_name].fail(run, f"CORRELATION_KEY_IN_USE:{state}", reason)
+    async def commit_advance(
+        self,
+        before: InstanceRecord,
+        run: Run,
+        event: str,
+        now: datetime,
+        detail: dict[str, Any] | None,
+        *,
+        delivery: Callable[[InstanceRecord], DeliveryRecord] | None = None,
+        inbox: InboxClaim | None = None,
+    ) -> tuple[str, InstanceRecord, DeliveryRecord | None]:
+        """Commit `run` (compare-and-set on `before.version`) with the delivery that caused it, if any: a new
+        owning row built from the committed record by `delivery`, or a stored one claimed by `inbox`.
+
+        A run that would wait for an inbound key another waiting journey holds fails instead, and that is
+        what is committed. Returns the AdvanceOutcome, the record and the delivery row written with it.
+        """
+        while True:
+            after = _record_of(
+                run,
+                before.journey_name,
+                before.journey_version,
+                created_at=before.created_at,
+                updated_at=now,
+                version=before.version + 1,
+            )
+            transition = self._transition(after, event, before.current_state, run.path, now, detail)
+            owner = None if delivery is None else delivery(after)
+            try:
+                outcome = await self.store.advance(after, before.version, transition, delivery=owner, inbox=inbox)
+                break
+            except KeyInUse:
+                state = run.state
+                reason = f"state '{state}': another waiting journey holds {run.inbound_source} key '{run.inbound_key}'"
+                self._interpreters[before.journey_name].fail(run, f"CORRELATION_KEY_IN_USE:{state}", reason)
+        if outcome == AdvanceOutcome.APPLIED:
+            self.after_commit(before, after)
+        return outcome, after, owner
 
     def interpreter_for(self, record: InstanceRecord) -> Interpreter | None:
         return self._interpreters.get(record.journey_name)
@@ -346,11 +365,12 @@ class JourneyEngine:
         """Wake long-polls of an ended journey; apply the inbox of an inbound key the journey just opened."""
         if after.phase in TERMINAL_PHASES:
             self._terminal.signal(after.id)
-        opened, source = after.inbound_open_key, after.inbound_source or ""
+        source, opened = after.inbound_source, after.inbound_open_key
+        if source is None or opened is None:
+            return
         held_before = None if before is None else (before.inbound_source, before.inbound_open_key)
-        newly_opened = opened is not None and held_before != (source, opened)
-        if newly_opened and self.inbound.inbox.may_have_inbox(source):
-            self.spawn(self.inbound.inbox.drain(source, opened))  # type: ignore[arg-type]
+        if held_before != (source, opened) and self.inbound.inbox.may_have_inbox(source):
+            self.spawn(self.inbound.inbox.drain(source, opened))
 
     @staticmethod
     def _transition(

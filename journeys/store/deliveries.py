@@ -15,41 +15,36 @@ from sqlalchemy import Connection, and_, bindparam, literal_column, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 
 from journeys.store.database import Database
-from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, TransitionRecord
+from journeys.store.records import DeliveryRecord, InstanceRecord
 from journeys.store.rows import (
-    COMPARE_AND_SET,
     INBOUND_HOLDER,
-    TRANSITION_INSERT,
-    compare_and_set_values,
     delivery_values,
     newest_first,
-    submit_guarded,
     to_delivery,
     to_record,
-    transition_values,
     utc,
 )
 from journeys.store.tables import delivery_table, instance_table
 from journeys.store.write_batcher import WriteBatcher
 
-BUFFERED, EXPIRED, APPLIED = "buffered", "expired", "applied"
+BUFFERED, EXPIRED = "buffered", "expired"
 
 # A literal, not a bound parameter: only then may the database use the partial index of the inbox.
 _IN_INBOX = delivery_table.c.verdict == literal_column(f"'{BUFFERED}'")
-_CLAIM = {
+CLAIM = {
     "sqlite": sqlite.insert(delivery_table).on_conflict_do_nothing(index_elements=["dedupe_key"]),
     "postgresql": postgresql.insert(delivery_table).on_conflict_do_nothing(index_elements=["dedupe_key"]),
 }
 _LOG = delivery_table.insert()
 _BY_DEDUPE = select(delivery_table).where(delivery_table.c.dedupe_key == bindparam("dedupe_key"))
 _BY_ID = select(delivery_table).where(delivery_table.c.id == bindparam("row_id"))
-_DELETE = delivery_table.delete().where(delivery_table.c.id == bindparam("row_id"))
-_FLIP = (
+DELETE_ROW = delivery_table.delete().where(delivery_table.c.id == bindparam("row_id"))
+FLIP = (
     update(delivery_table)
     .where(delivery_table.c.id == bindparam("row_id"), delivery_table.c.verdict == bindparam("expected"))
     .values(verdict=bindparam("verdict"))
 )
-_APPLIED_TO = (
+APPLIED_TO = (
     update(delivery_table)
     .where(delivery_table.c.id == bindparam("row_id"))
     .values(
@@ -74,8 +69,9 @@ _SETTLE = (
 )
 
 
-def _claim(conn: Connection, values: dict[str, Any]) -> bool:
-    return bool(conn.execute(_CLAIM[conn.dialect.name], values).rowcount == 1)
+def claim_row(conn: Connection, values: dict[str, Any]) -> bool:
+    """Insert an owning delivery row unless another owns its dedupe key; True when this one does."""
+    return bool(conn.execute(CLAIM[conn.dialect.name], values).rowcount == 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,53 +100,7 @@ class DeliveryStore:
     async def claim(self, delivery: DeliveryRecord) -> bool:
         """Insert an owning delivery that causes no advance; False (nothing written) when its key is taken."""
         values = delivery_values(delivery)
-        return bool(await self._writes.submit(lambda conn: _claim(conn, values)))
-
-    async def apply(
-        self,
-        record: InstanceRecord,
-        expected_version: int,
-        transition: TransitionRecord,
-        *,
-        delivery: DeliveryRecord | None = None,
-        inbox: InboxClaim | None = None,
-    ) -> str:
-        """Commit an advance together with the delivery that caused it, all or nothing (an AdvanceOutcome).
-
-        Statements that can lose run first and are undone by hand when a later one loses, because the
-        transaction is shared with other writes of the same group commit and cannot be rolled back for one.
-        """
-        instance = compare_and_set_values(record, expected_version)
-        history = transition_values(transition)
-        owner = None if delivery is None else delivery_values(delivery)
-        flip = applied = None
-        if inbox is not None:
-            # Only the verdict moves until the advance is known to have won; then the row names its journey.
-            flip = {"row_id": inbox.delivery_id, "expected": inbox.expected, "verdict": APPLIED}
-            applied = {
-                "row_id": inbox.delivery_id,
-                "journey": inbox.journey_id,
-                "step": inbox.step_id,
-                "key": inbox.correlation_key,
-            }
-
-        def write(conn: Connection) -> str:
-            if owner is not None and not _claim(conn, owner):
-                return AdvanceOutcome.DUPLICATE
-            if flip is not None and conn.execute(_FLIP, flip).rowcount != 1:
-                return AdvanceOutcome.CONFLICT
-            if conn.execute(COMPARE_AND_SET, instance).rowcount != 1:
-                if owner is not None:
-                    conn.execute(_DELETE, {"row_id": owner["id"]})
-                if flip is not None:
-                    conn.execute(_FLIP, {**flip, "expected": APPLIED, "verdict": flip["expected"]})
-                return AdvanceOutcome.CONFLICT
-            if applied is not None:
-                conn.execute(_APPLIED_TO, applied)
-            conn.execute(TRANSITION_INSERT, history)
-            return AdvanceOutcome.APPLIED
-
-        return str(await submit_guarded(self._writes, write))
+        return bool(await self._writes.submit(lambda conn: claim_row(conn, values)))
 
     async def settle(
         self,

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from journeys.store.database import Database, open_database
-from journeys.store.deliveries import DeliveryStore
-from journeys.store.records import InstanceRecord, TransitionRecord
+from journeys.store.deliveries import APPLIED_TO, DELETE_ROW, FLIP, DeliveryStore, InboxClaim, claim_row
+from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, TransitionRecord
 from journeys.store.rows import (
     BY_ID,
     COMPARE_AND_SET,
@@ -25,6 +25,7 @@ from journeys.store.rows import (
     INSTANCE_INSERT,
     TRANSITION_INSERT,
     compare_and_set_values,
+    delivery_values,
     instance_values,
     newest_first,
     submit_guarded,
@@ -72,20 +73,55 @@ class JourneyStore:
 
         await submit_guarded(self._writes, write)
 
-    async def compare_and_set(
-        self, record: InstanceRecord, expected_version: int, transition: TransitionRecord
-    ) -> bool:
-        """Replace the instance row if it is still at `expected_version`; False when another advance won."""
-        values = compare_and_set_values(record, expected_version)
+    async def advance(
+        self,
+        record: InstanceRecord,
+        expected_version: int,
+        transition: TransitionRecord,
+        *,
+        delivery: DeliveryRecord | None = None,
+        inbox: InboxClaim | None = None,
+    ) -> str:
+        """Replace the instance row if it is still at `expected_version`, with its history row and the delivery that
+        caused the advance (a new owning row, or a stored one claimed from the inbox), all or nothing.
+
+        Returns an AdvanceOutcome: APPLIED; CONFLICT when another advance won; DUPLICATE when the delivery's key
+        was owned already. KeyInUse (nothing written) when the journey would wait for a key another one holds.
+
+        Statements that can lose run first and are undone by hand when a later one loses, because the
+        transaction is shared with other writes of the same group commit and cannot be rolled back for one.
+        """
+        instance = compare_and_set_values(record, expected_version)
         history = transition_values(transition)
+        owner = None if delivery is None else delivery_values(delivery)
+        flip = applied = None
+        if inbox is not None:
+            # Only the verdict moves until the advance is known to have won; then the row names its journey.
+            flip = {"row_id": inbox.delivery_id, "expected": inbox.expected, "verdict": AdvanceOutcome.APPLIED}
+            applied = {
+                "row_id": inbox.delivery_id,
+                "journey": inbox.journey_id,
+                "step": inbox.step_id,
+                "key": inbox.correlation_key,
+            }
 
-        def write(conn: Connection) -> bool:
-            if conn.execute(COMPARE_AND_SET, values).rowcount != 1:
-                return False
+        def write(conn: Connection) -> str:
+            if owner is not None and not claim_row(conn, owner):
+                return AdvanceOutcome.DUPLICATE
+            if flip is not None and conn.execute(FLIP, flip).rowcount != 1:
+                return AdvanceOutcome.CONFLICT
+            if conn.execute(COMPARE_AND_SET, instance).rowcount != 1:
+                if owner is not None:
+                    conn.execute(DELETE_ROW, {"row_id": owner["id"]})
+                if flip is not None:
+                    conn.execute(FLIP, {**flip, "expected": AdvanceOutcome.APPLIED, "verdict": flip["expected"]})
+                return AdvanceOutcome.CONFLICT
+            if applied is not None:
+                conn.execute(APPLIED_TO, applied)
             conn.execute(TRANSITION_INSERT, history)
-            return True
+            return AdvanceOutcome.APPLIED
 
-        return bool(await submit_guarded(self._writes, write))
+        return str(await submit_guarded(self._writes, write))
 
     # -- reads ------------------------------------------------------------------------------------
 

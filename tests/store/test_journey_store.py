@@ -52,7 +52,7 @@ async def test_round_trip_and_reopen(database_url: str) -> None:
         await reopened.close()
 
 
-async def test_compare_and_set_has_exactly_one_winner(database_url: str) -> None:
+async def test_an_advance_has_exactly_one_winner(database_url: str) -> None:
     store = await JourneyStore.open(database_url)
     try:
         record = _record("j2")
@@ -60,9 +60,9 @@ async def test_compare_and_set_has_exactly_one_winner(database_url: str) -> None
         attempts = []
         for i in range(20):
             after = _record("j2", phase="Succeeded", waiting=False, version=2, current_state=f"end{i}")
-            attempts.append(store.compare_and_set(after, 1, _transition(after, "step")))
-        results = await asyncio.gather(*attempts)  # all in flight together: batched into shared commits
-        assert results.count(True) == 1
+            attempts.append(store.advance(after, 1, _transition(after, "step")))
+        results = [o == "applied" for o in await asyncio.gather(*attempts)]  # all in flight: shared commits
+        assert results.count(True) == 1 and len(results) == 20
         stored = await store.get("j2")
         assert stored is not None and stored.version == 2
         assert stored.current_state == f"end{results.index(True)}"
