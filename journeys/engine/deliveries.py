@@ -61,7 +61,7 @@ from journeys.engine.inbound_messages import (
 from journeys.engine.inbox import Inbox
 from journeys.engine.interpreter import InboundRequest, Interpreter
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
-from journeys.engine.verification import SignedRequest, verify_delivery
+from journeys.engine.verification import SignedRequest, header_value, verify_delivery
 from journeys.store import AdvanceOutcome, DeliveryRecord, DeliveryStore, InboxClaim, InstanceRecord
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class InboundDesk:
         else:
             # The key names a submission with these exact bytes: reusing it for another body is not a retry.
             scope = f"step:{journey_id}:{step_id}"
-            sender_key = f"{message.header('Idempotency-Key') or ''}|{body_digest(message.body)}"
+            sender_key = f"{header_value(message.headers, 'Idempotency-Key') or ''}|{body_digest(message.body)}"
         d.dedupe = dedupe_key(scope, sender_key)
         d.stored = stored_body(redact(d.payload, source.redact if source else ()))
         waiting_here = step is not None and record.phase == RUNNING and record.waiting
@@ -201,9 +201,9 @@ class InboundDesk:
             unreadable = error.detail
         await self._verify(d, source)
         d.dedupe = dedupe_key(f"source:{source.name}", delivery_key(d, source))
-        d.stored = stored_body(redact(d.payload, source.redact)) if unreadable is None else None
         if unreadable is not None:
             return await self._keep(d, source, UNMATCHED, reason=unreadable)
+        d.stored = stored_body(redact(d.payload, source.redact))
         key, reason = correlate(d.payload, message, source)
         if key is None:
             return await self._keep(d, source, UNMATCHED, reason=reason)

@@ -59,13 +59,13 @@ class InboundLog:
 
     async def page(self, **filters: Any) -> list[DeliveryRecord]:
         """A page of the log: `source`, `verdict`, `journey_id`, `limit`, `after` (see DeliveryStore.page)."""
-        return list(await self._deliveries.page(**filters))
+        return await self._deliveries.page(**filters)
 
     async def get(self, delivery_id: str) -> DeliveryRecord:
         item = await self._deliveries.get(delivery_id)
         if item is None:
             raise DeliveryNotFound(f"no inbound delivery with id '{delivery_id}'")
-        return item  # type: ignore[no-any-return]
+        return item
 
     async def stats(self) -> dict[str, Any]:
         now = self._clock()

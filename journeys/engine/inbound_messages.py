@@ -32,13 +32,6 @@ class InboundMessage:
     query: Mapping[str, str] = field(default_factory=dict)
     media_type: str = ""
 
-    def header(self, name: str) -> str | None:
-        value = self.headers.get(name)
-        if value is None:
-            lowered = name.lower()
-            value = next((v for k, v in self.headers.items() if k.lower() == lowered), None)
-        return value
-
 
 @dataclass(frozen=True, slots=True)
 class Answer:

@@ -24,7 +24,7 @@ from journeys.engine.delivery_records import (
     correlate,
     schema_reason,
 )
-from journeys.engine.errors import AuthRejected, DeliveryNotFound, NotReplayable
+from journeys.engine.errors import AuthRejected, NotReplayable
 from journeys.engine.inbound_messages import InboundMessage
 from journeys.engine.interpreter import Interpreter
 from journeys.store import AdvanceOutcome, DeliveryRecord, InboxClaim, InstanceRecord
@@ -113,9 +113,7 @@ class Inbox:
 
     async def replay(self, delivery_id: str) -> DeliveryRecord:
         """Route a stored `unmatched` or `expired` delivery again: apply it, or put it back in the inbox."""
-        item = await self._desk.deliveries.get(delivery_id)
-        if item is None:
-            raise DeliveryNotFound(f"no inbound delivery with id '{delivery_id}'")
+        item = await self._desk.engine.inbound_log.get(delivery_id)
         source = self._desk.sources.get(item.source or "")
         if item.verdict not in REPLAYABLE or source is None or item.body is None:
             raise NotReplayable(
@@ -135,7 +133,7 @@ class Inbox:
             self.note_buffered(source.name)
             await self._desk.deliveries.settle(item, item.verdict, BUFFERED, reason="replayed", expires_at=expires)
             self._desk.engine.spawn(self.drain(source.name, key))
-        return await self._desk.deliveries.get(delivery_id)  # type: ignore[no-any-return]
+        return await self._desk.engine.inbound_log.get(delivery_id)
 
     async def _apply_stored(
         self,

@@ -165,6 +165,7 @@ def _verifiers() -> dict[str, Verifier]:
     }
 
 
+@cache
 def proof_headers(spec: VerifySpec) -> frozenset[str]:
     """The (lower-cased) headers that carry a preset's proof: for some presets the secret itself, so they are
     kept out of what a source's expressions can read."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from journeys.definitions.model import ExternalInputState
@@ -16,8 +17,13 @@ RESERVED_STATUS_FIELDS = frozenset(
 )
 
 
+def rfc3339(value: datetime) -> str:
+    """A UTC timestamp as the API writes them: RFC 3339 with a `Z`."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
 def _timestamp(snapshot: Snapshot) -> str:
-    return snapshot.record.updated_at.isoformat().replace("+00:00", "Z")
+    return rfc3339(snapshot.record.updated_at)
 
 
 def journey_path(journey_id: str) -> str:
@@ -98,5 +104,5 @@ def transition_body(transition: TransitionRecord) -> dict[str, Any]:
         "phase": transition.phase,
         "path": transition.path,
         "detail": transition.detail,
-        "at": transition.at.isoformat().replace("+00:00", "Z"),
+        "at": rfc3339(transition.at),
     }

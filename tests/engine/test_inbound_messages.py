@@ -52,8 +52,3 @@ def test_redaction_replaces_paths_and_leaves_the_payload_alone() -> None:
 def test_dedupe_keys_are_fixed_width_and_scoped() -> None:
     assert dedupe_key("source:stripe", "evt_1") != dedupe_key("source:midtrans", "evt_1")
     assert len(dedupe_key("s", "x" * 10_000)) == 64
-
-
-def test_headers_are_found_whatever_their_case() -> None:
-    message = InboundMessage(b"{}", headers={"idempotency-key": "k-1"})
-    assert message.header("Idempotency-Key") == "k-1" and message.header("X-Missing") is None

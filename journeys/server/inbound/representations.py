@@ -7,12 +7,12 @@ from typing import Any
 
 import orjson
 
-from journeys.server.representations import journey_path
+from journeys.server.representations import journey_path, rfc3339
 from journeys.store import DeliveryRecord
 
 
 def _timestamp(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
+    return None if value is None else rfc3339(value)
 
 
 def delivery_body(item: DeliveryRecord, *, with_body: bool = False) -> dict[str, Any]:
