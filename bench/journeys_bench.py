@@ -1,11 +1,16 @@
 """Throughput and latency of the payment-callback flow against a live `journeys serve` process.
 
 Each of N journeys goes start -> callback -> result, C at a time, over loopback HTTP. Prints
-journeys/s and p50/p95/p99 per call. `--waiting K` instead starts K journeys, leaves them waiting and
-prints the server's resident memory. Not a test: it only measures and prints.
+journeys/s, p50/p95/p99 per call and the server's CPU time per journey (on a shared, noisy machine
+the steadier figure for comparing two versions). `--waiting K` instead starts K journeys, leaves them waiting and
+prints the server's resident memory. `--client-auth` configures one client (a random key, scopes to start
+payment-callback and read) and sends its key as `Authorization: Bearer` on every API call (step callbacks carry
+none: they have their own verification); `--idempotency-keys` sends a unique `Idempotency-Key` with every start.
+Not a test: it only measures and prints.
 
     .venv/bin/python bench/journeys_bench.py --backend sqlite -n 5000 -c 64
     .venv/bin/python bench/journeys_bench.py --backend postgresql -n 5000 -c 64
+    .venv/bin/python bench/journeys_bench.py --backend sqlite -n 5000 -c 64 --client-auth --idempotency-keys
     .venv/bin/python bench/journeys_bench.py --backend sqlite --waiting 10000
 """
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -22,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -31,6 +38,21 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
 PG_ADMIN_URL = os.environ.get("JOURNEYS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BENCH_CLIENT = "bench-client"
+
+
+@dataclass(frozen=True)
+class Client:
+    """How the load client calls the Journeys API: its credential (if any) and whether starts carry a key."""
+
+    auth: dict[str, str] = field(default_factory=dict)
+    idempotency_keys: bool = False
+
+    def start_headers(self) -> dict[str, str]:
+        """Headers of one start: the credential, and a fresh idempotency key when asked for."""
+        if not self.idempotency_keys:
+            return self.auth
+        return {**self.auth, "Idempotency-Key": uuid.uuid4().hex}
 
 
 def _free_port() -> int:
@@ -46,6 +68,12 @@ def _percentiles(samples: list[float]) -> str:
     return f"p50 {cuts[49] * 1000:6.2f} ms  p95 {cuts[94] * 1000:6.2f} ms  p99 {cuts[98] * 1000:6.2f} ms"
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (fields 14 and 15 of /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -53,12 +81,12 @@ def _rss_mib(pid: int) -> float:
     return float("nan")
 
 
-async def _wait_ready(http: aiohttp.ClientSession, base: str, process: subprocess.Popen[bytes]) -> None:
+async def _wait_ready(http: aiohttp.ClientSession, base: str, process: subprocess.Popen[bytes], client: Client) -> None:
     for _ in range(400):
         if process.poll() is not None:
             raise SystemExit(f"server exited early with {process.returncode}")
         try:
-            async with http.get(f"{base}/journeys?limit=1") as response:
+            async with http.get(f"{base}/journeys?limit=1", headers=client.auth) as response:
                 if response.status == 200:
                     return
         except aiohttp.ClientError:
@@ -67,10 +95,13 @@ async def _wait_ready(http: aiohttp.ClientSession, base: str, process: subproces
     raise SystemExit("server did not start")
 
 
-async def _journey(http: aiohttp.ClientSession, base: str, i: int, timings: dict[str, list[float]]) -> None:
+async def _journey(
+    http: aiohttp.ClientSession, base: str, client: Client, i: int, timings: dict[str, list[float]]
+) -> None:
     t0 = time.perf_counter()
     body = {"paymentId": f"pay-{i}", "amount": 10.5, "currency": "EUR"}
-    async with http.post(f"{base}/journeys/payment-callback/start", json=body) as response:
+    start_url = f"{base}/journeys/payment-callback/start"
+    async with http.post(start_url, json=body, headers=client.start_headers()) as response:
         assert response.status == 200, await response.text()
         journey_id = (await response.json())["journeyId"]
     t1 = time.perf_counter()
@@ -80,7 +111,7 @@ async def _journey(http: aiohttp.ClientSession, base: str, i: int, timings: dict
         assert response.status == 200, await response.text()
         await response.read()
     t2 = time.perf_counter()
-    async with http.get(f"{base}/journeys/{journey_id}/result") as response:
+    async with http.get(f"{base}/journeys/{journey_id}/result", headers=client.auth) as response:
         assert response.status == 200, await response.text()
         assert (await response.json())["phase"] == "Succeeded"
     t3 = time.perf_counter()
@@ -89,29 +120,30 @@ async def _journey(http: aiohttp.ClientSession, base: str, i: int, timings: dict
     timings["result"].append(t3 - t2)
 
 
-async def _flow(base: str, total: int, concurrency: int) -> None:
+async def _flow(base: str, client: Client, pid: int, total: int, concurrency: int) -> None:
     timings: dict[str, list[float]] = {"start": [], "callback": [], "result": []}
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
         warmup = min(200, total // 10)
-        await asyncio.gather(*(_journey(http, base, -i - 1, {k: [] for k in timings}) for i in range(warmup)))
+        await asyncio.gather(*(_journey(http, base, client, -i - 1, {k: [] for k in timings}) for i in range(warmup)))
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(total):
             queue.put_nowait(i)
 
         async def worker() -> None:
             while not queue.empty():
-                await _journey(http, base, queue.get_nowait(), timings)
+                await _journey(http, base, client, queue.get_nowait(), timings)
 
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), _cpu_seconds(pid)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - began
+        elapsed, cpu = time.perf_counter() - began, _cpu_seconds(pid) - cpu_began
     print(f"journeys: {total} in {elapsed:.2f} s, concurrency {concurrency}: {total / elapsed:.0f} journeys/s")
+    print(f"  server CPU {cpu / total * 1000:.2f} ms per journey ({cpu / elapsed:.0%} of one core)")
     for name, samples in timings.items():
         print(f"  {name:<9} {_percentiles(samples)}")
 
 
-async def _waiting(base: str, pid: int, count: int) -> None:
+async def _waiting(base: str, client: Client, pid: int, count: int) -> None:
     connector = aiohttp.TCPConnector(limit=64)
     async with aiohttp.ClientSession(connector=connector) as http:
         print(f"server RSS idle: {_rss_mib(pid):.1f} MiB")
@@ -120,12 +152,13 @@ async def _waiting(base: str, pid: int, count: int) -> None:
         async def start(i: int) -> None:
             async with sem:
                 body = {"paymentId": f"pay-{i}", "amount": 1, "currency": "EUR"}
-                async with http.post(f"{base}/journeys/payment-callback/start", json=body) as response:
+                start_url = f"{base}/journeys/payment-callback/start"
+                async with http.post(start_url, json=body, headers=client.start_headers()) as response:
                     assert response.status == 200
                     await response.read()
 
         await asyncio.gather(*(start(i) for i in range(count)))
-        async with http.get(f"{base}/journeys?phase=Running&limit=1") as response:
+        async with http.get(f"{base}/journeys?phase=Running&limit=1", headers=client.auth) as response:
             assert response.status == 200
         print(f"server RSS with {count} waiting journeys: {_rss_mib(pid):.1f} MiB")
 
@@ -150,11 +183,21 @@ async def main() -> None:
     parser.add_argument("-n", "--journeys", type=int, default=5000)
     parser.add_argument("-c", "--concurrency", type=int, default=64)
     parser.add_argument("--waiting", type=int, default=0, help="measure RSS with this many waiting journeys")
+    parser.add_argument("--client-auth", action="store_true", help="configure a client; API calls carry its key")
+    parser.add_argument("--idempotency-keys", action="store_true", help="every start carries an Idempotency-Key")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="journeys-bench-"))
     config = workdir / "config.yaml"
-    config.write_text(yaml.safe_dump({"apiKeys": {"payments-callback": [SECRET]}}))
+    settings: dict[str, object] = {"apiKeys": {"payments-callback": [SECRET]}}
+    auth: dict[str, str] = {}
+    if args.client_auth:
+        key = secrets.token_urlsafe(32)
+        scopes = ["journeys:start:payment-callback", "journeys:read"]
+        settings["clients"] = {BENCH_CLIENT: {"keys": [key], "scopes": scopes}}
+        auth = {"Authorization": f"Bearer {key}"}
+    client = Client(auth=auth, idempotency_keys=args.idempotency_keys)
+    config.write_text(yaml.safe_dump(settings))
     url = f"sqlite:///{workdir / 'bench.db'}" if args.backend == "sqlite" else await _create_pg_database()
     port = _free_port()
     base = f"http://127.0.0.1:{port}/api/v1"
@@ -163,12 +206,12 @@ async def main() -> None:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         async with aiohttp.ClientSession() as http:
-            await _wait_ready(http, base, process)
-        print(f"backend {args.backend}")
+            await _wait_ready(http, base, process, client)
+        print(f"backend {args.backend}, client auth {args.client_auth}, idempotency keys {args.idempotency_keys}")
         if args.waiting:
-            await _waiting(base, process.pid, args.waiting)
+            await _waiting(base, client, process.pid, args.waiting)
         else:
-            await _flow(base, args.journeys, args.concurrency)
+            await _flow(base, client, process.pid, args.journeys, args.concurrency)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -28,7 +29,8 @@ def _export(args: argparse.Namespace) -> int:
 def _contract_test(args: argparse.Namespace) -> int:
     from journeys.contracts.contract_test_command import run_contract_test
 
-    return run_contract_test(args.arazzo, base_url=args.base_url, inputs=args.inputs, out=sys.stdout)
+    token = args.token or os.environ.get("JOURNEYS_TOKEN") or None
+    return run_contract_test(args.arazzo, base_url=args.base_url, inputs=args.inputs, out=sys.stdout, token=token)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--database-url", default=None, help="SQLAlchemy URL (env JOURNEYS_DATABASE_URL)")
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="TCP port (default 8080)")
-    serve.add_argument("--config", default=None, help="YAML config file with apiKeys profiles")
+    serve.add_argument("--config", default=None, help="YAML config file (clients, apiKeys, inboundSecrets, ...)")
+    serve.add_argument(
+        "--insecure-no-client-auth",
+        action="store_true",
+        help="listen beyond loopback with no client configured (only behind something that authenticates clients)",
+    )
     serve.set_defaults(handler=_serve)
 
     export = commands.add_parser("export", help="write the OpenAPI document or Arazzo workflows of a journey")
@@ -57,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     contract.add_argument("arazzo", nargs="+", help="Arazzo documents")
     contract.add_argument("--base-url", required=True, help="server origin, e.g. http://127.0.0.1:8080")
     contract.add_argument("--inputs", default=None, help='workflow inputs as JSON, e.g. {"webhookSecret": "..."}')
+    contract.add_argument(
+        "--token", default=None, help="client API key or JWT for a server with clients (default: env JOURNEYS_TOKEN)"
+    )
     contract.set_defaults(handler=_contract_test)
     return parser
 

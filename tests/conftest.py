@@ -21,6 +21,7 @@ from journeys.connectors.http_client import AiohttpOutbound
 from journeys.definitions import load_catalog
 from journeys.engine import JourneyEngine
 from journeys.server.app import build_app
+from journeys.server.http_protocol import ProblemAppRunner
 from journeys.store import JourneyStore
 from tests.support import FakeClock, LiveServer, server_config
 
@@ -101,7 +102,7 @@ async def start_server() -> AsyncIterator[Callable[..., object]]:
             sources=sources,
             inbound_secrets=config.inbound_secrets,
         )
-        runner = web.AppRunner(build_app(config, engine=engine))
+        runner = ProblemAppRunner(build_app(config, engine=engine))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

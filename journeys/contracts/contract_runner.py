@@ -20,11 +20,11 @@ these gaps of the runner (each would otherwise hide a failure or break a run):
 6. Its CLI exits 0 when workflows fail: this library reports verdicts, `contract_test_command` exits 1.
 
 Not worked around: security-scheme secrets come only from environment variables and override a step's
-own header; the exported workflows therefore send keys as plain header parameters.
+own header; the exported workflows therefore send keys as plain header parameters, and the client
+credential (`token`) is added to each request as it leaves the session (`runner_session`).
 
 Added: a step carrying `x-journeys-verification` (a submission to a step fed by an inbound source) is signed
-just before it is sent, on the bytes arazzo-runner serialised, with the secret in the workflow input the
-extension names (`delivery_signing`). A workflow with such a step whose secret the caller did not give is
+just before it is sent (`runner_session`). A workflow with such a step whose secret the caller did not give is
 SKIPPED, with the input to give: a made-up secret could only prove that forgeries are refused.
 
 A workflow is SKIPPED, not failed, when an operation it calls does not exist on the server: its operationId
@@ -57,8 +57,8 @@ from arazzo_runner.models import ExecutionState, StepStatus, WorkflowExecutionSt
 from arazzo_runner.utils import load_source_descriptions
 
 from journeys.contracts.contract_report import StepReport, Verdict, WorkflowReport
-from journeys.contracts.delivery_signing import sign_request
 from journeys.contracts.inbound_contract import VERIFICATION_EXTENSION
+from journeys.contracts.runner_session import RunnerSession
 from journeys.contracts.schema_examples import example_value, resolve
 
 MAX_STEP_EXECUTIONS = 200  # per workflow: retries and gotos included
@@ -121,15 +121,18 @@ def run_document(
     *,
     workflow_ids: Iterable[str] | None = None,
     http: requests.Session | None = None,
+    token: str | None = None,
 ) -> list[WorkflowReport]:
     """Run the workflows of `document` (all, or `workflow_ids`) one after the other against `base_url`.
 
     Synchronous, like arazzo-runner: callers on an event loop run it in a thread. `http` lets callers watch
-    the exchanges (response hooks) or configure proxies; by default a fresh session is used.
+    the exchanges (response hooks) or configure proxies; by default a fresh session is used. `token` is the
+    client credential (an API key or JWT) sent as `Authorization: Bearer` to a server that has clients.
     """
     wanted = set(workflow_ids) if workflow_ids is not None else None
     content = _prepared(document.content)
-    with nullcontext(http) if http is not None else requests.Session() as session, _Signer(session) as signer:
+    own_session = nullcontext(http) if http is not None else requests.Session()
+    with own_session as session, RunnerSession(session, token) as signer:
         sources = _sources(document, content, base_url, session)
         runner = ArazzoRunner(arazzo_doc=content, source_descriptions=sources, http_client=session)
         served = {name: _served_operations(session, api["servers"][0]["url"]) for name, api in sources.items()}
@@ -236,45 +239,10 @@ class _StepRecord:
     error: str | None
 
 
-class _Signer:
-    """Signs the requests of steps fed by inbound sources, as they leave the session (`Session.send`)."""
-
-    def __init__(self, session: requests.Session) -> None:
-        self._session = session
-        self._own: Any = None
-        self.verification: Mapping[str, Any] | None = None
-        self.secret: str | None = None
-
-    def __enter__(self) -> _Signer:
-        send = self._session.send
-        self._own = self._session.__dict__.get("send")  # a caller's own wrapper, to put back
-
-        def signed_send(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-            if self.verification is not None and self.secret is not None:
-                sign_request(request, self.verification, self.secret, time.time())
-            return send(request, **kwargs)
-
-        self._session.send = signed_send  # type: ignore[method-assign]
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._own is None:
-            del self._session.send  # the class's own method again
-        else:
-            self._session.send = self._own  # type: ignore[method-assign]
-
-    def signing(self, step: Mapping[str, Any], state: ExecutionState) -> None:
-        """Sign the requests sent until the next call with `step`'s verification, if it has one."""
-        verification = step.get(VERIFICATION_EXTENSION)
-        self.verification = verification if isinstance(verification, Mapping) else None
-        secret = state.inputs.get(str(self.verification.get("secretInput"))) if self.verification else None
-        self.secret = secret if isinstance(secret, str) else None
-
-
 class _StepRecorder:
     """Wraps the runner's step executor to keep what it drops: each step's response and failing criteria."""
 
-    def __init__(self, runner: ArazzoRunner, signer: _Signer) -> None:
+    def __init__(self, runner: ArazzoRunner, signer: RunnerSession) -> None:
         self.records: dict[str, _StepRecord] = {}
         self._executor = runner.step_executor
         self._execute = runner.step_executor.execute_step

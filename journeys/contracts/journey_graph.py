@@ -37,8 +37,13 @@ class Advance:
 
     @property
     def can_end(self) -> bool:
-        """Whether the advance may end the journey: at a succeed/fail state, or by an expression failing."""
-        return any(isinstance(state, SucceedState | FailState | ChoiceState | TransformState) for state in self.states)
+        """Whether the advance may end the journey: at a succeed/fail state, or by an expression failing (a keyed
+        pause evaluates its correlation key, and a key it cannot wait for fails the journey)."""
+        return any(
+            isinstance(state, SucceedState | FailState | ChoiceState | TransformState)
+            or (isinstance(state, ExternalInputState) and state.correlation_key is not None)
+            for state in self.states
+        )
 
     def can_refuse(self, step: ExternalInputState) -> bool:
         """Whether a submission to `step` that starts this advance can be refused with 401.

@@ -217,6 +217,7 @@ def shared_schemas() -> dict[str, Any]:
                     "items": {"type": "string"},
                 },
                 "code": {"type": "string", "description": "Why the API key was refused (401): APIKEY_MISSING, ..."},
+                "requiredScope": {"type": "string", "description": "The scope the client's credential lacks (403)."},
                 "cause": {
                     "type": "string",
                     "description": (
@@ -260,6 +261,57 @@ def refusal_headers() -> dict[str, Any]:
 def delivery_problem_response(description: str) -> dict[str, Any]:
     """A problem answering a delivery, naming its row in the inbound log when it was logged."""
     return {**problem_response(description), "headers": refusal_headers()}
+
+
+RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}
+DATABASE_UNAVAILABLE = "The database cannot be reached (`database-unavailable`): retry after `Retry-After` seconds."
+
+
+def _body_reading_responses() -> dict[str, Any]:
+    """What reading a body can answer before the operation itself runs (an operation's own 400 covers the first)."""
+    accept_encoding = {
+        "description": "The content codings the server decodes, e.g. `gzip, deflate`.",
+        "schema": {"type": "string"},
+    }
+    return {
+        "400": problem_response(
+            "The body's bytes do not decode as its `Content-Encoding` says (`malformed-body`); nothing was applied "
+            "or logged."
+        ),
+        "408": problem_response(
+            "The request was not sent within the server's timeout (`body-timeout`; `request-timeout` when its "
+            "headers were not); nothing was applied and the connection is closed."
+        ),
+        "415": {
+            **problem_response(
+                "The body's `Content-Encoding` is not one the server decodes (`unsupported-content-encoding`); "
+                "nothing was applied."
+            ),
+            "headers": {"Accept-Encoding": accept_encoding},
+        },
+    }
+
+
+def add_server_responses(paths: dict[str, Any]) -> None:
+    """Add to every operation of `paths` the answers the server can give whatever the operation: 503 while the
+    database cannot be reached and, to one that takes a body, 400, 408 and 415 (`_body_reading_responses`).
+    They come from the server's middleware and body reading, not from the journey, so they are added in one
+    place rather than by each operation's builder (and an operation added later gets them too)."""
+    for item in paths.values():
+        for operation in item.values():
+            responses = operation["responses"]
+            if "requestBody" in operation:
+                responses.update({**_body_reading_responses(), **responses})
+            busy = responses.get("503")
+            if busy is None:
+                responses["503"] = {**problem_response(DATABASE_UNAVAILABLE), "headers": {"Retry-After": RETRY_AFTER}}
+            else:  # the journey was busy (inbound): the same advice, for one more reason
+                responses["503"] = {
+                    **busy,
+                    "description": f"{busy['description']} Or: {DATABASE_UNAVAILABLE}",
+                    "headers": {**busy.get("headers", {}), "Retry-After": RETRY_AFTER},
+                }
+            operation["responses"] = dict(sorted(responses.items()))
 
 
 def shared_headers() -> dict[str, Any]:

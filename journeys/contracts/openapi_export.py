@@ -22,6 +22,7 @@ from journeys.contracts.journey_graph import advance_from
 from journeys.contracts.naming import operation_id
 from journeys.contracts.openapi_components import (
     JSON,
+    add_server_responses,
     page_schema,
     ref,
     shared_headers,
@@ -52,8 +53,10 @@ from journeys.contracts.openapi_operations import (
     step_operation,
     steps_of,
 )
+from journeys.contracts.openapi_security import needs_scope, open_to_senders, security_schemes
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
+from journeys.server.auth.scopes import CANCEL, READ, start_scope
 from journeys.server.representations import API_PREFIX
 
 API_TAG = "journeys"
@@ -76,6 +79,7 @@ def _step_path(step_id: str) -> str:
 def _document(
     info: dict[str, Any], tags: list[dict[str, Any]], paths: dict[str, Any], schemas: dict[str, Any]
 ) -> dict[str, Any]:
+    add_server_responses(paths)
     document = {
         "openapi": "3.1.0",
         "info": info,
@@ -86,6 +90,7 @@ def _document(
             "schemas": {**shared_schemas(), **schemas},
             "parameters": shared_parameters(),
             "headers": shared_headers(),
+            "securitySchemes": security_schemes(),
         },
     }
     # Plain JSON data: no shared sub-objects (YAML would write anchors), no YAML-only scalars from definitions.
@@ -138,16 +143,16 @@ def export_openapi(
     tags = [name]
     outcome = ref(outcome_schema_name(definition))
     paths: dict[str, Any] = {
-        _start_path(definition): {"post": start_operation(definition, ids)},
-        STATUS_PATH: {"get": status_operation(ids.status, tags)},
+        _start_path(definition): {"post": needs_scope(start_operation(definition, ids), start_scope(name))},
+        STATUS_PATH: {"get": needs_scope(status_operation(ids.status, tags), READ)},
     }
     for step in steps:
         operation = step_operation(definition, step, ids.steps[step.id], ids, _source_of(step, sources))
-        paths[_step_path(step.id)] = {"post": operation}
-    paths[RESULT_PATH] = {"get": result_operation(ids.result, tags, outcome)}
+        paths[_step_path(step.id)] = {"post": open_to_senders(operation)}
+    paths[RESULT_PATH] = {"get": needs_scope(result_operation(ids.result, tags, outcome), READ)}
     if ids.cancel is not None:
-        paths[CANCEL_PATH] = {"post": cancel_operation(ids.cancel, tags, outcome)}
-    paths[HISTORY_PATH] = {"get": history_operation(ids.history, tags)}
+        paths[CANCEL_PATH] = {"post": needs_scope(cancel_operation(ids.cancel, tags, outcome), CANCEL)}
+    paths[HISTORY_PATH] = {"get": needs_scope(history_operation(ids.history, tags), READ)}
     description = (
         f"{definition.description or f'The {name} journey.'}\n\n"
         f"Generated from `{definition.source.name}` by `journeys export openapi`: edit the definition, not this "
@@ -268,27 +273,28 @@ def export_api_openapi(
     outcomes = [ref(outcome_schema_name(definition)) for definition in ordered] or [ref("JourneyOutcome")]
     outcome = outcomes[0] if len(outcomes) == 1 else {"oneOf": outcomes}
     tags = [API_TAG]
-    paths: dict[str, Any] = {"/journeys": {"get": list_operation("listJourneys", tags)}}
+    paths: dict[str, Any] = {"/journeys": {"get": needs_scope(list_operation("listJourneys", tags), READ)}}
     for definition in ordered:
-        paths[_start_path(definition)] = {"post": start_operation(definition, ids_of(definition))}
-    paths[STATUS_PATH] = {"get": status_operation("getStatus", tags)}
+        start = start_operation(definition, ids_of(definition))
+        paths[_start_path(definition)] = {"post": needs_scope(start, start_scope(definition.name))}
+    paths[STATUS_PATH] = {"get": needs_scope(status_operation("getStatus", tags), READ)}
     for step_id, found in owners.items():
         operations = [
             step_operation(d, step, step_ids[step_id], ids_of(d), _source_of(step, sources)) for d, step in found
         ]
         merged = operations[0] if len(operations) == 1 else _merged_steps(step_id, operations)
         _link_to_delivery(merged)
-        paths[_step_path(step_id)] = {"post": merged}
-    paths[RESULT_PATH] = {"get": result_operation("getResult", tags, outcome)}
-    paths[CANCEL_PATH] = {"post": cancel_operation("cancel", tags, outcome)}
-    paths[HISTORY_PATH] = {"get": history_operation("getHistory", tags)}
+        paths[_step_path(step_id)] = {"post": open_to_senders(merged)}
+    paths[RESULT_PATH] = {"get": needs_scope(result_operation("getResult", tags, outcome), READ)}
+    paths[CANCEL_PATH] = {"post": needs_scope(cancel_operation("cancel", tags, outcome), CANCEL)}
+    paths[HISTORY_PATH] = {"get": needs_scope(history_operation("getHistory", tags), READ)}
     paths.update(log_paths())
     for name in sorted(sources):
         source = sources[name]
         guarded = any(advance_from(d, step.next).can_refuse(step) for d, step in fed_steps(definitions, name))
         operation = source_operation(source, definitions, in_graph_auth=guarded)
         _link_to_delivery(operation)
-        paths[source_path(source)] = {"post": operation}
+        paths[source_path(source)] = {"post": open_to_senders(operation)}
 
     schemas: dict[str, Any] = {"JourneyPage": page_schema()}
     for definition in ordered:

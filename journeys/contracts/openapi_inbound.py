@@ -35,10 +35,12 @@ from journeys.contracts.openapi_components import (
     problem_response,
     ref,
 )
+from journeys.contracts.openapi_security import needs_scope
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import JourneyDefinition
 from journeys.engine.inbound_log import STATS_SAMPLE, STEP_URL, WINDOWS
 from journeys.engine.inbound_messages import FORM, TEXT
+from journeys.server.auth.scopes import OPERATOR
 from journeys.server.inbound.routes import VERDICT_FILTERS
 from journeys.server.query_params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -289,7 +291,7 @@ def _filter(name: str, description: str, schema: dict[str, Any] | None = None) -
 
 
 def log_paths() -> dict[str, Any]:
-    """The paths of the inbound log: list, one delivery, replay, statistics."""
+    """The paths of the inbound log: list, one delivery, replay, statistics; the operators' alone."""
     tags = [INBOUND_TAG]
     verdicts = ", ".join(f"`{verdict}`" for verdict in VERDICT_FILTERS)
     listing = {
@@ -350,10 +352,10 @@ def log_paths() -> dict[str, Any]:
         "responses": {"200": json_response("Counts, 2xx rate and processing times.", ref("InboundStats"))},
     }
     return {
-        DELIVERIES_PATH: {"get": listing},
-        STATS_PATH: {"get": stats},
-        DELIVERY_PATH: {"get": one},
-        REPLAY_PATH: {"post": replay},
+        DELIVERIES_PATH: {"get": needs_scope(listing, OPERATOR)},
+        STATS_PATH: {"get": needs_scope(stats, OPERATOR)},
+        DELIVERY_PATH: {"get": needs_scope(one, OPERATOR)},
+        REPLAY_PATH: {"post": needs_scope(replay, OPERATOR)},
     }
 
 

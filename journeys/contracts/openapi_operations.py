@@ -34,6 +34,7 @@ from journeys.contracts.openapi_inbound import (
     signed_body,
     verification_parameters,
 )
+from journeys.contracts.openapi_starts import REPLAYED_HEADER, start_idempotency
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ApiKeyValidateTask, ExternalInputState, JourneyDefinition
 
@@ -138,18 +139,23 @@ def _api_key_parameters(tasks: Iterable[ApiKeyValidateTask], *, required: bool) 
 def start_operation(definition: JourneyDefinition, ids: OperationIds) -> dict[str, Any]:
     """`POST /journeys/{name}/start`: 202 for async journeys, else 200 with what the first advance can reach."""
     name = definition.name
+    idempotency, retries = start_idempotency(definition)
     operation: dict[str, Any] = {
         "operationId": operation_id(name, "start"),
         "tags": [name],
         "summary": f"Start a new {name} journey",
     }
     if definition.start_mode == "async":
-        operation["description"] = "Accepts the journey and runs it in the background; poll its status or result."
+        operation["description"] = (
+            "Accepts the journey and runs it in the background; poll its status or result." + retries
+        )
+        operation["parameters"] = [idempotency]
         success = {
             "202": {
                 **json_response("Accepted: the journey runs in the background.", ref("JourneyStartResponse")),
                 "headers": {
                     "Location": {"description": "The journey's status.", "schema": {"type": "string"}},
+                    **REPLAYED_HEADER,
                 },
                 "links": ids.links(),
             }
@@ -162,21 +168,27 @@ def start_operation(definition: JourneyDefinition, ids: OperationIds) -> dict[st
         if first.can_end or not first.pauses:  # a journey that cannot pause ends, if only at the state limit
             reachable.append(ref(outcome_schema_name(definition)))
         operation["description"] = (
-            "Runs the journey until it waits at a step (the answer is its status) or ends (its outcome)."
+            "Runs the journey until it waits at a step (the answer is its status) or ends (its outcome)." + retries
         )
-        parameters = _api_key_parameters(first.api_key_tasks, required=False)
-        if parameters:
-            operation["parameters"] = parameters
+        operation["parameters"] = [idempotency, *_api_key_parameters(first.api_key_tasks, required=False)]
         schema = reachable[0] if len(reachable) == 1 else {"oneOf": reachable}
-        success = {"200": {**json_response("The journey waits at a step, or has ended.", schema), "links": ids.links()}}
+        answer = json_response("The journey waits at a step, or has ended.", schema)
+        success = {"200": {**answer, "headers": REPLAYED_HEADER, "links": ids.links()}}
     operation["requestBody"] = {
         "required": True,
         "content": {JSON: {"schema": ref(schema_name(name, "StartRequest"))}},
     }
     operation["responses"] = {
         **success,
-        "400": problem_response("The body is not JSON or does not match the journey's input schema."),
+        "400": problem_response(
+            "The body is not JSON or does not match the journey's input schema"
+            + (", or gives no idempotency key." if retries else ", or the Idempotency-Key header is unusable.")
+        ),
         "404": problem_response("This server has no journey definition of that name."),
+        "422": problem_response(
+            "The idempotency key was used by an earlier start with a different body (`idempotency-key-reused`); "
+            "nothing was started."
+        ),
     }
     keyed = [] if definition.start_mode == "async" else [p for p in first.pauses if p.source]
     if keyed:

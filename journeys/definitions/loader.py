@@ -128,6 +128,7 @@ def _compile(ctx: LoadContext, data: Any, path: Path) -> JourneyDefinition | Non
         cancellable=settings.cancellable,
         links_enabled=settings.links_enabled,
         raw=data,
+        idempotency_key=settings.idempotency_key,
     )
 
 

@@ -173,6 +173,8 @@ class JourneyDefinition:
     cancellable: bool = True
     links_enabled: bool = True
     raw: Mapping[str, Any] = field(default_factory=dict)
+    idempotency_key: CompiledTemplate | None = None
+    """`spec.lifecycle.idempotencyKey`: derives a start's idempotency key from its body (e.g. a payment id)."""
 
     def external_input(self, state_id: str) -> ExternalInputState | None:
         """The wait/webhook state called `state_id`, or None when there is no such step."""

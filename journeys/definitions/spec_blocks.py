@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Literal
 
 from journeys.definitions.api_catalog import ApiCatalogError, load_api_catalog
-from journeys.definitions.fields import Block
+from journeys.definitions.fields import Block, template_at
 from journeys.definitions.mappers import compile_spec_mappers
-from journeys.definitions.model import CompiledSchema
+from journeys.definitions.model import CompiledSchema, CompiledTemplate
 from journeys.definitions.states import parse_response
 
 IMPLEMENTED_SPEC_BLOCKS = (
@@ -61,6 +61,7 @@ class SpecSettings:
     start_mode: Literal["sync", "async"] = "sync"
     cancellable: bool = True
     links_enabled: bool = True
+    idempotency_key: CompiledTemplate | None = None
 
 
 def _load_apis(apis: Block) -> None:
@@ -78,6 +79,18 @@ def _load_apis(apis: Block) -> None:
             except ApiCatalogError as error:
                 api.report("openApiRef", str(error))
         apis.ctx.apis[str(name)] = catalog
+
+
+def _idempotency_key(lifecycle: Block) -> CompiledTemplate | None:
+    """`idempotencyKey`: a template over the start body. A constant would make every start after the first a
+    retry of it, so at least one placeholder is required."""
+    source = lifecycle.string("idempotencyKey")
+    template = None if source is None else template_at(lifecycle, "idempotencyKey", source)
+    if template is not None and not template.placeholders:
+        example = "${context.paymentId}"
+        lifecycle.report("idempotencyKey", f"must derive the key from the start body, e.g. '{example}'")
+        return None
+    return template
 
 
 def parse_spec_blocks(spec: Block) -> SpecSettings:
@@ -116,12 +129,14 @@ def parse_spec_blocks(spec: Block) -> SpecSettings:
 
     start_mode: Literal["sync", "async"] = "sync"
     cancellable = True
+    idempotency_key = None
     lifecycle = spec.block("lifecycle")
     if lifecycle is not None:
-        lifecycle.allow("startMode", "cancellable")
+        lifecycle.allow("startMode", "cancellable", "idempotencyKey")
         if lifecycle.one_of("startMode", ("sync", "async"), default="sync") == "async":
             start_mode = "async"
         cancellable = lifecycle.boolean("cancellable", default=True)
+        idempotency_key = _idempotency_key(lifecycle)
 
     links_enabled = True
     surface = spec.block("httpSurface")
@@ -138,4 +153,5 @@ def parse_spec_blocks(spec: Block) -> SpecSettings:
         start_mode=start_mode,
         cancellable=cancellable,
         links_enabled=links_enabled,
+        idempotency_key=idempotency_key,
     )

@@ -10,6 +10,7 @@ from journeys.engine.errors import (
     DeliveryRejected,
     EngineConfigurationError,
     EngineError,
+    IdempotencyKeyReused,
     InboundBusy,
     InvalidBody,
     InvalidInput,
@@ -24,6 +25,7 @@ from journeys.engine.errors import (
 from journeys.engine.inbound_messages import Answer, InboundMessage
 from journeys.engine.interpreter import InboundRequest
 from journeys.engine.service import JourneyEngine, Snapshot, utc_now
+from journeys.engine.starts import StartAnswer, Started
 
 __all__ = [
     "Answer",
@@ -35,6 +37,7 @@ __all__ = [
     "DeliveryRejected",
     "EngineConfigurationError",
     "EngineError",
+    "IdempotencyKeyReused",
     "InboundBusy",
     "InboundMessage",
     "InboundRequest",
@@ -47,6 +50,8 @@ __all__ = [
     "NotTerminal",
     "Receipt",
     "Snapshot",
+    "StartAnswer",
+    "Started",
     "StepNotActive",
     "UnknownJourneyDefinition",
     "UnknownSource",

@@ -6,7 +6,6 @@ Keys are identified by a `keyId` that journeys may record; the raw key never ent
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,9 +30,14 @@ class ApiKeyProfile:
     source_name: str | None = None
 
 
-def fingerprint(secret: str) -> str:
-    """A stable, non-reversible id for a key configured without an explicit id."""
-    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:16]
+def positional_id(profile: str, index: int) -> str:
+    """The id of a key configured without one: `<profile>#<n>`, its 1-based position in the profile.
+
+    It reveals nothing about the secret (a hash of it could be checked offline against guesses, and key ids
+    are shown in journey results and the inbound log), but it names a position: reordering the keys changes
+    it. Give a key an explicit `id` when the id must stay stable.
+    """
+    return f"{profile}#{index + 1}"
 
 
 def parse_profiles(config: Mapping[str, Any], setting: str = "apiKeys") -> dict[str, ApiKeyProfile]:
@@ -54,9 +58,9 @@ def parse_profiles(config: Mapping[str, Any], setting: str = "apiKeys") -> dict[
         keys = []
         for index, item in enumerate(items):
             if isinstance(item, str):
-                secret, key_id = item, fingerprint(item)
+                secret, key_id = item, positional_id(name, index)
             elif isinstance(item, Mapping) and isinstance(item.get("secret"), str):
-                secret, key_id = item["secret"], str(item.get("id") or fingerprint(item["secret"]))
+                secret, key_id = item["secret"], str(item.get("id") or positional_id(name, index))
             else:
                 raise ValueError(f"{setting}.{name}[{index}]: expected a secret string or {{id, secret}}")
             if not secret:
@@ -64,6 +68,19 @@ def parse_profiles(config: Mapping[str, Any], setting: str = "apiKeys") -> dict[
             keys.append(ApiKey(key_id, secret.encode()))
         profiles[name] = ApiKeyProfile(name, tuple(keys), str(source.get("location", "header")), source.get("name"))
     return profiles
+
+
+def text_bytes(value: str) -> bytes:
+    """Encode a header/body value for comparison.
+
+    `hmac.compare_digest` refuses non-ASCII str, so everything is compared as bytes. aiohttp decodes header
+    values as UTF-8 with `surrogateescape`, which this reverses to the bytes on the wire; anything that still
+    cannot be encoded is replaced (it cannot be a valid signature or secret anyway).
+    """
+    try:
+        return value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "replace")
 
 
 def _problem(code: str, title: str, detail: str) -> dict[str, Any]:
@@ -81,7 +98,7 @@ def match_key(profile: ApiKeyProfile, presented: str | None) -> tuple[str | None
         raise EngineConfigurationError(f"API key profile '{profile.name}' has no keys configured")
     if not presented:
         return None, _problem("APIKEY_MISSING", "API key missing", "No API key was presented.")
-    candidate = presented.encode()
+    candidate = text_bytes(presented)  # a non-UTF-8 byte in the header is a 401 like any wrong key
     matched: str | None = None
     for key in profile.keys:
         if hmac.compare_digest(candidate, key.secret) and matched is None:

@@ -154,6 +154,7 @@ class InboundDesk:
             if not waiting_here or record.inbound_open_key != key:
                 return await self._route(d, source)
         elif not waiting_here:
+            await self._guard_retry(d, interpreter, step_id)
             duplicate = await self._duplicate(d)  # a retry of a submission that ended the journey
             if duplicate is not None:
                 return duplicate
@@ -172,6 +173,7 @@ class InboundDesk:
             await self._log(d, "rejected:invalid-body", problem_answer(400, detail))
             raise InvalidInput(detail, errors)
         if step.id in interpreter.calls_out_after:  # a retry must not repeat the advance's outbound calls
+            await self._guard_retry(d, interpreter, step_id)
             duplicate = await self._duplicate(d)
             if duplicate is not None:
                 return duplicate
@@ -347,6 +349,14 @@ class InboundDesk:
                 return duplicate
             # The owner was pruned between the claim and the look-up: claim again.
         raise InboundBusy(f"delivery {d.id} could not be recorded; retry it")
+
+    async def _guard_retry(self, d: PendingDelivery, interpreter: Interpreter, step_id: str) -> None:
+        """Before a step submission is answered from the log, it meets the key check the graph would run."""
+        problem = interpreter.admits_retry(step_id, InboundRequest(headers=d.message.headers, query=d.message.query))
+        if problem is not None:
+            detail = str(problem.get("detail") or "authentication failed")
+            await self._log(d, "rejected:unauthorized", problem_answer(401, detail))
+            raise AuthRejected(detail, problem)
 
     async def _duplicate(self, d: PendingDelivery) -> Receipt | None:
         """A retry of a delivery already recorded: logged, answered as the first one was, nothing applied."""

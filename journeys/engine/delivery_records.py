@@ -12,7 +12,14 @@ import orjson
 
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState
-from journeys.engine.inbound_messages import COLUMN_WIDTH, Answer, InboundMessage, body_digest, lower_headers
+from journeys.engine.inbound_messages import (
+    COLUMN_WIDTH,
+    Answer,
+    InboundMessage,
+    body_digest,
+    header_text,
+    lower_headers,
+)
 from journeys.engine.verification import proof_headers
 from journeys.expressions import ExpressionEvaluationError
 from journeys.store import DeliveryRecord
@@ -86,8 +93,9 @@ class PendingDelivery:
 
 
 def _clip(value: str | None) -> str | None:
-    """Values taken from a request (URL, headers) fit their columns: a long one must not fail the write."""
-    return None if value is None else value[:COLUMN_WIDTH].replace("\x00", "\ufffd")  # PostgreSQL text refuses NUL
+    """Values taken from a request (URL, headers) fit their columns: a long one, a NUL (PostgreSQL text refuses
+    it) or an undecodable header byte must not fail the write."""
+    return None if value is None else header_text(value[:COLUMN_WIDTH]).replace("\x00", "\ufffd")
 
 
 def delivery_key(d: PendingDelivery, source: InboundSource) -> str:

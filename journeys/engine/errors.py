@@ -94,3 +94,7 @@ class DeliveryNotFound(EngineError):
 
 class NotReplayable(EngineError):
     """Only `unmatched` and `expired` deliveries can be replayed."""
+
+
+class IdempotencyKeyReused(EngineError):
+    """A start reused an idempotency key (within its window) with a different body: nothing was started."""

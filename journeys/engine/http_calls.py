@@ -14,6 +14,8 @@ from urllib.parse import quote, urlencode, urlsplit
 import orjson
 
 from journeys.definitions.model import HttpCallTask, TaskState
+from journeys.engine.errors import InvalidBody
+from journeys.engine.inbound_messages import header_text, parse_json
 from journeys.engine.outbound import OutboundError, OutboundRequest, OutboundResponse
 
 
@@ -78,8 +80,8 @@ def _decode(response: OutboundResponse) -> Any:
     content_type = next((v for k, v in response.headers.items() if k.lower() == "content-type"), "")
     if "json" in content_type.lower():
         try:
-            return orjson.loads(response.body)
-        except orjson.JSONDecodeError:
+            return parse_json(response.body)
+        except InvalidBody:  # not JSON, or nested deeper than a request body may be: kept as text
             pass
     return response.body.decode("utf-8", errors="replace")
 
@@ -91,6 +93,6 @@ def call_result(outcome: OutboundResponse | OutboundError) -> dict[str, Any]:
     return {
         "status": outcome.status,
         "ok": 200 <= outcome.status < 300,
-        "headers": dict(outcome.headers),
+        "headers": {name: header_text(value) for name, value in outcome.headers.items()},
         "body": _decode(outcome),
     }

@@ -3,6 +3,13 @@
 Bodies are parsed by media type so gateways can post as they do: JSON (`application/json`, `*+json`, or no
 type), `application/x-www-form-urlencoded` (an object; a repeated key becomes a list) and `text/plain` (a
 string). Signatures are always checked on the raw bytes, never on a re-serialised body.
+
+A JSON body may nest at most MAX_BODY_DEPTH arrays/objects: the body ends up inside a journey's context and a
+delivery's stored copy, and orjson cannot serialise documents nested deeper than 254, so a deeper body would
+only fail at commit. It is refused up front instead (400), before anything is stored.
+
+Header values reach us decoded as UTF-8 with `surrogateescape` (a non-UTF-8 byte becomes a lone surrogate,
+which neither the database drivers nor orjson accept), so every value taken from a header is made safe first.
 """
 
 from __future__ import annotations
@@ -21,6 +28,58 @@ FORM = "application/x-www-form-urlencoded"
 TEXT = "text/plain"
 REDACTED = "[REDACTED]"
 COLUMN_WIDTH = 200  # of the short text columns a delivery fills (correlation key, step, ids, content type)
+MAX_BODY_DEPTH = 64
+"""How deeply a JSON request body may nest arrays and objects (documented in docs/api.md)."""
+
+
+class BodyTooDeep(InvalidBody):
+    """A JSON body nests arrays/objects deeper than MAX_BODY_DEPTH: refused before anything is stored."""
+
+    def __init__(self) -> None:
+        super().__init__(f"the JSON body nests arrays and objects more than {MAX_BODY_DEPTH} levels deep")
+
+
+def nests_deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` nests arrays/objects more than `limit` levels deep (`[]` is one level, a scalar none).
+
+    Iterative (a recursive walk would itself hit Python's recursion limit) and it only visits containers.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        children = current.values() if isinstance(current, dict) else current if isinstance(current, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def check_depth(value: Any) -> Any:
+    """`value` unchanged, or BodyTooDeep when it nests containers more than MAX_BODY_DEPTH deep."""
+    if nests_deeper_than(value, MAX_BODY_DEPTH):
+        raise BodyTooDeep()
+    return value
+
+
+def parse_json(raw: bytes) -> Any:
+    """A JSON body: InvalidBody when it is not JSON, BodyTooDeep when it nests too deeply."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        if any(word in str(error).lower() for word in ("depth", "recursion")):  # orjson's own limit (1024)
+            raise BodyTooDeep() from error
+        raise InvalidBody(f"the request body is not valid JSON: {error}") from error
+    # Each level of nesting takes at least two bytes: a short body cannot be too deep.
+    return value if len(raw) <= 2 * MAX_BODY_DEPTH else check_depth(value)
+
+
+def header_text(value: str) -> str:
+    """A header value as text that can be stored and serialised: undecodable bytes become U+FFFD."""
+    if value.isascii():
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +132,7 @@ def parse_body(message: InboundMessage) -> Any:
             return raw.decode("utf-8")
         except UnicodeDecodeError as error:
             raise InvalidBody("the text/plain body is not UTF-8") from error
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise InvalidBody(f"the request body is not valid JSON: {error}") from error
+    return parse_json(raw)
 
 
 def body_digest(raw: bytes) -> str:
@@ -86,7 +142,7 @@ def body_digest(raw: bytes) -> str:
 
 def dedupe_key(scope: str, key: str) -> str:
     """A fixed-width unique key for (scope, key): keys come from senders and may be long or odd."""
-    return hashlib.sha256(f"{scope}\x1f{key}".encode()).hexdigest()
+    return hashlib.sha256(f"{scope}\x1f{key}".encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def redact(payload: Any, paths: tuple[str, ...]) -> Any:
@@ -118,5 +174,5 @@ def stored_body(payload: Any) -> str:
 
 def lower_headers(message: InboundMessage, leave_out: frozenset[str] = frozenset()) -> dict[str, str]:
     """Headers for correlation and delivery-id expressions (`context.headers`), names lower-cased."""
-    lowered = ((name.lower(), value) for name, value in message.headers.items())
+    lowered = ((name.lower(), header_text(value)) for name, value in message.headers.items())
     return {name: value for name, value in lowered if name not in leave_out}

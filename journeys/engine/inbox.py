@@ -27,6 +27,7 @@ from journeys.engine.delivery_records import (
 from journeys.engine.errors import AuthRejected, NotReplayable
 from journeys.engine.inbound_messages import InboundMessage
 from journeys.engine.interpreter import Interpreter
+from journeys.outages import log_failure
 from journeys.store import AdvanceOutcome, DeliveryRecord, InboxClaim, InstanceRecord
 
 if TYPE_CHECKING:
@@ -70,8 +71,8 @@ class Inbox:
                 applied += await self._drain_once(source_name, key)
                 if slot not in self._again:
                     return applied
-        except Exception:  # a background task: log, and let the scheduler's sweep try again
-            log.exception("applying the inbox of source '%s' failed", source_name)
+        except Exception as error:  # a background task: log, and let the scheduler's sweep try again
+            log_failure(error, "an inbox drain", log, "applying the inbox of source '%s' failed", source_name)
             return applied
         finally:
             self._draining.discard(slot)

@@ -28,12 +28,14 @@ from journeys.definitions.model import (
 from journeys.engine.api_keys import ApiKeyProfile, match_key
 from journeys.engine.errors import EngineConfigurationError
 from journeys.engine.http_calls import PendingCall, call_result, prepare_call
-from journeys.engine.inbound_messages import COLUMN_WIDTH
+from journeys.engine.inbound_messages import COLUMN_WIDTH, nests_deeper_than
 from journeys.engine.lifecycle import RUNNING, Lifecycle
 from journeys.engine.outbound import OutboundError, OutboundResponse
 from journeys.expressions import ExpressionEvaluationError
 
 MAX_STATES_PER_ADVANCE = 10_000
+# orjson writes documents nested at most 254 levels, and a stored outcome holds the output two levels down.
+MAX_CONTEXT_DEPTH = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +104,10 @@ def _set_path(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None
     target[path[-1]] = value
 
 
-def _reaches_a_call(definition: JourneyDefinition, start: str) -> bool:
-    """Whether running from `start` can perform an httpCall before it pauses or ends."""
+def _tasks_before_pause(definition: JourneyDefinition, start: str) -> list[TaskState]:
+    """The task states running from `start` can execute before it pauses at a step or ends."""
     seen: set[str] = set()
+    tasks: list[TaskState] = []
     pending = [start]
     while pending:
         state = definition.states[pending.pop()]
@@ -112,15 +115,14 @@ def _reaches_a_call(definition: JourneyDefinition, start: str) -> bool:
             continue
         seen.add(state.id)
         if isinstance(state, TaskState):
-            if isinstance(state.task, HttpCallTask):
-                return True
+            tasks.append(state)
             pending.append(state.next)
         elif isinstance(state, ChoiceState):
             pending += [branch.next for branch in state.branches]
             pending += [state.default] if state.default else []
         else:
             pending.append(state.next)
-    return False
+    return tasks
 
 
 class Interpreter:
@@ -136,13 +138,23 @@ class Interpreter:
         self.lifecycle = Lifecycle(cancellable=definition.cancellable)
         self._api_keys = api_keys
         self._platform_base = platform
+        after = {
+            state.id: _tasks_before_pause(definition, state.next)
+            for state in definition.states.values()
+            if isinstance(state, ExternalInputState)
+        }
         # Steps whose submission can reach an outbound call before the journey pauses again: a retry of a
         # delivery to them is looked up before the advance, so it can never repeat those calls.
         self.calls_out_after = frozenset(
-            state.id
-            for state in definition.states.values()
-            if isinstance(state, ExternalInputState) and _reaches_a_call(definition, state.next)
+            step for step, tasks in after.items() if any(isinstance(t.task, HttpCallTask) for t in tasks)
         )
+        # The API-key checks a submission to each step meets before the next pause: a retry answered from the
+        # log (without running the graph) must pass one of them too, or the log would answer anybody.
+        self._guards = {
+            step: guards
+            for step, tasks in after.items()
+            if (guards := tuple(t.task for t in tasks if isinstance(t.task, ApiKeyValidateTask)))
+        }
         self._handlers: dict[type, Callable[[Any, Run, InboundRequest, datetime], str | None]] = {
             TaskState: self._task,
             ChoiceState: self._choice,
@@ -233,7 +245,16 @@ class Interpreter:
             return None
         raise _StateFailure(f"UNSUPPORTED_TASK:{state.id}", f"state '{state.id}': task kind {task.kind}")
 
-    def _validate_api_key(self, task: ApiKeyValidateTask, run: Run, request: InboundRequest) -> None:
+    def admits_retry(self, step_id: str, request: InboundRequest) -> dict[str, Any] | None:
+        """None when a retry to `step_id` may be answered from the log; else the 401 problem of its key check."""
+        problem = None
+        for task in self._guards.get(step_id, ()):
+            _, problem = self._check_key(task, request)
+            if problem is None:
+                return None
+        return problem
+
+    def _check_key(self, task: ApiKeyValidateTask, request: InboundRequest) -> tuple[str | None, dict[str, Any] | None]:
         profile = self._api_keys.get(task.profile)
         if profile is None:
             raise EngineConfigurationError(f"API key profile '{task.profile}' is not configured on this server")
@@ -242,7 +263,10 @@ class Interpreter:
         if not name:
             raise EngineConfigurationError(f"API key profile '{task.profile}' has no key source (header/query name)")
         presented = (request.query if location == "query" else request.headers).get(name)
-        key_id, problem = match_key(profile, presented)
+        return match_key(profile, presented)
+
+    def _validate_api_key(self, task: ApiKeyValidateTask, run: Run, request: InboundRequest) -> None:
+        key_id, problem = self._check_key(task, request)
         namespace = run.context.get(task.auth_var)
         if not isinstance(namespace, dict):
             namespace = run.context[task.auth_var] = {}
@@ -283,7 +307,17 @@ class Interpreter:
 
     @staticmethod
     def _write(run: Run, state_id: str, kind: str, path: tuple[str, ...], result_var: str | None, value: Any) -> None:
-        """Write a mapper result to `context.<result_var>`, `context.<path>`, or (empty path) the whole context."""
+        """Write a mapper result to `context.<result_var>`, `context.<path>`, or (empty path) the whole context.
+
+        A result that would nest the context deeper than MAX_CONTEXT_DEPTH fails the journey here, instead of
+        failing its commit (a mapper can wrap the context in itself on every turn of a loop).
+        """
+        position = 1 if kind == "var" else len(path)
+        if nests_deeper_than(value, MAX_CONTEXT_DEPTH - position):
+            raise _StateFailure(
+                f"CONTEXT_TOO_DEEP:{state_id}",
+                f"state '{state_id}': the result would nest the context more than {MAX_CONTEXT_DEPTH} levels deep",
+            )
         if kind == "var":
             run.context[result_var] = value  # type: ignore[index]
         elif path:

@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from journeys.definitions.inbound_model import InboundSource
@@ -23,8 +21,6 @@ from journeys.engine.api_keys import ApiKeyProfile
 from journeys.engine.deliveries import DEFAULT_RETENTION, InboundDesk
 from journeys.engine.errors import (
     ConcurrentUpdate,
-    CorrelationKeyInUse,
-    InvalidInput,
     JourneyNotFound,
     NotCancellable,
     NotTerminal,
@@ -34,7 +30,10 @@ from journeys.engine.inbound_log import InboundLog
 from journeys.engine.interpreter import NO_REQUEST, InboundRequest, Interpreter, Run
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
 from journeys.engine.outbound import NoOutboundHttp, OutboundError, OutboundHttp, OutboundRequest, OutboundResponse
+from journeys.engine.snapshots import Clock, Snapshot, record_of, transition_of, utc_now
+from journeys.engine.starts import DEFAULT_IDEMPOTENCY_WINDOW, RenderStart, StartDesk, Started
 from journeys.engine.terminal_watch import TerminalWatch
+from journeys.outages import DATABASE, log_failure
 from journeys.store import (
     AdvanceOutcome,
     DeliveryRecord,
@@ -47,43 +46,7 @@ from journeys.store import (
 
 log = logging.getLogger("journeys.engine")
 
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _record_of(
-    run: Run, name: str, version_label: str, *, created_at: datetime, updated_at: datetime, version: int
-) -> InstanceRecord:
-    """The row to commit for `run` after an advance."""
-    return InstanceRecord(
-        id=run.journey_id,
-        journey_name=name,
-        journey_version=version_label,
-        phase=run.phase,
-        current_state=run.state,
-        waiting=run.waiting,
-        context=run.context,
-        outcome=run.outcome,
-        created_at=created_at,
-        updated_at=updated_at,
-        version=version,
-        due_at=run.due_at,
-        inbound_source=run.inbound_source,
-        inbound_key=run.inbound_key,
-        inbound_open_key=run.inbound_key if run.waiting and run.inbound_open else None,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """An instance as committed, with its definition; `step_fields` are a step's projected response fields."""
-
-    record: InstanceRecord
-    definition: JourneyDefinition
-    step_fields: Mapping[str, Any] | None = None
+__all__ = ["JourneyEngine", "Snapshot", "Started", "utc_now"]
 
 
 class JourneyEngine:
@@ -99,6 +62,7 @@ class JourneyEngine:
         sources: Mapping[str, InboundSource] | None = None,
         inbound_secrets: Mapping[str, ApiKeyProfile] | None = None,
         inbound_retention: timedelta = DEFAULT_RETENTION,
+        idempotency_window: timedelta = DEFAULT_IDEMPOTENCY_WINDOW,
     ) -> None:
         platform = {"environment": environment}
         self.definitions = dict(definitions)
@@ -110,6 +74,7 @@ class JourneyEngine:
         self._terminal = TerminalWatch()
         self.inbound = InboundDesk(self, sources or {}, inbound_secrets or {}, inbound_retention)
         self.inbound_log = InboundLog(store, clock)
+        self.starts = StartDesk(self, idempotency_window)
 
     @property
     def clock(self) -> Clock:
@@ -117,38 +82,33 @@ class JourneyEngine:
 
     # -- commands ---------------------------------------------------------------------------------
 
-    async def start(self, journey_name: str, body: Any, request: InboundRequest = NO_REQUEST) -> Snapshot:
-        """Create an instance; sync journeys run to their first pause or end before this returns."""
+    async def start(
+        self,
+        journey_name: str,
+        body: Any,
+        request: InboundRequest = NO_REQUEST,
+        *,
+        principal: str | None = None,
+        idempotency_key: str | None = None,
+        answer: RenderStart | None = None,
+    ) -> Started:
+        """Create an instance started by `principal`; sync journeys run to their first pause or end first.
+
+        `answer` renders the HTTP answer from the new journey's snapshot. With an idempotency key (given, or
+        derived by the definition) that answer is committed with the journey, and a retry of the start gets it
+        back instead of a second journey (see `journeys.engine.starts`).
+        """
         interpreter = self._interpreters.get(journey_name)
         if interpreter is None:
             raise UnknownJourneyDefinition(f"no journey definition named '{journey_name}' is loaded")
-        definition = interpreter.definition
-        if not isinstance(body, dict):
-            raise InvalidInput("the start body must be a JSON object", ["$: expected an object"])
-        if definition.input_schema is not None:
-            errors = definition.input_schema.errors(body)
-            if errors:
-                raise InvalidInput(f"the start body does not match the input schema of '{journey_name}'", errors)
-        now = self._clock()
-        run = Run(uuid.uuid4().hex, definition.start, body, now)
-        if definition.start_mode == "sync":
-            await self.advance(interpreter, run, definition.start, request, now)
-        record = _record_of(run, definition.name, definition.version, created_at=now, updated_at=now, version=1)
-        try:
-            await self.store.insert(record, self._transition(record, "start", None, run.path, now))
-        except KeyInUse as error:
-            raise CorrelationKeyInUse(
-                f"another journey is already waiting for {record.inbound_source} key '{record.inbound_key}';"
-                " nothing was started"
-            ) from error
-        if definition.start_mode == "async":
-            self.spawn(self._resume(record.id))
-        self.after_commit(None, record)
-        return Snapshot(record, definition)
+        return await self.starts.start(
+            interpreter, body, request, principal=principal, idempotency_key=idempotency_key, answer=answer
+        )
 
-    async def cancel(self, journey_id: str) -> Snapshot:
-        """Cancel a running journey (Failed, JOURNEY_CANCELLED); cancelling an ended journey changes nothing."""
-        record, interpreter = await self.load(journey_id)
+    async def cancel(self, journey_id: str, *, owner: str | None = None, by: str | None = None) -> Snapshot:
+        """Cancel a running journey (Failed, JOURNEY_CANCELLED), recording `by` (who cancelled) in its history;
+        cancelling an ended journey changes nothing. With `owner`, others' journeys are not found."""
+        record, interpreter = await self.load(journey_id, owner=owner)
         if record.phase in TERMINAL_PHASES:
             return Snapshot(record, interpreter.definition)
         if not interpreter.lifecycle.cancellable:
@@ -156,17 +116,20 @@ class JourneyEngine:
         now = self._clock()
         run = self.run_from(record)
         interpreter.fail(run, "JOURNEY_CANCELLED", "Cancelled by user", trigger="cancel")
-        return Snapshot(await self.commit(record, run, "cancel", now, None), interpreter.definition)
+        detail = None if by is None else {"cancelledBy": by}
+        return Snapshot(await self.commit(record, run, "cancel", now, detail), interpreter.definition)
 
     # -- queries ----------------------------------------------------------------------------------
+    # `owner`: the principal asking, when it may see only the journeys it started; others' are JourneyNotFound,
+    # exactly as if they did not exist (telling "not yours" from "absent" would confirm ids to a guesser).
 
-    async def get(self, journey_id: str) -> Snapshot:
-        record, interpreter = await self.load(journey_id)
+    async def get(self, journey_id: str, *, owner: str | None = None) -> Snapshot:
+        record, interpreter = await self.load(journey_id, owner=owner)
         return Snapshot(record, interpreter.definition)
 
-    async def result(self, journey_id: str, wait_seconds: float = 0.0) -> Snapshot:
+    async def result(self, journey_id: str, wait_seconds: float = 0.0, *, owner: str | None = None) -> Snapshot:
         """The outcome of an ended journey; with `wait_seconds`, long-poll until it ends or time runs out."""
-        snapshot = await self.get(journey_id)
+        snapshot = await self.get(journey_id, owner=owner)
         deadline = asyncio.get_running_loop().time() + wait_seconds
         while snapshot.record.phase not in TERMINAL_PHASES:
             remaining = deadline - asyncio.get_running_loop().time()
@@ -178,13 +141,22 @@ class JourneyEngine:
         return snapshot
 
     async def list(
-        self, *, journey_name: str | None, phase: str | None, limit: int, after: tuple[datetime, str] | None
+        self,
+        *,
+        journey_name: str | None,
+        phase: str | None,
+        limit: int,
+        after: tuple[datetime, str] | None,
+        started_by: str | None = None,
     ) -> list[Snapshot]:
-        records = await self.store.list(journey_name=journey_name, phase=phase, limit=limit, after=after)
+        """A page of journeys, newest first; with `started_by`, only those that principal started."""
+        records = await self.store.list(
+            journey_name=journey_name, phase=phase, limit=limit, after=after, started_by=started_by
+        )
         return [Snapshot(r, self._interpreters[r.journey_name].definition) for r in records if self._known(r)]
 
-    async def history(self, journey_id: str) -> list[TransitionRecord]:
-        await self.load(journey_id)
+    async def history(self, journey_id: str, *, owner: str | None = None) -> list[TransitionRecord]:
+        await self.load(journey_id, owner=owner)
         return await self.store.history(journey_id)
 
     # -- timers and recovery ----------------------------------------------------------------------
@@ -223,8 +195,11 @@ class JourneyEngine:
                 await self.fire_due_timers()
                 await self.recover(stale_after=timedelta(seconds=30))
                 await self.inbound.sweep()
-            except Exception:  # keep the scheduler alive; the next tick retries
-                log.exception("scheduler tick failed")
+                await self.starts.prune(self._clock())
+            except Exception as error:  # keep the scheduler alive; the next tick retries
+                log_failure(error, "the scheduler", log, "scheduler tick failed")
+            else:
+                DATABASE.succeeded()
             await asyncio.sleep(interval)
 
     async def drain(self) -> None:
@@ -237,9 +212,9 @@ class JourneyEngine:
     def _known(self, record: InstanceRecord) -> bool:
         return record.journey_name in self._interpreters
 
-    async def load(self, journey_id: str) -> tuple[InstanceRecord, Interpreter]:
+    async def load(self, journey_id: str, *, owner: str | None = None) -> tuple[InstanceRecord, Interpreter]:
         record = await self.store.get(journey_id)
-        if record is None:
+        if record is None or (owner is not None and record.started_by != owner):
             raise JourneyNotFound(f"no journey with id '{journey_id}'")
         interpreter = self._interpreters.get(record.journey_name)
         if interpreter is None:
@@ -291,7 +266,8 @@ class JourneyEngine:
         run.inbound_open = record.inbound_open_key is not None
         return run
 
-    async def _resume(self, journey_id: str) -> None:
+    async def resume(self, journey_id: str) -> None:
+        """Run an accepted (async) start in the background; another process may have picked it up already."""
         record = await self.store.get(journey_id)
         if record is not None and record.phase == RUNNING and not record.waiting:
             with contextlib.suppress(ConcurrentUpdate):
@@ -331,15 +307,16 @@ class JourneyEngine:
         what is committed. Returns the AdvanceOutcome, the record and the delivery row written with it.
         """
         while True:
-            after = _record_of(
+            after = record_of(
                 run,
                 before.journey_name,
                 before.journey_version,
                 created_at=before.created_at,
                 updated_at=now,
                 version=before.version + 1,
+                started_by=before.started_by,
             )
-            transition = self._transition(after, event, before.current_state, run.path, now, detail)
+            transition = transition_of(after, event, before.current_state, run.path, now, detail)
             owner = None if delivery is None else delivery(after)
             try:
                 outcome = await self.store.advance(after, before.version, transition, delivery=owner, inbox=inbox)
@@ -373,27 +350,6 @@ class JourneyEngine:
             self.spawn(self.inbound.inbox.drain(source, opened))
 
     @staticmethod
-    def _transition(
-        record: InstanceRecord,
-        event: str,
-        from_state: str | None,
-        path: list[str],
-        now: datetime,
-        detail: dict[str, Any] | None = None,
-    ) -> TransitionRecord:
-        return TransitionRecord(
-            journey_id=record.id,
-            seq=record.version,
-            event=event,
-            from_state=from_state,
-            to_state=record.current_state,
-            phase=record.phase,
-            path=path,
-            at=now,
-            detail=detail,
-        )
-
-    @staticmethod
     def _step_fields(step: ExternalInputState, record: InstanceRecord) -> Mapping[str, Any] | None:
         if step.response_output_var is None:
             return None
@@ -403,4 +359,12 @@ class JourneyEngine:
     def spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._settled)
+
+    def _settled(self, task: asyncio.Task[Any]) -> None:
+        """A background run ended. A failed one is logged here (asyncio would log it whenever the task is
+        collected, one traceback each even while the database is down); recovery or the scheduler retries it."""
+        self._background.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            log_failure(error, "a background run", log, "a background run failed")

@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any
 
 from journeys.definitions.inbound_model import VerifySpec
-from journeys.engine.api_keys import ApiKey, ApiKeyProfile
+from journeys.engine.api_keys import ApiKey, ApiKeyProfile, text_bytes
 from journeys.engine.errors import EngineConfigurationError
 
 DEFAULT_SHARED_SECRET_HEADER = "X-Webhook-Secret"
@@ -81,19 +81,6 @@ def header_value(headers: Mapping[str, str], name: str) -> str | None:
         if key.lower() == wanted:
             return candidate
     return None
-
-
-def text_bytes(value: str) -> bytes:
-    """Encode a header/body value for comparison.
-
-    `hmac.compare_digest` refuses non-ASCII str, so everything is compared as bytes. aiohttp decodes header
-    values as UTF-8 with `surrogateescape`, which this reverses to the bytes on the wire; anything that still
-    cannot be encoded is replaced (it cannot be a valid signature or secret anyway).
-    """
-    try:
-        return value.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "replace")
 
 
 def match_any(keys: Iterable[ApiKey], expected: Callable[[ApiKey], bytes], presented: Iterable[bytes]) -> str | None:

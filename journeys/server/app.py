@@ -14,7 +14,8 @@ from journeys.connectors.http_client import AiohttpOutbound
 from journeys.definitions import load_catalog
 from journeys.definitions.model import ApiKeyValidateTask, TaskState
 from journeys.engine import JourneyEngine
-from journeys.server.app_keys import ENGINE, MAX_BODY_BYTES
+from journeys.server.app_keys import BODY_TIMEOUT_SECONDS, ENGINE, MAX_BODY_BYTES
+from journeys.server.auth import AUTHENTICATOR, Authenticator, client_auth_middleware
 from journeys.server.config import ServerConfig
 from journeys.server.contract_routes import add_contract_routes
 from journeys.server.inbound import add_inbound_routes
@@ -52,8 +53,12 @@ def _warn_unconfigured_secrets(engine: JourneyEngine, config: ServerConfig) -> N
 
 def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> web.Application:
     """Build the app; unless an engine is given, it loads definitions and opens the store on startup."""
-    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[problem_middleware])
+    # Client authentication runs inside the problem middleware: its refusals are problem documents too.
+    middlewares = [problem_middleware, client_auth_middleware]
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=middlewares)
     app[MAX_BODY_BYTES] = config.max_body_bytes
+    app[BODY_TIMEOUT_SECONDS] = config.body_timeout_seconds
+    app[AUTHENTICATOR] = Authenticator(config.client_auth)
     add_routes(app)
     add_inbound_routes(app)
     add_contract_routes(app)
@@ -73,6 +78,7 @@ def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> w
                 sources=sources,
                 inbound_secrets=config.inbound_secrets,
                 inbound_retention=timedelta(days=config.inbound_retention_days),
+                idempotency_window=timedelta(hours=config.idempotency_window_hours),
             )
         else:
             app[ENGINE] = engine

@@ -13,9 +13,11 @@ import orjson
 import yaml
 
 from journeys.engine import ApiKeyProfile, parse_profiles
+from journeys.server.auth.settings import ClientAuth, parse_clients, parse_jwt
 from journeys.store import DEFAULT_DATABASE_URL
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_BODY_TIMEOUT_SECONDS = 30.0
 
 
 class ConfigError(ValueError):
@@ -38,17 +40,38 @@ class ServerConfig:
     """Secrets of the inbound sources' verification presets, by profile name (several per profile: rotation)."""
     inbound_retention_days: float = 35.0
     """How long the inbound log (and so each delivery's dedupe key) is kept."""
+    idempotency_window_hours: float = 24.0
+    """How long a start's idempotency key is kept: a retry within it gets the first start's answer."""
+    body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT_SECONDS
+    """How long a request body may take to arrive (408 after, connection closed): slow clients hold no handler."""
+    client_auth: ClientAuth = field(default_factory=ClientAuth)
+    """The API's clients (`clients:`, their keys kept as digests) and JWT verification (`jwt:`)."""
+
+
+def _number(value: object, where: str, *, minimum: float, unit: str) -> float:
+    """A finite number of `unit` above `minimum` (or equal to it when it is not zero); the message names `where`."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (minimum <= number < float("inf") and (minimum > 0 or number > 0)):
+        bound = f"at least {minimum:g}" if minimum > 0 else "positive"
+        raise ConfigError(f"{where} must be a {bound} number of {unit} (got {value!r})")
+    return number
 
 
 def _retention_days(value: object, where: str) -> float:
     """At least a day: the log holds the dedupe keys, and a shorter memory would let gateway retries through."""
-    try:
-        days = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        days = float("nan")
-    if not days >= 1:
-        raise ConfigError(f"{where} must be a number of days, at least 1 (got {value!r})")
-    return days
+    return _number(value, where, minimum=1, unit="days")
+
+
+def _window_hours(value: object, where: str) -> float:
+    """Longer than any client's retries of a start; zero or less would make every retry a new journey."""
+    return _number(value, where, minimum=0, unit="hours")
+
+
+def _positive_seconds(value: object, where: str) -> float:
+    return _number(value, where, minimum=0, unit="seconds")
 
 
 def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
@@ -69,6 +92,10 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
         "environment",
         "definitions",
         "outboundRewrites",
+        "bodyTimeoutSeconds",
+        "idempotencyWindowHours",
+        "clients",
+        "jwt",
     }
     unknown = sorted(set(document) - known)
     if unknown:
@@ -81,9 +108,19 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
             changes["inbound_secrets"] = parse_profiles(document["inboundSecrets"] or {}, "inboundSecrets")
     except ValueError as error:
         raise ConfigError(f"{path}: {error}") from error
+    try:
+        changes.update(_client_auth(config.client_auth, document.get("clients"), document.get("jwt"), path.parent))
+    except ValueError as error:
+        raise ConfigError(f"{path}: {error}") from error
     if "inboundRetentionDays" in document:
         days = document["inboundRetentionDays"]
         changes["inbound_retention_days"] = _retention_days(days, f"{path}: inboundRetentionDays")
+    if "idempotencyWindowHours" in document:
+        hours = document["idempotencyWindowHours"]
+        changes["idempotency_window_hours"] = _window_hours(hours, f"{path}: idempotencyWindowHours")
+    if "bodyTimeoutSeconds" in document:
+        seconds = document["bodyTimeoutSeconds"]
+        changes["body_timeout_seconds"] = _positive_seconds(seconds, f"{path}: bodyTimeoutSeconds")
     if "databaseUrl" in document:
         changes["database_url"] = str(document["databaseUrl"])
     if "host" in document:
@@ -106,6 +143,18 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
     return replace(config, **changes)
 
 
+def _client_auth(current: ClientAuth, clients: object, jwt: object, base: Path) -> dict[str, ClientAuth]:
+    """The `client_auth` change for a `clients` and/or `jwt` document (each None when not given)."""
+    if clients is None and jwt is None:
+        return {}
+    return {
+        "client_auth": ClientAuth(
+            clients=current.clients if clients is None else parse_clients(clients),
+            jwt=current.jwt if jwt is None else parse_jwt(jwt, base),
+        )
+    }
+
+
 def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> ServerConfig:
     changes: dict[str, Any] = {}
     simple = {
@@ -124,6 +173,12 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
     if environ.get("JOURNEYS_INBOUND_RETENTION_DAYS"):
         days = environ["JOURNEYS_INBOUND_RETENTION_DAYS"]
         changes["inbound_retention_days"] = _retention_days(days, "JOURNEYS_INBOUND_RETENTION_DAYS")
+    if environ.get("JOURNEYS_IDEMPOTENCY_WINDOW_HOURS"):
+        hours = environ["JOURNEYS_IDEMPOTENCY_WINDOW_HOURS"]
+        changes["idempotency_window_hours"] = _window_hours(hours, "JOURNEYS_IDEMPOTENCY_WINDOW_HOURS")
+    if environ.get("JOURNEYS_BODY_TIMEOUT_SECONDS"):
+        seconds = environ["JOURNEYS_BODY_TIMEOUT_SECONDS"]
+        changes["body_timeout_seconds"] = _positive_seconds(seconds, "JOURNEYS_BODY_TIMEOUT_SECONDS")
     if environ.get("JOURNEYS_DEFINITIONS"):
         changes["definitions"] = tuple(Path(p) for p in environ["JOURNEYS_DEFINITIONS"].split(os.pathsep) if p)
     if environ.get("JOURNEYS_OUTBOUND_REWRITES"):
@@ -145,7 +200,23 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
             changes["api_keys"] = parse_profiles(orjson.loads(environ["JOURNEYS_API_KEYS"]))
         except (ValueError, orjson.JSONDecodeError) as error:
             raise ConfigError(f'JOURNEYS_API_KEYS must be JSON like {{"profile": ["secret"]}}: {error}') from error
+    try:
+        clients, jwt = (_json_variable(environ, name) for name in ("JOURNEYS_CLIENTS", "JOURNEYS_JWT"))
+        changes.update(_client_auth(config.client_auth, clients, jwt, Path.cwd()))
+    except ValueError as error:
+        example = '{"shop": {"keys": ["..."], "scopes": ["journeys:read"]}}'
+        raise ConfigError(f"JOURNEYS_CLIENTS (JSON like {example}) or JOURNEYS_JWT: {error}") from error
     return replace(config, **changes)
+
+
+def _json_variable(environ: Mapping[str, str], name: str) -> object:
+    """The JSON value of a variable, None when unset; never quotes the value (it may hold secrets)."""
+    if not environ.get(name):
+        return None
+    try:
+        return orjson.loads(environ[name])
+    except orjson.JSONDecodeError as error:
+        raise ValueError(f"{name} is not valid JSON") from error
 
 
 def load_config(

@@ -24,6 +24,7 @@ from journeys.contracts.openapi_export import export_api_openapi, export_openapi
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import JourneyDefinition
 from journeys.server.app_keys import ENGINE
+from journeys.server.auth import Access, guard
 from journeys.server.problems import ProblemError
 from journeys.server.representations import API_PREFIX
 
@@ -121,8 +122,10 @@ async def get_docs_asset(request: web.Request) -> web.FileResponse:
 
 
 def add_contract_routes(app: web.Application) -> None:
+    """Public: the documents describe the loaded definitions and hold no journey data."""
     app[CONTRACT_DOCUMENTS] = ContractDocuments()
-    app.router.add_get(f"{API_PREFIX}/openapi.json", get_api_openapi)
-    app.router.add_get(f"{API_PREFIX}/journeys/{{journeyName}}/openapi.json", get_journey_openapi)
-    app.router.add_get(f"{API_PREFIX}/docs", get_docs)
-    app.router.add_get(f"{DOCS_STATIC}/{{name}}", get_docs_asset)
+    guard(app, app.router.add_get(f"{API_PREFIX}/openapi.json", get_api_openapi), Access.PUBLIC)
+    journey_document = app.router.add_get(f"{API_PREFIX}/journeys/{{journeyName}}/openapi.json", get_journey_openapi)
+    guard(app, journey_document, Access.PUBLIC)
+    guard(app, app.router.add_get(f"{API_PREFIX}/docs", get_docs), Access.PUBLIC)
+    guard(app, app.router.add_get(f"{DOCS_STATIC}/{{name}}", get_docs_asset), Access.PUBLIC)

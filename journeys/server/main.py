@@ -8,11 +8,11 @@ import logging
 import sys
 from pathlib import Path
 
-from aiohttp import web
-
 from journeys.definitions import DefinitionErrors
 from journeys.server.app import build_app
+from journeys.server.auth import bind_refusal, is_loopback
 from journeys.server.config import ConfigError, load_config
+from journeys.server.http_protocol import install_redaction, serve
 
 log = logging.getLogger("journeys.server")
 
@@ -25,6 +25,7 @@ GC_THRESHOLDS = (50_000, 20, 100)
 def run_server(args: argparse.Namespace) -> int:
     gc.set_threshold(*GC_THRESHOLDS)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_redaction()  # before anything is logged: the database URL below may hold a password
     overrides = {
         "database_url": args.database_url,
         "host": args.host,
@@ -36,17 +37,19 @@ def run_server(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"journeys serve: {error}", file=sys.stderr)
         return 2
+    refusal = bind_refusal(config.host, config.client_auth, insecure=args.insecure_no_client_auth)
+    if refusal is not None:
+        print(f"journeys serve: {refusal}", file=sys.stderr)
+        return 2
+    log.info("client authentication: %s", config.client_auth.summary())
+    if not config.client_auth.configured and not is_loopback(config.host):
+        log.warning("no clients configured: anyone who can reach %s:%s may use the whole API", config.host, config.port)
     log.info("database %s; definitions %s", config.database_url, ", ".join(map(str, config.definitions)))
     try:
-        # run_app handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, then runs
-        # the app's cleanup context (drain background runs, close the store).
-        web.run_app(
-            build_app(config),
-            host=config.host,
-            port=config.port,
-            access_log=None,
-            print=log.info,
-        )
+        # serve (aiohttp's run_app on a handler that answers unparseable requests with problem documents, with
+        # redacted logs) handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, then runs the
+        # app's cleanup context (drain background runs, close the store).
+        serve(build_app(config), host=config.host, port=config.port, print_line=log.info)
     except DefinitionErrors as errors:
         print(f"journeys serve: invalid definitions:\n{errors}", file=sys.stderr)
         return 2

@@ -29,12 +29,15 @@ from journeys.engine import (
     UnknownJourneyDefinition,
     UnknownSource,
 )
+from journeys.engine.inbound_messages import BodyTooDeep
+from journeys.outages import DATABASE, is_database_unavailable
 from journeys.server.app_keys import MAX_BODY_BYTES
 
 log = logging.getLogger("journeys.server")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "urn:journeys:problem:"
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 # engine refusal -> (HTTP status, problem slug, title)
 _ENGINE_ERRORS: dict[type[EngineError], tuple[int, str, str]] = {
@@ -48,6 +51,7 @@ _ENGINE_ERRORS: dict[type[EngineError], tuple[int, str, str]] = {
     AuthRejected: (401, "unauthorized", "Unauthorized"),
     EngineConfigurationError: (500, "server-configuration", "Server configuration error"),
     InvalidBody: (400, "malformed-body", "Malformed request body"),
+    BodyTooDeep: (400, "body-too-deep", "Request body nested too deeply"),
     UnknownSource: (404, "inbound-source-not-found", "Inbound source not found"),
     CorrelationKeyInUse: (409, "correlation-key-in-use", "Correlation key in use"),
     InboundBusy: (503, "inbound-busy", "Journey busy"),
@@ -57,11 +61,26 @@ _ENGINE_ERRORS: dict[type[EngineError], tuple[int, str, str]] = {
 
 
 class ProblemError(Exception):
-    """Raised by handlers for request-level problems (bad JSON, bad query parameters)."""
+    """Raised by handlers for request-level problems (bad JSON, bad query parameters).
 
-    def __init__(self, status: int, slug: str, title: str, detail: str, **extensions: Any) -> None:
+    `close_connection`: the connection cannot serve another request (the body never finished arriving, or its
+    bytes cannot be decoded), so the answer is sent and the connection closed at once.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        close_connection: bool = False,
+        **extensions: Any,
+    ) -> None:
         super().__init__(detail)
         self.status, self.slug, self.title, self.detail, self.extensions = status, slug, title, detail, extensions
+        self.headers, self.close_connection = headers, close_connection
 
 
 def problem_response(
@@ -74,16 +93,23 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
     **extensions: Any,
 ) -> web.Response:
-    body = {
-        "type": PROBLEM_BASE + slug,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        # A URI reference, as RFC 9457 requires: the decoded path may hold spaces and other raw characters.
-        "instance": URL.build(path=request.path).raw_path,
-        **extensions,
-    }
-    return web.Response(status=status, body=orjson.dumps(body), content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+    # A URI reference, as RFC 9457 requires: the decoded path may hold spaces and other raw characters.
+    instance = URL.build(path=request.path).raw_path
+    return problem(status, slug, title, detail, headers=headers, instance=instance, **extensions)
+
+
+def problem(
+    status: int, slug: str, title: str, detail: str, *, headers: Mapping[str, str] | None = None, **members: Any
+) -> web.Response:
+    """A problem document; `problem_response` adds the request's path as `instance`, which a request that could
+    not even be parsed does not have."""
+    body = problem_document(status, slug, title, detail, **members)
+    return web.Response(status=status, body=body, content_type=PROBLEM_CONTENT_TYPE, headers=headers)
+
+
+def problem_document(status: int, slug: str, title: str, detail: str, **members: Any) -> bytes:
+    """A problem document's JSON; the connection layer writes it raw when there is no request to answer."""
+    return orjson.dumps({"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, **members})
 
 
 def _engine_problem(request: web.Request, error: EngineError) -> web.Response:
@@ -113,9 +139,14 @@ async def problem_middleware(
 ) -> web.StreamResponse:
     """Turn every failure (engine refusal, routing miss, oversized body, bug) into a problem document."""
     try:
-        return await handler(request)
+        response = await handler(request)
     except ProblemError as error:
-        return problem_response(request, error.status, error.slug, error.title, error.detail, **error.extensions)
+        answer = problem_response(
+            request, error.status, error.slug, error.title, error.detail, headers=error.headers, **error.extensions
+        )
+        if error.close_connection:
+            await _answer_and_close(request, answer)
+        return answer
     except EngineError as error:
         return _engine_problem(request, error)
     except web.HTTPException as error:
@@ -134,8 +165,39 @@ async def problem_middleware(
         # RFC 9110: a 405 must say which methods the resource allows.
         headers = {"Allow": error.headers["Allow"]} if "Allow" in error.headers else None
         return problem_response(request, error.status, slug, title, detail, headers=headers)
-    except Exception:
+    except Exception as error:
+        if is_database_unavailable(error):
+            return _database_unavailable(request, error)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(
             request, 500, "internal-error", "Internal server error", "an unexpected error occurred; see server logs"
         )
+    DATABASE.succeeded()
+    return response
+
+
+async def _answer_and_close(request: web.Request, answer: web.Response) -> None:
+    """Send `answer`, then close the connection at once. aiohttp would otherwise keep reading (and discarding)
+    the rest of an unread body for up to 10 s before closing, which is what a slow client wants."""
+    answer.force_close()
+    await answer.prepare(request)
+    await answer.write_eof()
+    request.protocol.force_close()  # the written answer is flushed before the socket closes
+
+
+def _database_unavailable(request: web.Request, error: Exception) -> web.Response:
+    """503 with Retry-After: the client should send the request again later (a retried start should carry the
+    same Idempotency-Key: a connection lost during the commit leaves unknown whether it committed).
+
+    Logged through the outage log (one line per second at most, with a count), never with a traceback: during
+    an outage every request fails the same way.
+    """
+    DATABASE.failed(error, f"{request.method} {request.path}")
+    return problem_response(
+        request,
+        503,
+        "database-unavailable",
+        "Database unavailable",
+        "the database cannot be reached; retry the request later",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import orjson
@@ -43,12 +43,21 @@ def encode_page_token(created_at: datetime, journey_id: str) -> str:
 
 
 def decode_page_token(token: str | None) -> tuple[datetime, str] | None:
+    """The (created, id) position a token holds; 400 for anything this API cannot have issued.
+
+    Tokens come back from clients, so everything in them is checked before it reaches a query: the timestamp
+    must carry an offset and be representable in UTC (PostgreSQL converts it; `9999-12-31T23:59-23:59`
+    overflows), and the id must be a string without NUL (PostgreSQL text cannot hold one).
+    """
     if not token:
         return None
     try:
-        created, journey_id = orjson.loads(base64.urlsafe_b64decode(token.encode()))
-        return datetime.fromisoformat(created), str(journey_id)
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as error:
+        created, item_id = orjson.loads(base64.urlsafe_b64decode(token.encode()))
+        position = datetime.fromisoformat(created)
+        if position.tzinfo is None or not isinstance(item_id, str) or "\x00" in item_id:
+            raise ValueError("not an issued token")
+        return position.astimezone(UTC), item_id
+    except (ValueError, TypeError, OverflowError, binascii.Error, orjson.JSONDecodeError) as error:
         detail = "pageToken is not a token this API issued"
         raise ProblemError(400, "invalid-query", "Invalid query parameter", detail) from error
 

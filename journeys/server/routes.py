@@ -7,36 +7,26 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from journeys.engine import Answer, InboundMessage, InboundRequest, Receipt, Snapshot
-from journeys.engine.lifecycle import PHASES, TERMINAL_PHASES
+from journeys.engine import Answer, IdempotencyKeyReused, InboundMessage, InboundRequest, Receipt, Snapshot
+from journeys.engine.lifecycle import PHASES
 from journeys.server.app_keys import ENGINE
+from journeys.server.auth import Access, guard, owner_of, principal_name
 from journeys.server.problems import ProblemError
 from journeys.server.query_params import next_page_token, number_param, page_params, text_param
 from journeys.server.representations import (
     API_PREFIX,
-    journey_path,
     outcome_body,
-    start_accepted_body,
     status_body,
     transition_body,
 )
+from journeys.server.request_bodies import read_body, read_json
+from journeys.server.start_answers import idempotency_key, start_renderer, start_response
 
 MAX_LONG_POLL_SECONDS = 60.0
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(status=status, body=orjson.dumps(body), content_type="application/json", headers=headers)
-
-
-async def _read_json(request: web.Request) -> Any:
-    raw = await request.read()
-    if not raw:
-        raise ProblemError(400, "malformed-json", "Malformed JSON", "the request body is empty; send a JSON document")
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        detail = f"the request body is not valid JSON: {error}"
-        raise ProblemError(400, "malformed-json", "Malformed JSON", detail) from error
 
 
 def _inbound(request: web.Request) -> InboundRequest:
@@ -46,7 +36,7 @@ def _inbound(request: web.Request) -> InboundRequest:
 async def inbound_message(request: web.Request) -> InboundMessage:
     """The request as the inbound desk reads it: raw bytes (what signatures cover), headers, media type."""
     media_type = request.content_type if "Content-Type" in request.headers else ""
-    return InboundMessage(await request.read(), request.headers, request.query, media_type.lower())
+    return InboundMessage(await read_body(request), request.headers, request.query, media_type.lower())
 
 
 def receipt_response(receipt: Receipt) -> web.Response:
@@ -70,27 +60,34 @@ async def start_journey(request: web.Request) -> web.Response:
         raise ProblemError(
             404, "journey-definition-not-found", "Journey definition not found", f"no journey named '{name}' is loaded"
         )
-    snapshot = await engine.start(name, await _read_json(request), _inbound(request))
-    if snapshot.definition.start_mode == "async":
-        body = start_accepted_body(snapshot, f"{request.scheme}://{request.host}")
-        return _json(body, status=202, headers={"Location": journey_path(snapshot.record.id)})
-    if snapshot.record.phase in TERMINAL_PHASES:
-        return _json(outcome_body(snapshot))
-    return _json(status_body(snapshot))
+    key, render = idempotency_key(request), start_renderer(request)
+    body = await read_json(request)
+    try:
+        started = await engine.start(
+            name, body, _inbound(request), principal=principal_name(request), idempotency_key=key, answer=render
+        )
+    except IdempotencyKeyReused as error:
+        raise ProblemError(422, "idempotency-key-reused", "Idempotency key reused", error.detail) from error
+    return start_response(started, render)
+
+
+# A principal that is not an operator is given only the journeys it started (`owner_of`): to it, the others'
+# are not found, as if absent, so it cannot even learn which ids exist.
 
 
 async def get_status(request: web.Request) -> web.Response:
-    return _json(status_body(await request.app[ENGINE].get(request.match_info["journeyId"])))
+    return _json(status_body(await request.app[ENGINE].get(request.match_info["journeyId"], owner=owner_of(request))))
 
 
 async def get_result(request: web.Request) -> web.Response:
     wait = number_param(request, "waitSeconds", default=0.0, maximum=MAX_LONG_POLL_SECONDS)
-    snapshot = await request.app[ENGINE].result(request.match_info["journeyId"], wait_seconds=wait)
+    journey_id = request.match_info["journeyId"]
+    snapshot = await request.app[ENGINE].result(journey_id, wait_seconds=wait, owner=owner_of(request))
     return _json(outcome_body(snapshot))
 
 
 async def get_history(request: web.Request) -> web.Response:
-    transitions = await request.app[ENGINE].history(request.match_info["journeyId"])
+    transitions = await request.app[ENGINE].history(request.match_info["journeyId"], owner=owner_of(request))
     return _json({"journeyId": request.match_info["journeyId"], "items": [transition_body(t) for t in transitions]})
 
 
@@ -102,7 +99,8 @@ async def submit_step(request: web.Request) -> web.Response:
 
 
 async def cancel_journey(request: web.Request) -> web.Response:
-    snapshot = await request.app[ENGINE].cancel(request.match_info["journeyId"])
+    journey_id, by = request.match_info["journeyId"], principal_name(request)
+    snapshot = await request.app[ENGINE].cancel(journey_id, owner=owner_of(request), by=by)
     return _json(outcome_body(snapshot))
 
 
@@ -111,7 +109,9 @@ async def list_journeys(request: web.Request) -> web.Response:
     journey_name = text_param(request, "journeyName")
     phase = _phase_param(request)
     limit, after = page_params(request)
-    snapshots = await engine.list(journey_name=journey_name, phase=phase, limit=limit + 1, after=after)
+    snapshots = await engine.list(
+        journey_name=journey_name, phase=phase, limit=limit + 1, after=after, started_by=owner_of(request)
+    )
     token = next_page_token(snapshots, limit, lambda s: (s.record.created_at, s.record.id))
     return _json({"items": [status_body(s) for s in snapshots[:limit]], "nextPageToken": token})
 
@@ -129,10 +129,13 @@ def _phase_param(request: web.Request) -> str | None:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_post(f"{API_PREFIX}/journeys/{{journeyName}}/start", start_journey)
-    app.router.add_get(f"{API_PREFIX}/journeys", list_journeys)
-    app.router.add_get(f"{API_PREFIX}/journeys/{{journeyId}}", get_status)
-    app.router.add_get(f"{API_PREFIX}/journeys/{{journeyId}}/result", get_result)
-    app.router.add_get(f"{API_PREFIX}/journeys/{{journeyId}}/history", get_history)
-    app.router.add_post(f"{API_PREFIX}/journeys/{{journeyId}}/steps/cancel", cancel_journey)
-    app.router.add_post(f"{API_PREFIX}/journeys/{{journeyId}}/steps/{{stepId}}", submit_step)
+    """The journey routes, each with the credential it needs (`auth.policy`)."""
+    journeys, journey = f"{API_PREFIX}/journeys", f"{API_PREFIX}/journeys/{{journeyId}}"
+    guard(app, app.router.add_post(f"{journeys}/{{journeyName}}/start", start_journey), Access.START)
+    guard(app, app.router.add_get(journeys, list_journeys), Access.READ)
+    guard(app, app.router.add_get(journey, get_status), Access.READ)
+    guard(app, app.router.add_get(f"{journey}/result", get_result), Access.READ)
+    guard(app, app.router.add_get(f"{journey}/history", get_history), Access.READ)
+    guard(app, app.router.add_post(f"{journey}/steps/cancel", cancel_journey), Access.CANCEL)
+    # Submissions are checked by the step itself (its auth task, its source's verification), not by client.
+    guard(app, app.router.add_post(f"{journey}/steps/{{stepId}}", submit_step), Access.DELIVERY)

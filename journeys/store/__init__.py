@@ -2,7 +2,14 @@
 
 from journeys.store.database import DEFAULT_DATABASE_URL, normalise_url
 from journeys.store.deliveries import DeliveryStore, InboxClaim
-from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, KeyInUse, TransitionRecord
+from journeys.store.records import (
+    AdvanceOutcome,
+    DeliveryRecord,
+    InstanceRecord,
+    KeyInUse,
+    StartKeyRecord,
+    TransitionRecord,
+)
 from journeys.store.repository import JourneyStore
 
 __all__ = [
@@ -14,6 +21,7 @@ __all__ = [
     "InstanceRecord",
     "JourneyStore",
     "KeyInUse",
+    "StartKeyRecord",
     "TransitionRecord",
     "normalise_url",
 ]

@@ -1,4 +1,4 @@
-"""Opening the database and running SQL against it: the per-dialect executors and schema upgrades.
+"""Opening the database and running SQL against it: the per-dialect executors (schema upgrades: `migrations`).
 
 All statements in the store are SQLAlchemy Core written once against a synchronous `Connection`;
 an executor decides where they run:
@@ -19,42 +19,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, create_engine, event, inspect, select
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import SQLModel
 
-from journeys.store.tables import instance_table, schema_version_table
+from journeys.store.migrations import upgrade_schema, upgrade_turn
 
 DEFAULT_DATABASE_URL = "sqlite:///journeys.db"
 
 T = TypeVar("T")
 Statement = Callable[[Connection], Any]
-
-
-def _create_tables(conn: Connection) -> None:
-    SQLModel.metadata.create_all(conn)
-
-
-def _add_inbound(conn: Connection) -> None:
-    """Version 2: inbound sources (correlation columns on the instance row, the inbound delivery table).
-
-    `_create_tables` builds today's full schema on a new database, so this only adds what an older one lacks.
-    """
-    present = {column["name"] for column in inspect(conn).get_columns(instance_table.name)}
-    for name in ("inbound_source", "inbound_key", "inbound_open_key"):
-        if name not in present:
-            column = instance_table.c[name]
-            kind = column.type.compile(dialect=conn.dialect)
-            conn.exec_driver_sql(f"ALTER TABLE {instance_table.name} ADD COLUMN {name} {kind}")
-    for index in instance_table.indexes:
-        index.create(conn, checkfirst=True)
-    SQLModel.metadata.create_all(conn)
-
-
-# Each entry upgrades the schema from version N-1 to N (index + 1). Append, never edit.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_create_tables, _add_inbound)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def normalise_url(url: str) -> URL:
@@ -66,19 +40,6 @@ def normalise_url(url: str) -> URL:
     if backend in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+asyncpg")
     raise ValueError(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://HOST/DB")
-
-
-def upgrade_schema(conn: Connection) -> int:
-    """Bring the schema to SCHEMA_VERSION, running only the migrations this database has not had yet."""
-    schema_version_table.create(conn, checkfirst=True)
-    current = conn.execute(select(schema_version_table.c.version)).scalar_one_or_none()
-    for migration in MIGRATIONS[current or 0 :]:
-        migration(conn)
-    if current is None:
-        conn.execute(schema_version_table.insert().values(id=1, version=SCHEMA_VERSION))
-    elif current != SCHEMA_VERSION:
-        conn.execute(schema_version_table.update().values(version=SCHEMA_VERSION))
-    return SCHEMA_VERSION
 
 
 class Database(ABC):
@@ -107,7 +68,9 @@ class SqliteDatabase(Database):
     def __init__(self, url: URL) -> None:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=2)
+        # hide_parameters: a failed statement's message (which may be logged) never quotes the request data bound
+        # to it (callback bodies, ids, contexts).
+        self._engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=2, hide_parameters=True)
 
         @event.listens_for(self._engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -149,12 +112,13 @@ class PostgresDatabase(Database):
     def __init__(self, url: URL) -> None:
         # A fixed pool: overflow connections would be opened and closed under load, and opening one
         # (TCP, TLS negotiation, auth) costs more than the queries it serves.
-        self._engine = create_async_engine(url, pool_size=16, max_overflow=0, pool_timeout=30)
+        # hide_parameters: as for SQLite, error messages must not quote request data.
+        self._engine = create_async_engine(url, pool_size=16, max_overflow=0, pool_timeout=30, hide_parameters=True)
         # Reads are single statements: autocommit spares them a BEGIN and a ROLLBACK round trip each.
         self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def setup(self) -> None:
-        async with self._engine.begin() as conn:
+        async with upgrade_turn(), self._engine.begin() as conn:
             await conn.run_sync(upgrade_schema)
 
     async def read(self, statement: Callable[[Connection], T]) -> T:

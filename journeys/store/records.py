@@ -25,6 +25,8 @@ class InstanceRecord:
     inbound_key: str | None = None
     inbound_open_key: str | None = None
     """Set (to `inbound_key`) only while the journey waits in the sourced webhook state that declared it."""
+    started_by: str | None = None
+    """The principal (authenticated client) that started the journey; None without client authentication."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -63,6 +65,21 @@ class DeliveryRecord:
     key_id: str | None = None
     processing_ms: float = 0.0
     expires_at: datetime | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class StartKeyRecord:
+    """An idempotency key of a start and the answer its first start got (replayed to every retry of it).
+
+    `scope_key` is a fixed-width digest of (principal, journey name, key); `fingerprint` one of the start body.
+    """
+
+    scope_key: str
+    fingerprint: str
+    journey_id: str
+    answer: dict[str, Any] | None
+    created_at: datetime
+    expires_at: datetime
 
 
 class KeyInUse(Exception):

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 
 from journeys.store.database import Database, open_database
 from journeys.store.deliveries import APPLIED_TO, DELETE_ROW, FLIP, DeliveryStore, InboxClaim, claim_row
-from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, TransitionRecord
+from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, StartKeyRecord, TransitionRecord
 from journeys.store.rows import (
     BY_ID,
     COMPARE_AND_SET,
@@ -33,6 +33,7 @@ from journeys.store.rows import (
     to_transition,
     transition_values,
 )
+from journeys.store.start_keys import StartKeyStore, claim_start_key
 from journeys.store.tables import instance_table
 from journeys.store.write_batcher import WriteBatcher
 
@@ -40,13 +41,15 @@ from journeys.store.write_batcher import WriteBatcher
 class JourneyStore:
     """Persistence of journey instances; create with `await JourneyStore.open(url)`.
 
-    `deliveries` is the inbound log, dedupe record and inbox; it shares this store's database and group commit.
+    `deliveries` is the inbound log, dedupe record and inbox; `start_keys` the idempotency keys of starts. Both
+    share this store's database and group commit.
     """
 
     def __init__(self, database: Database) -> None:
         self._database = database
         self._writes = WriteBatcher(database)
         self.deliveries = DeliveryStore(database, self._writes)
+        self.start_keys = StartKeyStore(database, self._writes)
 
     @classmethod
     async def open(cls, url: str) -> JourneyStore:
@@ -62,16 +65,28 @@ class JourneyStore:
 
     # -- writes -----------------------------------------------------------------------------------
 
-    async def insert(self, record: InstanceRecord, transition: TransitionRecord) -> None:
-        """Persist a new instance and its first history row; returns once committed (KeyInUse: nothing written)."""
+    async def insert(
+        self, record: InstanceRecord, transition: TransitionRecord, *, start_key: StartKeyRecord | None = None
+    ) -> StartKeyRecord | None:
+        """Persist a new instance and its first history row, with the idempotency key of its start if it has one;
+        returns once committed (KeyInUse: nothing written).
+
+        Returns None when inserted, or (nothing written) the live key another start with the same scope holds.
+        """
         values = instance_values(record)
         history = transition_values(transition)
 
-        def write(conn: Connection) -> None:
+        def write(conn: Connection) -> StartKeyRecord | None:
+            if start_key is not None:
+                holder = claim_start_key(conn, start_key)
+                if holder is not None:
+                    return holder
             conn.execute(INSTANCE_INSERT, values)
             conn.execute(TRANSITION_INSERT, history)
+            return None
 
-        await submit_guarded(self._writes, write)
+        holder: StartKeyRecord | None = await submit_guarded(self._writes, write)
+        return holder
 
     async def advance(
         self,
@@ -148,10 +163,14 @@ class JourneyStore:
         phase: str | None,
         limit: int,
         after: tuple[datetime, str] | None,
+        started_by: str | None = None,
     ) -> list[InstanceRecord]:
-        """A page of instances, newest first, keyset-paginated on (created_at, id)."""
+        """A page of instances, newest first, keyset-paginated on (created_at, id); with `started_by`, only the
+        journeys that principal started."""
         table = instance_table
         query = select(table)
+        if started_by is not None:
+            query = query.where(table.c.started_by == started_by)
         if journey_name is not None:
             query = query.where(table.c.journey_name == journey_name)
         if phase is not None:

@@ -41,6 +41,7 @@ def instance_values(record: InstanceRecord) -> dict[str, Any]:
         "inbound_source": record.inbound_source,
         "inbound_key": record.inbound_key,
         "inbound_open_key": record.inbound_open_key,
+        "started_by": record.started_by,
     }
 
 
@@ -76,6 +77,7 @@ def to_record(row: Row[Any]) -> InstanceRecord:
         inbound_source=m["inbound_source"],
         inbound_key=m["inbound_key"],
         inbound_open_key=m["inbound_open_key"],
+        started_by=m["started_by"],
     )
 
 

@@ -21,6 +21,8 @@ class JourneyInstanceRow(SQLModel, table=True):
         Index("ix_journey_instance_phase_created", "phase", "created_at", "id"),
         Index("ix_journey_instance_due", "due_at"),
         Index("ix_journey_instance_inbound", "inbound_source", "inbound_key"),
+        # A principal's own journeys, newest first (the list a client without the operator scope sees).
+        Index("ix_journey_instance_started_by_created", "started_by", "created_at", "id"),
         # Two journeys can never wait for the same (source, key): the open key is NULL unless waiting for it.
         Index("ux_journey_instance_inbound_open", "inbound_source", "inbound_open_key", unique=True),
     )
@@ -45,6 +47,8 @@ class JourneyInstanceRow(SQLModel, table=True):
     inbound_source: str | None = Field(default=None, max_length=100)
     inbound_key: str | None = Field(default=None, max_length=200)
     inbound_open_key: str | None = Field(default=None, max_length=200)
+    # The authenticated client that started the journey; NULL when the server runs without client auth.
+    started_by: str | None = Field(default=None, max_length=200)
 
 
 class JourneyTransitionRow(SQLModel, table=True):
@@ -105,14 +109,26 @@ class InboundDeliveryRow(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
-class SchemaVersionRow(SQLModel, table=True):
-    __tablename__ = "journeys_schema"
+class StartIdempotencyRow(SQLModel, table=True):
+    """The first answer to a start carrying an idempotency key, so a retry of that start is answered the same.
 
-    id: int = Field(primary_key=True)
-    version: int
+    `scope_key` is a digest of (principal, journey name, key): unique, and inserted in the same transaction as
+    the journey it started, so of two racing starts with one key exactly one creates a journey.
+    """
+
+    __tablename__ = "start_idempotency"
+    __table_args__ = (Index("ix_start_idempotency_expires", "expires_at"),)
+
+    scope_key: str = Field(primary_key=True, max_length=64)
+    fingerprint: str = Field(max_length=64)
+    journey_id: str = Field(max_length=64)
+    # The answer the first start got (status, content type, body, headers) as JSON; NULL if none was rendered.
+    answer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 instance_table = JourneyInstanceRow.__table__
 transition_table = JourneyTransitionRow.__table__
-schema_version_table = SchemaVersionRow.__table__
 delivery_table = InboundDeliveryRow.__table__
+start_key_table = StartIdempotencyRow.__table__

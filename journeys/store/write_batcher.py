@@ -3,7 +3,8 @@
 Every caller still gets its own answer (inserted, won the compare-and-set, or lost it) and is only
 answered after the transaction holding its write has committed, so "committed before acknowledged"
 holds. A failing batch is retried one write at a time so one bad write cannot sink its neighbours, and a write
-that lost a deadlock (PostgreSQL, where several batches run at once) is run again.
+that lost a deadlock (PostgreSQL, where several batches run at once) is run again. A batch that failed because
+the database cannot be reached fails as a whole: its writes would fail alone too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from journeys.outages import is_database_unavailable
 from journeys.store.database import Database, Statement
 
 MAX_ATTEMPTS = 5
@@ -73,6 +75,12 @@ class WriteBatcher:
         try:
             results = await self._database.transaction([pending.statement for pending in batch])
         except Exception as error:
+            if is_database_unavailable(error):
+                # Running each write alone would only knock on a closed door once per write: all fail alike,
+                # and each caller answers 503 (or its loop retries on the next tick).
+                for pending in batch:
+                    self._settle(pending, error=error)
+                return
             if len(batch) == 1:
                 if attempt < MAX_ATTEMPTS and _lost_a_lock_race(error):
                     # The database rolled the whole transaction back: running it again is safe.

@@ -11,6 +11,10 @@ is, which generated data never does. With `JOURNEYS_FUZZ_SIGNING` set (a JSON ob
 signed as their gateway signs them, on the bytes actually sent, so the source's 2xx answers (applied,
 buffered, unmatched, duplicate), their headers and the inbound log they feed are fuzzed too. Invalid data is
 never signed: it is the sender's proof that makes a delivery acceptable, not its shape.
+
+Schemathesis never puts a NUL character in a path segment (it filters them out: some servers route such paths
+elsewhere), yet a `%00` in a journey id is what a hostile client sends and what PostgreSQL cannot store. So a
+tenth of the calls to an operation with a journey or delivery id in its path carry one there instead.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from journeys.contracts.delivery_signing import sign_request
 from journeys.server.routes import MAX_LONG_POLL_SECONDS
 
 LONGEST_WAIT_SECONDS = 0.2
+HOSTILE_IDS = ("%00", "pay-%00-1")  # as sent: path parameters are already percent-encoded here
+ID_PARAMETERS = ("journeyId", "deliveryId")
 SIGNING: dict[str, Any] = json.loads(os.environ.get("JOURNEYS_FUZZ_SIGNING") or "{}")
 
 
@@ -48,6 +54,7 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     if signing is not None and positive and zlib.crc32(repr(case.body).encode()) % 2 == 0:
         kwargs["auth"] = _Signed(signing["verification"], signing["secret"])
+    _with_hostile_ids(case)
     if not case.query or "waitSeconds" not in case.query:
         return
     try:
@@ -56,3 +63,15 @@ def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwar
         return
     if LONGEST_WAIT_SECONDS < seconds <= MAX_LONG_POLL_SECONDS:
         case.query["waitSeconds"] = LONGEST_WAIT_SECONDS
+
+
+def _with_hostile_ids(case: schemathesis.Case) -> None:
+    """Put a NUL character in the journey or delivery id of a tenth of the calls (chosen by the call's content, so
+    a run with the same seed puts them in the same calls)."""
+    names = [name for name in ID_PARAMETERS if name in (case.path_parameters or {})]
+    if not names:
+        return
+    draw = zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode())
+    if draw % 10 == 0:
+        assert case.path_parameters is not None
+        case.path_parameters[names[0]] = HOSTILE_IDS[draw // 10 % len(HOSTILE_IDS)]

@@ -173,8 +173,11 @@ def test_the_webhook_secret_is_a_required_header_and_401_is_documented(payment_a
     operation = _operation(payment_api, "paymentCallback_waitForCallback")
     secret = _parameters(operation)[("header", "X-Webhook-Secret")]
     assert secret["required"] is True and secret["schema"] == {"type": "string"}
-    assert "securitySchemes" not in payment_api["components"]  # arazzo-runner sends per-step headers only
-    assert set(operation["responses"]) == {"200", "400", "401", "404", "409", "413"}
+    # The gateway's secret is the step's own header (arazzo-runner sends per-step headers only), not a client
+    # credential: the step needs none, the only scheme is the clients' bearer.
+    assert operation["security"] == []
+    assert set(payment_api["components"]["securitySchemes"]) == {"clientAuth"}
+    assert set(operation["responses"]) == {"200", "400", "401", "404", "408", "409", "413", "415", "503"}
     for status, response in operation["responses"].items():
         if status != "200":
             assert response["content"] == {
@@ -228,7 +231,7 @@ def test_a_start_that_may_pause_or_end_answers_either(tmp_path: Path) -> None:
 def test_an_async_start_answers_202_with_a_location() -> None:
     api = export_openapi(load_definition(TEST_DEFINITIONS / "async-greeting.journey.yaml"))
     responses = _operation(api, "asyncGreeting_start")["responses"]
-    assert set(responses) == {"202", "400", "404", "413"}
+    assert set(responses) == {"202", "400", "401", "403", "404", "408", "413", "415", "422", "503"}
     assert responses["202"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/JourneyStartResponse"
     }

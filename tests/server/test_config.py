@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from journeys.engine.api_keys import fingerprint
 from journeys.server.config import ConfigError, load_config
 
 
@@ -35,7 +34,7 @@ def test_later_sources_override_earlier_ones(tmp_path: Path) -> None:
     assert config.host == "0.0.0.0"  # flag
     assert config.definitions == ((tmp_path / "defs").resolve(),)  # relative to the config file
     # the environment's keys replace the file's: only s3 is accepted now
-    assert [key.key_id for key in config.api_keys["gateway"].keys] == [fingerprint("s3")]
+    assert [key.key_id for key in config.api_keys["gateway"].keys] == ["gateway#1"]
     assert config.outbound_rewrites == {"https://api.example.com": "http://127.0.0.1:9"}
 
 

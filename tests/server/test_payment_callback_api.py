@@ -127,6 +127,17 @@ async def test_a_repeated_callback_gets_the_first_answer_and_adds_nothing(server
     assert [item.verdict for item in log] == ["duplicate", "applied"]
 
 
+async def test_a_repeat_without_the_key_is_refused_not_answered_from_the_log(server: LiveServer) -> None:
+    """Whoever replays the bytes of a callback without the gateway's key learns nothing from the first answer."""
+    journey_id = await start_payment(server)
+    assert (await callback(server, journey_id))[0] == 200
+    for secret in (None, "not-the-secret"):
+        status, body, content_type = await callback(server, journey_id, secret=secret)
+        assert (status, content_type) == (401, "application/problem+json"), body
+        assert "phase" not in body and "paymentId" not in body
+    assert (await callback(server, journey_id, secret=ROTATED_SECRET))[0] == 200  # any key of the profile
+
+
 async def test_malformed_and_invalid_bodies_are_400_and_change_nothing(server: LiveServer) -> None:
     journey_id = await start_payment(server)
     before = await server.engine.store.get(journey_id)

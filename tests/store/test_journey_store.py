@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from journeys.store import InstanceRecord, JourneyStore, TransitionRecord
-from journeys.store.database import SCHEMA_VERSION, normalise_url
+from journeys.store.database import normalise_url
+from journeys.store.migrations import head_revision
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -113,11 +114,12 @@ async def test_due_runnable_and_list_queries(database_url: str) -> None:
         await store.close()
 
 
-async def test_the_schema_version_is_recorded(sqlite_url: str, tmp_path: Path) -> None:
+async def test_the_schema_revision_is_recorded(sqlite_url: str, tmp_path: Path) -> None:
     store = await JourneyStore.open(sqlite_url)
     await store.close()
     with sqlite3.connect(tmp_path / "journeys.db") as conn:
-        assert conn.execute("SELECT version FROM journeys_schema").fetchall() == [(SCHEMA_VERSION,)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
+        assert head_revision() == "0002"
 
 
 def test_url_normalisation() -> None:

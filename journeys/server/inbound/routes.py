@@ -17,6 +17,7 @@ import orjson
 from aiohttp import web
 
 from journeys.server.app_keys import ENGINE
+from journeys.server.auth import Access, guard
 from journeys.server.inbound.representations import delivery_body
 from journeys.server.problems import ProblemError
 from journeys.server.query_params import next_page_token, page_params, text_param
@@ -69,9 +70,10 @@ async def get_stats(request: web.Request) -> web.Response:
 
 
 def add_inbound_routes(app: web.Application) -> None:
-    app.router.add_get(f"{INBOUND}/deliveries", list_deliveries)
-    app.router.add_get(f"{INBOUND}/stats", get_stats)
-    app.router.add_get(f"{INBOUND}/deliveries/{{deliveryId}}", get_delivery)
-    app.router.add_post(f"{INBOUND}/deliveries/{{deliveryId}}/replay", replay_delivery)
+    """The log is the operators' (it holds every journey's deliveries); a source verifies its senders itself."""
+    guard(app, app.router.add_get(f"{INBOUND}/deliveries", list_deliveries), Access.OPERATOR)
+    guard(app, app.router.add_get(f"{INBOUND}/stats", get_stats), Access.OPERATOR)
+    guard(app, app.router.add_get(f"{INBOUND}/deliveries/{{deliveryId}}", get_delivery), Access.OPERATOR)
+    guard(app, app.router.add_post(f"{INBOUND}/deliveries/{{deliveryId}}/replay", replay_delivery), Access.OPERATOR)
     # `deliveries` and `stats` are the log's own resources, never a source (the loader refuses those names).
-    app.router.add_post(f"{INBOUND}/{{source:(?!(?:deliveries|stats)$)[^/]+}}", deliver)
+    guard(app, app.router.add_post(f"{INBOUND}/{{source:(?!(?:deliveries|stats)$)[^/]+}}", deliver), Access.DELIVERY)

@@ -1,0 +1,80 @@
+"""What the engine hands back and what it commits: snapshots of instances, the rows and history built from runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from journeys.definitions.model import JourneyDefinition
+from journeys.engine.interpreter import Run
+from journeys.store import InstanceRecord, TransitionRecord
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """An instance as committed, with its definition; `step_fields` are a step's projected response fields."""
+
+    record: InstanceRecord
+    definition: JourneyDefinition
+    step_fields: Mapping[str, Any] | None = None
+
+
+def record_of(
+    run: Run,
+    name: str,
+    version_label: str,
+    *,
+    created_at: datetime,
+    updated_at: datetime,
+    version: int,
+    started_by: str | None,
+) -> InstanceRecord:
+    """The row to commit for `run` after an advance (`started_by` is fixed at the start and never changes)."""
+    return InstanceRecord(
+        id=run.journey_id,
+        journey_name=name,
+        journey_version=version_label,
+        phase=run.phase,
+        current_state=run.state,
+        waiting=run.waiting,
+        context=run.context,
+        outcome=run.outcome,
+        created_at=created_at,
+        updated_at=updated_at,
+        version=version,
+        due_at=run.due_at,
+        inbound_source=run.inbound_source,
+        inbound_key=run.inbound_key,
+        inbound_open_key=run.inbound_key if run.waiting and run.inbound_open else None,
+        started_by=started_by,
+    )
+
+
+def transition_of(
+    record: InstanceRecord,
+    event: str,
+    from_state: str | None,
+    path: list[str],
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> TransitionRecord:
+    """The history row of the advance that produced `record` (its sequence number is the record's version)."""
+    return TransitionRecord(
+        journey_id=record.id,
+        seq=record.version,
+        event=event,
+        from_state=from_state,
+        to_state=record.current_state,
+        phase=record.phase,
+        path=path,
+        at=now,
+        detail=detail,
+    )

@@ -1,0 +1,224 @@
+"""Starting journeys, once per idempotency key.
+
+A start may carry an idempotency key: one its definition derives from the body (`spec.lifecycle.idempotencyKey`),
+else the caller's (`Idempotency-Key`). Its scope is (principal, journey name, key). The first start with a key
+stores the answer it was given next to the key, in the same transaction as the new journey; a retry with the
+same body gets that answer back, byte for byte, and starts nothing; a different body with the key is refused.
+
+Racing starts with one key are settled by the key's unique row: the loser wrote nothing and answers with the
+winner's answer. Within one process a retry also waits for a start with its key still in flight, so the sync part
+of a journey (its HTTP calls) is not run twice just to be thrown away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from journeys.definitions.model import JourneyDefinition
+from journeys.engine.errors import (
+    CorrelationKeyInUse,
+    IdempotencyKeyReused,
+    InvalidInput,
+)
+from journeys.engine.inbox import PRUNE_EVERY
+from journeys.engine.interpreter import InboundRequest, Interpreter, Run
+from journeys.engine.snapshots import Snapshot, record_of, transition_of
+from journeys.expressions import ExpressionEvaluationError
+from journeys.store import KeyInUse, StartKeyRecord
+
+if TYPE_CHECKING:
+    from journeys.engine.service import JourneyEngine
+
+DEFAULT_IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class StartAnswer:
+    """The HTTP answer to a start, as the server rendered it; stored with an idempotency key to be replayed."""
+
+    status: int
+    content_type: str
+    body: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def stored(self) -> dict[str, Any]:
+        return {"status": self.status, "contentType": self.content_type, "body": self.body, "headers": self.headers}
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any]) -> StartAnswer:
+        return cls(int(stored["status"]), str(stored["contentType"]), str(stored["body"]), dict(stored["headers"]))
+
+
+RenderStart = Callable[[Snapshot], StartAnswer]
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """What a start did. `snapshot` is the journey as just committed or, for a replay, as it is now; `answer`
+    is the answer to give (None when no renderer was passed), and a replay's is the first start's answer."""
+
+    snapshot: Snapshot
+    answer: StartAnswer | None
+    replayed: bool = False
+
+
+def fingerprint(body: Any) -> str:
+    """The same JSON document gives the same fingerprint whatever its key order or whitespace."""
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def scope_key(principal: str | None, journey_name: str, key: str) -> str:
+    """A fixed-width unique key for (principal, journey, key): a JSON array, so no separator can be forged. The
+    key goes in as its UTF-8 bytes, so even a lone surrogate (which JSON cannot carry) is hashed, not refused."""
+    scope = orjson.dumps([principal, journey_name, key.encode("utf-8", "surrogatepass").decode("latin-1")])
+    return hashlib.sha256(scope).hexdigest()
+
+
+class StartDesk:
+    """`JourneyEngine.start`: validates, runs the sync part, commits the journey (with its key), or replays."""
+
+    def __init__(self, engine: JourneyEngine, window: timedelta = DEFAULT_IDEMPOTENCY_WINDOW) -> None:
+        self.engine = engine
+        self.window = window
+        self._in_flight: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._pruned_at: datetime | None = None
+
+    async def start(
+        self,
+        interpreter: Interpreter,
+        body: Any,
+        request: InboundRequest,
+        *,
+        principal: str | None,
+        idempotency_key: str | None,
+        answer: RenderStart | None,
+    ) -> Started:
+        definition = interpreter.definition
+        _check_body(definition, body)
+        # A journey that derives its key from the input is idempotent on it whatever the caller sends: one
+        # journey per payment holds even for a client that makes up a new Idempotency-Key per attempt.
+        key = _derived_key(definition, body) or idempotency_key
+        if key is None:
+            started = await self._create(interpreter, body, request, principal, None, answer)
+            assert isinstance(started, Started)  # without a key there is nothing to lose a race for
+            return started
+        scope, digest = scope_key(principal, definition.name, key), fingerprint(body)
+        async with self._one_at_a_time(scope):
+            held = await self.engine.store.start_keys.get(scope, self.engine.clock())
+            if held is not None:
+                return await self._replay(held, digest, principal)
+            started = await self._create(interpreter, body, request, principal, (scope, digest), answer)
+            if isinstance(started, StartKeyRecord):  # another process won the race for the key
+                return await self._replay(started, digest, principal)
+            return started
+
+    async def _create(
+        self,
+        interpreter: Interpreter,
+        body: dict[str, Any],
+        request: InboundRequest,
+        principal: str | None,
+        claim: tuple[str, str] | None,
+        answer: RenderStart | None,
+    ) -> Started | StartKeyRecord:
+        """Run and insert a new journey, with the key `claim` (scope, fingerprint) names, if any. Returns what was
+        started, with its answer rendered before the commit (a key stores it in the same transaction); or the
+        key's holder when another start claimed it first, and then nothing was written."""
+        engine, definition = self.engine, interpreter.definition
+        now = engine.clock()
+        run = Run(uuid.uuid4().hex, definition.start, body, now)
+        if definition.start_mode == "sync":
+            await engine.advance(interpreter, run, definition.start, request, now)
+        record = record_of(
+            run, definition.name, definition.version, created_at=now, updated_at=now, version=1, started_by=principal
+        )
+        snapshot = Snapshot(record, definition)
+        rendered = None if answer is None else answer(snapshot)
+        start_key = None
+        if claim is not None:
+            stored = None if rendered is None else rendered.stored()
+            start_key = StartKeyRecord(claim[0], claim[1], record.id, stored, now, now + self.window)
+        try:
+            holder = await engine.store.insert(
+                record, transition_of(record, "start", None, run.path, now), start_key=start_key
+            )
+        except KeyInUse as error:
+            raise CorrelationKeyInUse(
+                f"another journey is already waiting for {record.inbound_source} key '{record.inbound_key}';"
+                " nothing was started"
+            ) from error
+        if holder is not None:
+            return holder
+        if definition.start_mode == "async":
+            engine.spawn(engine.resume(record.id))
+        engine.after_commit(None, record)
+        return Started(snapshot, rendered)
+
+    async def _replay(self, held: StartKeyRecord, digest: str, principal: str | None) -> Started:
+        if held.fingerprint != digest:
+            raise IdempotencyKeyReused(
+                "this idempotency key was used with a different start body (journey "
+                f"{held.journey_id}); send the same body to get its answer again, or a new key to start another"
+            )
+        snapshot = await self.engine.get(held.journey_id, owner=principal)
+        answer = None if held.answer is None else StartAnswer.from_stored(held.answer)
+        return Started(snapshot, answer, replayed=True)
+
+    @asynccontextmanager
+    async def _one_at_a_time(self, scope: str) -> AsyncIterator[None]:
+        """Starts with one scope run one after the other in this process (other processes: the unique row)."""
+        lock, users = self._in_flight.get(scope, (asyncio.Lock(), 0))
+        self._in_flight[scope] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._in_flight[scope]
+            if users == 1:
+                del self._in_flight[scope]
+            else:
+                self._in_flight[scope] = (lock, users - 1)
+
+    async def prune(self, now: datetime) -> int:
+        """Once a minute (the scheduler's sweep), forget keys whose window ended; returns how many were dropped.
+
+        A start with an expired key is a new start even before this runs: the claim replaces an expired key.
+        """
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return 0
+        self._pruned_at = now
+        return await self.engine.store.start_keys.prune(now)
+
+
+def _check_body(definition: JourneyDefinition, body: Any) -> None:
+    if not isinstance(body, dict):
+        raise InvalidInput("the start body must be a JSON object", ["$: expected an object"])
+    if definition.input_schema is not None:
+        errors = definition.input_schema.errors(body)
+        if errors:
+            raise InvalidInput(f"the start body does not match the input schema of '{definition.name}'", errors)
+
+
+def _derived_key(definition: JourneyDefinition, body: dict[str, Any]) -> str | None:
+    """The key `spec.lifecycle.idempotencyKey` derives from the body; a body it cannot be derived from is refused
+    rather than started without one (that would let a retry of it start a second journey)."""
+    template = definition.idempotency_key
+    if template is None:
+        return None
+    detail = f"the start body of '{definition.name}' has no value for its idempotency key '{template.source}'"
+    try:
+        key = template.render(body, body)
+    except ExpressionEvaluationError as error:
+        raise InvalidInput(detail, [str(error)]) from error
+    if not key:
+        raise InvalidInput(detail, [f"{template.source}: the key is empty"])
+    return key

@@ -1,0 +1,64 @@
+"""The HTTP side of idempotent starts: the `Idempotency-Key` header and the answer a start gets (and a retry of
+it gets again: the engine stores it with the key, so it is rendered once, when the journey starts)."""
+
+from __future__ import annotations
+
+import orjson
+from aiohttp import web
+
+from journeys.engine import Snapshot, StartAnswer, Started
+from journeys.engine.lifecycle import TERMINAL_PHASES
+from journeys.server.problems import ProblemError
+from journeys.server.representations import journey_path, outcome_body, start_accepted_body, status_body
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+# Tells a client its start was a retry answered from the first start (the journey was not started again).
+REPLAYED = "Idempotent-Replayed"
+JSON = "application/json"
+
+
+def idempotency_key(request: web.Request) -> str | None:
+    """The `Idempotency-Key` header: 1-255 visible ASCII characters (as the IETF httpapi draft's sf-string)."""
+    value = request.headers.get(IDEMPOTENCY_KEY)
+    if value is None:
+        return None
+    if not 0 < len(value) <= MAX_IDEMPOTENCY_KEY_LENGTH or not value.isascii() or not value.isprintable():
+        raise ProblemError(
+            400,
+            "invalid-idempotency-key",
+            "Invalid Idempotency-Key",
+            f"the {IDEMPOTENCY_KEY} header must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters",
+        )
+    return value
+
+
+def start_renderer(request: web.Request) -> StartAnswerRenderer:
+    return StartAnswerRenderer(f"{request.scheme}://{request.host}")
+
+
+class StartAnswerRenderer:
+    """Renders a start's answer: 202 with `Location` for an async journey, else its status or (ended) outcome."""
+
+    __slots__ = ("origin",)
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def __call__(self, snapshot: Snapshot) -> StartAnswer:
+        if snapshot.definition.start_mode == "async":
+            body = start_accepted_body(snapshot, self.origin)
+            return StartAnswer(202, JSON, orjson.dumps(body).decode(), {"Location": journey_path(snapshot.record.id)})
+        if snapshot.record.phase in TERMINAL_PHASES:
+            return StartAnswer(200, JSON, orjson.dumps(outcome_body(snapshot)).decode())
+        return StartAnswer(200, JSON, orjson.dumps(status_body(snapshot)).decode())
+
+
+def start_response(started: Started, render: StartAnswerRenderer) -> web.Response:
+    """The answer the start got: the first start's, as stored, when this one was a retry of it."""
+    answer = started.answer or render(started.snapshot)
+    headers = dict(answer.headers)
+    if started.replayed:
+        headers[REPLAYED] = "true"
+    body = answer.body.encode()
+    return web.Response(status=answer.status, body=body, content_type=answer.content_type, headers=headers)
