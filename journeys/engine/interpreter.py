@@ -148,6 +148,10 @@ class Interpreter:
         self.calls_out_after = frozenset(
             step for step, tasks in after.items() if any(isinstance(t.task, HttpCallTask) for t in tasks)
         )
+        # Whether a start makes outbound calls before its first commit (an async start runs after it).
+        self.start_calls_out = definition.start_mode == "sync" and any(
+            isinstance(t.task, HttpCallTask) for t in _tasks_before_pause(definition, definition.start)
+        )
         # The API-key checks a submission to each step meets before the next pause: a retry answered from the
         # log (without running the graph) must pass one of them too, or the log would answer anybody.
         self._guards = {

@@ -6,8 +6,8 @@ stores the answer it was given next to the key, in the same transaction as the n
 same body gets that answer back, byte for byte, and starts nothing; a different body with the key is refused.
 
 Racing starts with one key are settled by the key's unique row: the loser wrote nothing and answers with the
-winner's answer. Within one process a retry also waits for a start with its key still in flight, so the sync part
-of a journey (its HTTP calls) is not run twice just to be thrown away.
+winner's answer. Within one process a retry also waits for a start with its key still in flight, and a start
+whose sync part makes HTTP calls looks its key up before running, so those calls are not made twice.
 """
 
 from __future__ import annotations
@@ -113,9 +113,13 @@ class StartDesk:
             return started
         scope, digest = scope_key(principal, definition.name, key), fingerprint(body)
         async with self._one_at_a_time(scope):
-            held = await self.engine.store.start_keys.get(scope, self.engine.clock())
-            if held is not None:
-                return await self._replay(held, digest, principal)
+            # A start that calls out before its commit looks for its key first, so a retry never repeats those
+            # calls. Any other start goes straight to its claim (a fresh key, the common case, costs no read): a
+            # retry then runs its sync part in memory only to lose the claim and be answered as the first start.
+            if interpreter.start_calls_out:
+                held = await self.engine.store.start_keys.get(scope, self.engine.clock())
+                if held is not None:
+                    return await self._replay(held, digest, principal)
             started = await self._create(interpreter, body, request, principal, (scope, digest), answer)
             if isinstance(started, StartKeyRecord):  # another process won the race for the key
                 return await self._replay(started, digest, principal)

@@ -1,9 +1,10 @@
 """The idempotency keys of starts: claimed in the start's own transaction, read back by retries, pruned.
 
-A key is claimed with `INSERT ... ON CONFLICT DO NOTHING` before the journey's row is inserted, in the same
-(group-committed) transaction: of two racing starts with one key exactly one inserts its journey, and the
-other learns who won without an error aborting the shared transaction. A key past its window is deleted in
-that transaction first, so a start after the window is a new start even before the sweep pruned the key.
+A key is claimed with one upsert before the journey's row is inserted, in the same (group-committed)
+transaction: of two racing starts with one key exactly one inserts its journey, and the other learns who won
+without an error aborting the shared transaction. The upsert replaces a key whose window ended (`ON CONFLICT
+DO UPDATE ... WHERE expires_at <= now`), so a start after the window is a new start even before the sweep
+pruned the key, and a live key is left alone (no row changed: the claim lost).
 """
 
 from __future__ import annotations
@@ -22,14 +23,19 @@ from journeys.store.tables import start_key_table
 from journeys.store.write_batcher import WriteBatcher
 
 _TABLE = start_key_table
-_CLAIM = {
-    "sqlite": sqlite.insert(_TABLE).on_conflict_do_nothing(index_elements=["scope_key"]),
-    "postgresql": postgresql.insert(_TABLE).on_conflict_do_nothing(index_elements=["scope_key"]),
-}
+
+
+def _claim(insert: Any) -> Any:
+    """Insert the key, or take over the row of an expired one; a live key's row stays as it is."""
+    statement = insert(_TABLE)
+    replaced = {column.name: statement.excluded[column.name] for column in _TABLE.columns if column.name != "scope_key"}
+    return statement.on_conflict_do_update(
+        index_elements=["scope_key"], set_=replaced, where=_TABLE.c.expires_at <= statement.excluded.created_at
+    )
+
+
+_CLAIM = {"sqlite": _claim(sqlite.insert), "postgresql": _claim(postgresql.insert)}
 _BY_SCOPE = select(_TABLE).where(_TABLE.c.scope_key == bindparam("scope_key"))
-_DELETE_EXPIRED = _TABLE.delete().where(
-    _TABLE.c.scope_key == bindparam("scope_key"), _TABLE.c.expires_at <= bindparam("now")
-)
 
 
 def _values(key: StartKeyRecord) -> dict[str, Any]:
@@ -57,7 +63,6 @@ def _to_key(row: Row[Any]) -> StartKeyRecord:
 
 def claim_start_key(conn: Connection, key: StartKeyRecord) -> StartKeyRecord | None:
     """Claim `key` for the start being inserted; None when claimed, else the live key another start holds."""
-    conn.execute(_DELETE_EXPIRED, {"scope_key": key.scope_key, "now": key.created_at})
     if conn.execute(_CLAIM[conn.dialect.name], _values(key)).rowcount == 1:
         return None
     # PostgreSQL waited for the holder's transaction to commit before answering "conflict": its row is visible.

@@ -112,3 +112,15 @@ async def test_an_unreachable_service_is_a_network_error(start_server: Callable[
     record = await server.engine.store.get(outcome["journeyId"])
     assert record is not None and record.context["customer"]["error"]["type"] == "NETWORK"
     assert record.context["problem"]["kind"] == "NETWORK"
+
+
+async def test_a_retried_start_does_not_call_the_service_again(accounts_server: LiveServer, stub: Stub) -> None:
+    """A client retrying a start (same Idempotency-Key) gets the first outcome; the account is opened once."""
+    headers = {"Idempotency-Key": "open-c1"}
+    first = await call(accounts_server, "POST", "/api/v1/journeys/account-opening/start", START, headers)
+    await asyncio.wait_for(stub.audited.wait(), timeout=5)
+    calls = len(stub.seen)
+    again = await call(accounts_server, "POST", "/api/v1/journeys/account-opening/start", START, headers)
+    assert first[0] == again[0] == 200 and again[1] == first[1] and first[1]["phase"] == "Succeeded"
+    assert len(stub.seen) == calls
+    assert [path for method, path, _, _ in stub.seen].count("/v1/accounts") == 1
