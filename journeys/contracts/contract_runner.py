@@ -19,6 +19,8 @@ these gaps of the runner (each would otherwise hide a failure or break a run):
    to record each response, and the criteria of a failed step are evaluated one by one.
 6. Its CLI exits 0 when workflows fail: this library reports verdicts, `contract_test_command` exits 1.
 
+Workarounds 1, 3 and 4 concern the document and are made before any request is sent (`contract_document`).
+
 Not worked around: security-scheme secrets come only from environment variables and override a step's
 own header; the exported workflows therefore send keys as plain header parameters, and the client
 credential (`token`) is added to each request as it leaves the session (`runner_session`).
@@ -40,22 +42,25 @@ report says so.
 from __future__ import annotations
 
 import copy
-import re
 import time
 from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import jsonschema_rs
 import requests
-import yaml
 from arazzo_runner import ArazzoRunner
 from arazzo_runner.models import ExecutionState, StepStatus, WorkflowExecutionStatus
-from arazzo_runner.utils import load_source_descriptions
 
+from journeys.contracts.contract_document import (
+    ORIGINAL_CONDITION,
+    ArazzoDocument,
+    load_sources,
+    path_template,
+    prepared,
+    served_operations,
+)
 from journeys.contracts.contract_report import StepReport, Verdict, WorkflowReport
 from journeys.contracts.inbound_contract import VERIFICATION_EXTENSION
 from journeys.contracts.runner_session import RunnerSession
@@ -69,49 +74,8 @@ MISSING_OPERATION_PROBLEMS = frozenset(
     f"urn:journeys:problem:{slug}" for slug in ("journey-definition-not-found", "not-found", "method-not-allowed")
 )
 
-_BODY_POINTER = re.compile(r"\$response\.body#((?:/\w+)+)(?=[\s)=!<>]|$)")
 _ENDED = {WorkflowExecutionStatus.WORKFLOW_COMPLETE, WorkflowExecutionStatus.ERROR, WorkflowExecutionStatus.STEP_ERROR}
-_PATH_PARAMETER = re.compile(r"\{[^}]*\}")
-_HTTP_METHODS = frozenset(("get", "put", "post", "delete", "options", "head", "patch", "trace"))
-_ORIGINAL_CONDITION = "x-journeys-original-condition"
 _VERDICTS = {StepStatus.SUCCESS: Verdict.PASSED, StepStatus.FAILURE: Verdict.FAILED}
-
-
-class ContractDocumentError(Exception):
-    """An Arazzo document (or a source description it names) cannot be read: a usage error, not a failure."""
-
-
-@dataclass(frozen=True, slots=True)
-class ArazzoDocument:
-    """A document and where it is: its relative source description URLs resolve against `path`."""
-
-    path: Path
-    content: Mapping[str, Any]
-
-    @classmethod
-    def load(cls, path: str | Path) -> ArazzoDocument:
-        """Read and sanity-check a document; raise ContractDocumentError saying what is wrong."""
-        path = Path(path)
-        try:
-            content = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-            raise ContractDocumentError(f"{path}: cannot read the Arazzo document: {error}") from error
-        document = cls(path, content)
-        document._check()
-        return document
-
-    def _check(self) -> None:
-        """Fail before any request is sent: the document's shape, and source files that must exist."""
-        content, path = self.content, self.path
-        if not isinstance(content, Mapping) or not isinstance(content.get("workflows"), list):
-            raise ContractDocumentError(f"{path}: not an Arazzo document (no 'workflows' list)")
-        sources = content.get("sourceDescriptions")
-        if not isinstance(sources, list) or not sources:
-            raise ContractDocumentError(f"{path}: no sourceDescriptions")
-        for source in sources:
-            url = str(source.get("url", "")) if isinstance(source, Mapping) else ""
-            if not url or (not urlsplit(url).scheme and not (path.parent / url).is_file()):
-                raise ContractDocumentError(f"{path}: source description {source!r} is not a readable file")
 
 
 def run_document(
@@ -130,102 +94,18 @@ def run_document(
     client credential (an API key or JWT) sent as `Authorization: Bearer` to a server that has clients.
     """
     wanted = set(workflow_ids) if workflow_ids is not None else None
-    content = _prepared(document.content)
+    content = prepared(document.content)
     own_session = nullcontext(http) if http is not None else requests.Session()
     with own_session as session, RunnerSession(session, token) as signer:
-        sources = _sources(document, content, base_url, session)
+        sources = load_sources(document, content, base_url, session)
         runner = ArazzoRunner(arazzo_doc=content, source_descriptions=sources, http_client=session)
-        served = {name: _served_operations(session, api["servers"][0]["url"]) for name, api in sources.items()}
+        served = {name: served_operations(session, api["servers"][0]["url"]) for name, api in sources.items()}
         recorder = _StepRecorder(runner, signer)
         return [
             _run_workflow(runner, recorder, served, document, workflow, dict(inputs or {}))
             for workflow in content["workflows"]
             if wanted is None or workflow.get("workflowId") in wanted
         ]
-
-
-# -- preparing the document and its sources (workarounds 1, 3, 4) -------------------------------------------
-
-
-def _prepared(content: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of the document with every criterion in a form the runner evaluates faithfully."""
-    prepared = copy.deepcopy(dict(content))
-    _fix_criteria(prepared)
-    return prepared
-
-
-def _fix_criteria(node: Any) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _fix_criteria(item)
-        return
-    if not isinstance(node, dict):
-        return
-    for key, value in node.items():
-        if key in ("successCriteria", "criteria") and isinstance(value, list):
-            for criterion in value:
-                if isinstance(criterion, dict) and "condition" in criterion:
-                    _fix_criterion(criterion)
-        else:
-            _fix_criteria(value)
-
-
-def _fix_criterion(criterion: dict[str, Any]) -> None:
-    kind = criterion.get("type", "simple")
-    if isinstance(kind, Mapping):
-        criterion["type"] = kind = kind.get("type", "simple")
-    condition = criterion["condition"]
-    if kind == "simple" and isinstance(condition, str):
-        rewritten = _BODY_POINTER.sub(lambda match: "$response.body" + match[1].replace("/", "."), condition)
-        if rewritten != condition:
-            criterion["condition"], criterion[_ORIGINAL_CONDITION] = rewritten, condition
-
-
-def _sources(
-    document: ArazzoDocument, content: Mapping[str, Any], base_url: str, session: requests.Session
-) -> dict[str, Any]:
-    try:
-        sources = load_source_descriptions(content, str(document.path), "", session)
-    except (OSError, ValueError) as error:
-        raise ContractDocumentError(f"{document.path}: cannot load a source description: {error}") from error
-    missing = {str(source.get("name")) for source in content["sourceDescriptions"]} - set(sources)
-    if missing:
-        raise ContractDocumentError(f"{document.path}: cannot load source descriptions {sorted(missing)}")
-    for api in sources.values():
-        servers = api.get("servers") or [{"url": "/"}]
-        api["servers"] = [{**server, "url": _against(base_url, str(server.get("url", "/")))} for server in servers]
-    return sources
-
-
-def _served_operations(session: requests.Session, server_url: str) -> set[tuple[str, str]] | None:
-    """(method, path template) of every operation the server publishes in `<server URL>/openapi.json`, as a
-    Journeys server does for the journeys it loaded; None when it publishes no such document."""
-    try:
-        response = session.get(server_url.rstrip("/") + "/openapi.json", timeout=30)
-        api = response.json() if response.status_code == 200 else None
-    except (requests.RequestException, ValueError):
-        return None
-    paths = api.get("paths") if isinstance(api, Mapping) else None
-    if not isinstance(paths, Mapping):
-        return None
-    return {
-        (method.lower(), _template(path))
-        for path, item in paths.items()
-        if isinstance(item, Mapping)
-        for method in item
-        if method.lower() in _HTTP_METHODS
-    }
-
-
-def _template(path: str) -> str:
-    """A path template with its parameter names erased: `/journeys/{id}` and `/journeys/{journeyId}` match."""
-    return _PATH_PARAMETER.sub("{}", path)
-
-
-def _against(base_url: str, server_url: str) -> str:
-    """`server_url` on the server at `base_url`: relative URLs resolve against it, absolute ones move to it."""
-    parts = urlsplit(server_url)
-    return urljoin(base_url.rstrip("/") + "/", parts.path if parts.netloc else server_url)
 
 
 # -- running (workarounds 2 and 5) ------------------------------------------------------------------------------
@@ -272,7 +152,7 @@ class _StepRecorder:
             return ("$statusCode in 2xx (no successCriteria)",)
         checker = self._executor.success_checker
         return tuple(
-            str(criterion.get(_ORIGINAL_CONDITION, criterion["condition"]))
+            str(criterion.get(ORIGINAL_CONDITION, criterion["condition"]))
             for criterion in criteria
             if not checker.check_success_criteria({"successCriteria": [criterion]}, response, state)
         )
@@ -368,7 +248,7 @@ def _missing_operation(
             return f"{where}: {what} is not in the source descriptions"
         published = served.get(str(operation.get("source")))
         method, path = str(operation.get("method")).lower(), str(operation.get("path"))
-        if published is not None and (method, _template(path)) not in published:
+        if published is not None and (method, path_template(path)) not in published:
             return f"{where}: the server does not serve {method.upper()} {path} ({what})"
     return None
 

@@ -28,13 +28,14 @@ def run_contract_test(
 ) -> int:
     try:
         from journeys.contracts import contract_runner as runner
+        from journeys.contracts.contract_document import ArazzoDocument, ContractDocumentError
     except ImportError as error:  # arazzo-runner is an optional dependency
         print(f"error: the contract runner needs arazzo-runner ({error}); pip install arazzo-runner", file=out)
         return 2
     try:
         given = _parse_inputs(inputs)
-        documents = [runner.ArazzoDocument.load(path) for path in paths]
-    except (ValueError, runner.ContractDocumentError) as error:
+        documents = [ArazzoDocument.load(path) for path in paths]
+    except (ValueError, ContractDocumentError) as error:
         print(f"error: {error}", file=out)
         return 2
     # The runner logs every failed criterion and request at ERROR; the report below says it once, in context.
@@ -46,7 +47,7 @@ def run_contract_test(
         print(str(document.path), file=out)
         try:
             document_reports = runner.run_document(document, base_url, given, token=token)
-        except runner.ContractDocumentError as error:
+        except ContractDocumentError as error:
             print(f"error: {error}", file=out)
             return 2
         for report in document_reports:

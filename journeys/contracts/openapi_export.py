@@ -2,10 +2,10 @@
 
 The documents are derived, never written by hand: request bodies are the definitions' own JSON Schemas, the
 responses each operation can give follow from the state graph (`journey_graph`), the envelopes come from
-`openapi_components`, and the inbound surface (each source's URL, what verification adds to a webhook step,
-the inbound log) from the loaded sources (`openapi_inbound`). Every document is checked with
-openapi-spec-validator before it is returned, so neither the CLI nor the server can hand out an invalid
-contract.
+`openapi_components`, and the inbound surface from the loaded sources: each source's URL (`openapi_inbound`),
+what verification adds to a webhook step (`openapi_verification`) and the inbound log (`openapi_inbound_log`).
+Every document is checked with openapi-spec-validator before it is returned, so neither the CLI nor the server
+can hand out an invalid contract.
 """
 
 from __future__ import annotations
@@ -29,17 +29,8 @@ from journeys.contracts.openapi_components import (
     shared_parameters,
     shared_schemas,
 )
-from journeys.contracts.openapi_inbound import (
-    GET_DELIVERY,
-    INBOUND_TAG,
-    MIDTRANS_SIGNED_BODY,
-    log_paths,
-    log_schemas,
-    midtrans_signed_body_schema,
-    receipt_schema,
-    source_operation,
-    source_path,
-)
+from journeys.contracts.openapi_inbound import INBOUND_TAG, source_operation, source_path
+from journeys.contracts.openapi_inbound_log import GET_DELIVERY, log_paths, log_schemas
 from journeys.contracts.openapi_operations import (
     OperationIds,
     cancel_operation,
@@ -54,6 +45,7 @@ from journeys.contracts.openapi_operations import (
     steps_of,
 )
 from journeys.contracts.openapi_security import needs_scope, open_to_senders, security_schemes
+from journeys.contracts.openapi_verification import MIDTRANS_SIGNED_BODY, midtrans_signed_body_schema, receipt_schema
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
 from journeys.server.auth.scopes import CANCEL, READ, start_scope

@@ -25,7 +25,8 @@ from journeys.contracts.openapi_components import (
     ref,
     wait_seconds_parameter,
 )
-from journeys.contracts.openapi_inbound import (
+from journeys.contracts.openapi_starts import REPLAYED_HEADER, start_idempotency
+from journeys.contracts.openapi_verification import (
     answer_content,
     busy_response,
     configuration_response,
@@ -34,7 +35,6 @@ from journeys.contracts.openapi_inbound import (
     signed_body,
     verification_parameters,
 )
-from journeys.contracts.openapi_starts import REPLAYED_HEADER, start_idempotency
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ApiKeyValidateTask, ExternalInputState, JourneyDefinition
 
@@ -231,8 +231,7 @@ def step_operation(
     }
     if sourced:
         responses["200"]["description"] = (
-            "Applied: the journey's status after the advance. A retry is answered exactly as the first delivery "
-            "was."
+            "Applied: the journey's status after the advance. A retry is answered exactly as the first delivery was."
         )
         status, content = answer_content(source)
         merge_content(

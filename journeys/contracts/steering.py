@@ -2,9 +2,7 @@
 
 For each request of a workflow (the start, then each step submission) a body is chosen so that the journey
 stops where the path says: at the next step, or at the path's end state. Candidates are the schema example,
-then the example with one or two fields changed to values that can flip a choice: the field schema's
-`const`/`enum`/`examples`/`default`, `true`/`false`, the literals written in the choice predicates (and their
-neighbours, for `<`/`>`), and the values already in the journey's context (for `payload.id == id`). Each
+then the example with one or two fields changed to values that can flip a choice (`body_candidates`). Each
 candidate that validates against the schema is run through the real interpreter, with every API-key profile
 simulated, so any predicate language and any transform is handled exactly; the first candidate that ends
 where wanted is kept. Step fields are also pre-filled from same-named context values (a callback echoes the
@@ -21,20 +19,16 @@ credential is steered with a wrong key (an auth branch that loops back to the st
 from __future__ import annotations
 
 import copy
-import itertools
-import json
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from journeys.contracts.body_candidates import Candidates, correlated
 from journeys.contracts.journey_paths import JourneyPath
-from journeys.contracts.schema_examples import example_value, resolve, schema_types
+from journeys.contracts.schema_examples import example_value
 from journeys.definitions.model import (
     ApiKeyValidateTask,
-    ChoiceState,
-    CompiledSchema,
     ExternalInputState,
     JourneyDefinition,
     TaskState,
@@ -49,11 +43,6 @@ WRONG_KEY = "not-a-valid-key"
 SIMULATED_NOW = datetime(2026, 1, 1, tzinfo=UTC)
 SIMULATED_RESPONSE = OutboundResponse(200, {"Content-Type": "application/json"}, b"{}")
 MAX_ATTEMPTS = 2_000  # simulated candidates per request
-MAX_FIELD_DEPTH = 3
-
-_STRING_LITERAL = re.compile(r"'([^'\\]*)'|\"([^\"\\]*)\"")
-_NUMBER_LITERAL = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])")
-_BOOLEAN_LITERAL = re.compile(r"\b(true|false)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +98,7 @@ class Steering:
         }
         self._interpreter = Interpreter(definition, profiles, {"environment": "export"})
         self._requests = {valid: self._request(tasks, profiles, valid) for valid in (True, False)}
-        self._literals = _predicate_literals(definition)
-        self._payload_paths = _predicate_payload_paths(definition)
+        self._candidates = Candidates(definition)
 
     def plan(self, path: JourneyPath) -> Plan:
         """Choose every request of `path` in order; each starts from the context the previous one left."""
@@ -151,7 +139,7 @@ class Steering:
         step = self.definition.external_input(step_id) if step_id else None
         schema = step.input_schema if step else self.definition.input_schema
         raw = dict(schema.raw) if schema is not None else {"type": "object"}
-        base = _correlated(example_value(raw), raw, context, schema)
+        base = correlated(example_value(raw), raw, context, schema)
         if step is None and not isinstance(base, dict):  # the engine only starts from an object
             base = {}
         fallback: tuple[Call, Run] | None = None
@@ -170,42 +158,6 @@ class Steering:
             run = self._simulate(step, base, context, True)
             fallback = (Call(step_id, base, target, self._auth_parameters(run), True, steered=False), run)
         return fallback
-
-    def _candidates(
-        self, raw: Mapping[str, Any], base: Any, context: Mapping[str, Any], schema: CompiledSchema | None
-    ) -> Iterator[Any]:
-        """The base body, then bodies with one, then two fields changed; only those the schema accepts."""
-        seen: set[str] = set()
-
-        def fresh(body: Any) -> bool:
-            key = json.dumps(body, sort_keys=True, default=str)
-            if key in seen or (schema is not None and schema.errors(body)):
-                return False
-            seen.add(key)
-            return True
-
-        if fresh(base):
-            yield base
-        if not isinstance(base, dict):
-            return
-        scalars = list(_context_scalars(context))
-        scalars += _numeric_neighbours(scalars)
-        declared = list(_fields(raw, raw, (), 0))
-        options = [(path, list(_field_values(leaf, self._literals, scalars))) for path, leaf in declared]
-        # Fields the choices read that the schema does not declare (inside a free-form object).
-        for path in self._payload_paths:
-            # A declared field, or an object holding some: already among the options.
-            covered = any(field[: len(path)] == path for field, _ in declared)
-            if not covered and may_hold(raw, path):
-                options.append((path, list(_field_values({}, self._literals, scalars))))
-        for count in (1, 2):
-            for chosen in itertools.combinations(options, count):
-                for values in itertools.product(*(values for _, values in chosen)):
-                    body = copy.deepcopy(base)
-                    for (path, _), value in zip(chosen, values, strict=True):
-                        _put(body, path, value)
-                    if fresh(body):
-                        yield body
 
     def _simulate(self, step: ExternalInputState | None, body: Any, context: Mapping[str, Any], valid: bool) -> Run:
         definition = self.definition
@@ -257,165 +209,3 @@ class Steering:
             name = task.source_name or profiles[task.profile].source_name or ""
             (query if task.source_location == "query" else headers)[name] = key
         return InboundRequest(headers=headers, query=query)
-
-
-def _predicate_literals(definition: JourneyDefinition) -> list[Any]:
-    """Literals written in the choice predicates, numbers with their neighbours (to cross `<` and `>`)."""
-    values: list[Any] = []
-    for state in definition.states.values():
-        if not isinstance(state, ChoiceState):
-            continue
-        for branch in state.branches:
-            source = branch.predicate.source
-            values.extend(single or double for single, double in _STRING_LITERAL.findall(source))
-            stripped = _STRING_LITERAL.sub("''", source)
-            for number in _NUMBER_LITERAL.findall(stripped):
-                value = float(number) if "." in number else int(number)
-                values.extend((value, value + 1, value - 1))
-            values.extend(word == "true" for word in _BOOLEAN_LITERAL.findall(stripped))
-    return values
-
-
-PAYLOAD_PATH = re.compile(r"\bpayload((?:\.[A-Za-z_]\w*)+)")
-_NUMERIC_TEXT = re.compile(r"-?\d+(?:\.(\d+))?")
-
-
-def _predicate_payload_paths(definition: JourneyDefinition) -> list[tuple[str, ...]]:
-    """The body fields the choice predicates read (`payload.data.object.amount`), as paths, each once."""
-    paths: dict[tuple[str, ...], None] = {}
-    for state in definition.states.values():
-        if isinstance(state, ChoiceState):
-            for branch in state.branches:
-                for match in PAYLOAD_PATH.finditer(_STRING_LITERAL.sub("''", branch.predicate.source)):
-                    paths.setdefault(tuple(match[1].lstrip(".").split(".")))
-    return list(paths)
-
-
-def may_hold(raw: Mapping[str, Any], path: tuple[str, ...]) -> bool:
-    """Whether a body valid for `raw` may carry the undeclared field `path` (no `additionalProperties: false`
-    and no other type on the way)."""
-    schema: Any = raw
-    for key in path:
-        schema = resolve(schema, raw)
-        if not isinstance(schema, Mapping) or "object" not in (schema_types(schema) or ["object"]):
-            return False
-        properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
-        if key not in properties:
-            return schema.get("additionalProperties") is not False
-        schema = properties[key]
-    return False
-
-
-def _numeric_neighbours(scalars: Sequence[Any]) -> list[str]:
-    """For numbers written as text in the context (`"10000.00"`): the next one up, in the same form, so that a
-    body can differ from them (an amount that does not match)."""
-    neighbours = []
-    for value in scalars:
-        match = _NUMERIC_TEXT.fullmatch(value) if isinstance(value, str) else None
-        if match is None:
-            continue
-        decimals = len(match[1] or "")
-        neighbours.append(f"{float(value) + 1:.{decimals}f}")
-    return neighbours
-
-
-def _fields(
-    schema: Any, root: Mapping[str, Any], prefix: tuple[str, ...], depth: int
-) -> Iterator[tuple[tuple[str, ...], Mapping[str, Any]]]:
-    """(path, schema) of every declared scalar-ish field, nested objects included up to MAX_FIELD_DEPTH."""
-    schema = resolve(schema, root)
-    properties = schema.get("properties") if isinstance(schema, Mapping) else None
-    if not isinstance(properties, Mapping):
-        return
-    for name, field_schema in properties.items():
-        field_schema = resolve(field_schema, root)
-        if not isinstance(field_schema, Mapping):
-            continue
-        if isinstance(field_schema.get("properties"), Mapping) and depth < MAX_FIELD_DEPTH:
-            yield from _fields(field_schema, root, (*prefix, name), depth + 1)
-        else:
-            yield (*prefix, name), field_schema
-
-
-def _field_values(schema: Mapping[str, Any], literals: Sequence[Any], scalars: Sequence[Any]) -> Iterator[Any]:
-    """Values worth trying in one field, schema values first, deduplicated, of a type the field accepts."""
-    types = set(schema_types(schema))
-    candidates: list[Any] = []
-    for keyword in ("const", "default"):
-        if keyword in schema:
-            candidates.append(schema[keyword])
-    for keyword in ("enum", "examples"):
-        if isinstance(schema.get(keyword), list):
-            candidates.extend(schema[keyword])
-    if "boolean" in types:
-        candidates.extend((True, False))
-    candidates.append(example_value(schema))
-    candidates.extend(literals)
-    candidates.extend(scalars)
-    seen: set[str] = set()
-    for value in candidates:
-        key = json.dumps(value, sort_keys=True, default=str)
-        if key not in seen and (not types or _json_type(value) in types or _is_integral(value, types)):
-            seen.add(key)
-            yield value
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-def _is_integral(value: Any, types: set[str]) -> bool:
-    return "integer" in types and _json_type(value) == "number" and float(value).is_integer()
-
-
-def _context_scalars(context: Mapping[str, Any], depth: int = 0) -> Iterator[Any]:
-    for key, value in context.items():
-        if isinstance(value, Mapping) and depth < MAX_FIELD_DEPTH and key != "payload":
-            yield from _context_scalars(value, depth + 1)
-        elif isinstance(value, str | int | float) and not isinstance(value, bool):
-            yield value
-
-
-def _correlated(base: Any, raw: Mapping[str, Any], context: Mapping[str, Any], schema: CompiledSchema | None) -> Any:
-    """`base` with fields set from same-named context values (`order_id` is `orderId`: a gateway's snake case
-    for the journey's camel case), when the schema still accepts it."""
-    if not isinstance(base, dict) or not context:
-        return base
-    by_name = {_same(key): value for key, value in context.items() if isinstance(value, str | int | float)}
-    body = copy.deepcopy(base)
-    for path, field_schema in _fields(raw, raw, (), 0):
-        value = by_name.get(_same(path[-1]))
-        if value is not None and _present(body, path) and _json_type(value) in schema_types(field_schema):
-            _put(body, path, value)
-    return body if schema is None or not schema.errors(body) else base
-
-
-def _same(name: str) -> str:
-    return name.replace("_", "").replace("-", "").lower()
-
-
-def _present(body: Mapping[str, Any], path: tuple[str, ...]) -> bool:
-    target: Any = body
-    for key in path:
-        if not isinstance(target, Mapping) or key not in target:
-            return False
-        target = target[key]
-    return True
-
-
-def _put(body: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    target = body
-    for key in path[:-1]:
-        child = target.get(key)
-        if not isinstance(child, dict):
-            child = target[key] = {}
-        target = child
-    target[path[-1]] = copy.deepcopy(value)

@@ -20,11 +20,13 @@ Compile-time checks (raised as ExpressionSyntaxError with a position): unknown f
 wrong argument counts, literal arguments a builtin rejects (`Builtin.check_literal`, e.g. an
 unknown hash algorithm), lambdas outside a function-argument position, unknown `as` types and
 malformed string escapes.
+
+This module decides which closure each node becomes (scoping, slots, constant folding); the closures
+themselves are built by `dataweave_closures`, and literal tokens are decoded by `dataweave_literals`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,10 +34,29 @@ from typing import Any
 from lark import Token, Tree
 
 from journeys.expressions.dataweave_builtins import BUILTINS
+from journeys.expressions.dataweave_closures import (
+    always,
+    call,
+    default_to,
+    equals_constant,
+    evaluator_path,
+    if_then_else,
+    logical_and,
+    logical_or,
+    slot_path,
+    with_assignments,
+)
 from journeys.expressions.dataweave_higher_order import HIGHER_ORDER, Evaluator, HigherOrder, Lambda
+from journeys.expressions.dataweave_literals import (
+    NO_CONSTANT,
+    constant_of,
+    decode_string,
+    key_text,
+    parse_number,
+    syntax_error,
+)
 from journeys.expressions.dataweave_values import (
     COERCIONS,
-    NUMBER_TYPES,
     add,
     compare,
     concat,
@@ -49,11 +70,9 @@ from journeys.expressions.dataweave_values import (
     negate,
     not_equals,
     require_boolean,
-    select_from_non_object,
     select_index,
     subtract,
 )
-from journeys.expressions.errors import ExpressionSyntaxError
 
 _ROOT_SLOTS = {"context": 0, "payload": 1, "platform": 2}
 _CONTEXT_SLOT = 0
@@ -73,22 +92,6 @@ _BINARY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "SLASH": divide,
 }
 
-_SIMPLE_ESCAPES = {
-    "n": "\n",
-    "t": "\t",
-    "r": "\r",
-    "b": "\b",
-    "f": "\f",
-    '"': '"',
-    "'": "'",
-    "\\": "\\",
-    "/": "/",
-    "$": "$",
-}
-_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)")
-
-_NO_CONSTANT = object()
-
 
 @dataclass(frozen=True, slots=True)
 class CompiledProgram:
@@ -105,17 +108,6 @@ def compile_tree(tree: Tree[Token]) -> CompiledProgram:
     return CompiledProgram(evaluator, compiler.slot_count - len(_ROOT_SLOTS))
 
 
-def _syntax_error(message: str, where: Tree[Token] | Token) -> ExpressionSyntaxError:
-    if isinstance(where, Token):
-        return ExpressionSyntaxError(message, where.line, where.column)
-    meta = where.meta
-    return ExpressionSyntaxError(message, getattr(meta, "line", None), getattr(meta, "column", None))
-
-
-def _constant(value: Any) -> Evaluator:
-    return lambda env: value
-
-
 class _Compiler:
     """One-shot tree walker; holds the lexical scopes and the slot counter while compiling."""
 
@@ -125,9 +117,9 @@ class _Compiler:
         self._handlers: dict[str, Callable[[Tree[Token]], Evaluator]] = {
             "number": self._number,
             "string": self._string,
-            "true": lambda node: _constant(True),
-            "false": lambda node: _constant(False),
-            "null": lambda node: _constant(None),
+            "true": lambda node: always(True),
+            "false": lambda node: always(False),
+            "null": lambda node: always(None),
             "name": self._name,
             "call": self._call,
             "infix_call": self._infix_call,
@@ -156,7 +148,7 @@ class _Compiler:
             return self.expression(body)
         self._scopes.append({})
         assignments = self._header(header[0])
-        evaluator = self._with_assignments(assignments, self.expression(body))
+        evaluator = with_assignments(assignments, self.expression(body))
         self._scopes.pop()
         return evaluator
 
@@ -166,7 +158,7 @@ class _Compiler:
     def _declare(self, name: Token) -> int:
         scope = self._scopes[-1]
         if name.value in scope:
-            raise _syntax_error(f"'{name.value}' is already declared in this scope", name)
+            raise syntax_error(f"'{name.value}' is already declared in this scope", name)
         slot = self.slot_count
         self.slot_count += 1
         scope[name.value] = slot
@@ -181,13 +173,13 @@ class _Compiler:
     def _header(self, header: Tree[Token]) -> list[tuple[int, Evaluator]]:
         version, *directives, _separator = header.children
         if not version.value.startswith("2."):
-            raise _syntax_error(f"unsupported DataWeave version {version.value}, expected 2.x", version)
+            raise syntax_error(f"unsupported DataWeave version {version.value}, expected 2.x", version)
         assignments = []
         for directive in directives:
             if directive.data == "output_directive":
                 (mime_type,) = directive.children
                 if mime_type.value.lower() != "application/json":
-                    raise _syntax_error(
+                    raise syntax_error(
                         f"unsupported output {mime_type.value}: expressions produce JSON values", mime_type
                     )
             else:
@@ -199,44 +191,17 @@ class _Compiler:
         evaluator = self.expression(value)  # compiled before declaring: no self-reference
         return self._declare(name), evaluator
 
-    @staticmethod
-    def _with_assignments(assignments: list[tuple[int, Evaluator]], body: Evaluator) -> Evaluator:
-        if not assignments:
-            return body
-        steps = tuple(assignments)
-
-        def evaluate(env: list[Any]) -> Any:
-            for slot, value in steps:
-                env[slot] = value(env)
-            return body(env)
-
-        return evaluate
-
     # --- literals ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _constant_of(node: Tree[Token]) -> Any:
-        """The literal value of `node` if it is a scalar literal, else `_NO_CONSTANT`."""
-        kind = node.data
-        if kind == "number":
-            return _parse_number(node.children[0])
-        if kind == "string":
-            return _decode_string(node.children[0])
-        if kind in ("true", "false", "null"):
-            return {"true": True, "false": False, "null": None}[kind]
-        if kind == "negate" and node.children[1].data == "number":
-            return -_parse_number(node.children[1].children[0])
-        return _NO_CONSTANT
-
     def _number(self, node: Tree[Token]) -> Evaluator:
-        return _constant(_parse_number(node.children[0]))
+        return always(parse_number(node.children[0]))
 
     def _string(self, node: Tree[Token]) -> Evaluator:
-        return _constant(_decode_string(node.children[0]))
+        return always(decode_string(node.children[0]))
 
     def _object(self, node: Tree[Token]) -> Evaluator:
         entries = tuple(
-            (_key_text(pair.children[0]), self.expression(pair.children[1]))
+            (key_text(pair.children[0]), self.expression(pair.children[1]))
             for pair in node.children
             if pair is not None
         )
@@ -252,7 +217,7 @@ class _Compiler:
         (name,) = node.children
         slot = self._lookup(name.value)
         if slot is None:
-            return _slot_path(_CONTEXT_SLOT, (name.value,))
+            return slot_path(_CONTEXT_SLOT, (name.value,))
         return lambda env: env[slot]
 
     def _select_field(self, node: Tree[Token]) -> Evaluator:
@@ -260,21 +225,21 @@ class _Compiler:
         keys: list[str] = []
         while node.data == "select_field":
             node, key = node.children
-            keys.append(_key_text(key))
+            keys.append(key_text(key))
         keys.reverse()
         if node.data == "name":
             name = node.children[0].value
             slot = self._lookup(name)
             if slot is None:
-                return _slot_path(_CONTEXT_SLOT, (name, *keys))
-            return _slot_path(slot, tuple(keys))
-        return _evaluator_path(self.expression(node), tuple(keys))
+                return slot_path(_CONTEXT_SLOT, (name, *keys))
+            return slot_path(slot, tuple(keys))
+        return evaluator_path(self.expression(node), tuple(keys))
 
     def _select_index(self, node: Tree[Token]) -> Evaluator:
         base_node, index_node = node.children
         base = self.expression(base_node)
-        constant = self._constant_of(index_node)
-        if constant is not _NO_CONSTANT:
+        constant = constant_of(index_node)
+        if constant is not NO_CONSTANT:
             return lambda env: select_index(base(env), constant)
         index = self.expression(index_node)
         return lambda env: select_index(base(env), index(env))
@@ -287,31 +252,24 @@ class _Compiler:
         right = self.expression(right_node)
         if operator.type in ("EQ", "NE"):
             negated = operator.type == "NE"
-            constant = self._constant_of(right_node)
-            if constant is not _NO_CONSTANT:
-                return _equals_constant(left, constant, negated)
-            constant = self._constant_of(left_node)
-            if constant is not _NO_CONSTANT:
-                return _equals_constant(right, constant, negated)
+            constant = constant_of(right_node)
+            if constant is not NO_CONSTANT:
+                return equals_constant(left, constant, negated)
+            constant = constant_of(left_node)
+            if constant is not NO_CONSTANT:
+                return equals_constant(right, constant, negated)
         function = _BINARY_OPERATORS[operator.type]
         return lambda env: function(left(env), right(env))
 
     def _default(self, node: Tree[Token]) -> Evaluator:
         left_node, right_node = node.children
-        left = self.expression(left_node)
-        right = self.expression(right_node)
-
-        def evaluate(env: list[Any]) -> Any:
-            value = left(env)
-            return right(env) if value is None else value
-
-        return evaluate
+        return default_to(self.expression(left_node), self.expression(right_node))
 
     def _coerce(self, node: Tree[Token]) -> Evaluator:
         operand_node, type_token = node.children
         coercion = COERCIONS.get(type_token.value)
         if coercion is None:
-            raise _syntax_error(
+            raise syntax_error(
                 f"unknown type '{type_token.value}' after 'as', expected one of: {', '.join(COERCIONS)}",
                 type_token,
             )
@@ -319,9 +277,9 @@ class _Compiler:
         return lambda env: coercion(operand(env))
 
     def _negate(self, node: Tree[Token]) -> Evaluator:
-        constant = self._constant_of(node)
-        if constant is not _NO_CONSTANT:
-            return _constant(constant)
+        constant = constant_of(node)
+        if constant is not NO_CONSTANT:
+            return always(constant)
         operand = self.expression(node.children[1])
         return lambda env: negate(operand(env))
 
@@ -330,36 +288,14 @@ class _Compiler:
         return lambda env: not require_boolean(operand(env), "not")
 
     def _and(self, node: Tree[Token]) -> Evaluator:
-        left = self.expression(node.children[0])
-        right = self.expression(node.children[1])
-
-        def evaluate(env: list[Any]) -> bool:
-            if require_boolean(left(env), "'and'"):
-                return require_boolean(right(env), "'and'")
-            return False
-
-        return evaluate
+        return logical_and(self.expression(node.children[0]), self.expression(node.children[1]))
 
     def _or(self, node: Tree[Token]) -> Evaluator:
-        left = self.expression(node.children[0])
-        right = self.expression(node.children[1])
-
-        def evaluate(env: list[Any]) -> bool:
-            if require_boolean(left(env), "'or'"):
-                return True
-            return require_boolean(right(env), "'or'")
-
-        return evaluate
+        return logical_or(self.expression(node.children[0]), self.expression(node.children[1]))
 
     def _if(self, node: Tree[Token]) -> Evaluator:
         condition, then_branch, else_branch = (self.expression(child) for child in node.children)
-
-        def evaluate(env: list[Any]) -> Any:
-            if require_boolean(condition(env), "if condition"):
-                return then_branch(env)
-            return else_branch(env)
-
-        return evaluate
+        return if_then_else(condition, then_branch, else_branch)
 
     def _do_block(self, node: Tree[Token]) -> Evaluator:
         self._scopes.append({})
@@ -368,7 +304,7 @@ class _Compiler:
             for child in node.children[:-1]
             if isinstance(child, Tree)  # skips the optional `---` token
         ]
-        evaluator = self._with_assignments(assignments, self.expression(node.children[-1]))
+        evaluator = with_assignments(assignments, self.expression(node.children[-1]))
         self._scopes.pop()
         return evaluator
 
@@ -388,33 +324,22 @@ class _Compiler:
             return self._higher_order_call(name, higher_order, arguments)
         builtin = BUILTINS.get(name.value)
         if builtin is None:
-            raise _syntax_error(f"unknown function '{name.value}'", name)
+            raise syntax_error(f"unknown function '{name.value}'", name)
         if not builtin.min_args <= len(arguments) <= builtin.max_args:
-            raise _syntax_error(
+            raise syntax_error(
                 f"{name.value}() takes {_count(builtin.min_args, builtin.max_args)}, got {len(arguments)}",
                 name,
             )
         if builtin.check_literal is not None:
             for position, argument in enumerate(arguments):
-                constant = self._constant_of(argument)
-                if constant is not _NO_CONSTANT and (problem := builtin.check_literal(position, constant)):
-                    raise _syntax_error(problem, argument)
-        function = builtin.function
-        evaluators = [self.expression(argument) for argument in arguments]
-        if not evaluators:
-            return lambda env: function()
-        if len(evaluators) == 1:
-            (only,) = evaluators
-            return lambda env: function(only(env))
-        if len(evaluators) == 2:
-            first, second = evaluators
-            return lambda env: function(first(env), second(env))
-        first, second, third = evaluators
-        return lambda env: function(first(env), second(env), third(env))
+                constant = constant_of(argument)
+                if constant is not NO_CONSTANT and (problem := builtin.check_literal(position, constant)):
+                    raise syntax_error(problem, argument)
+        return call(builtin.function, [self.expression(argument) for argument in arguments])
 
     def _higher_order_call(self, name: Token, higher_order: HigherOrder, arguments: list[Tree[Token]]) -> Evaluator:
         if len(arguments) != 2 or arguments[1].data != "lambda":
-            raise _syntax_error(f"{name.value} expects an array and a lambda such as (item) -> ...", name)
+            raise syntax_error(f"{name.value} expects an array and a lambda such as (item) -> ...", name)
         subject = self.expression(arguments[0])
         return higher_order.build(subject, self._lambda(name.value, higher_order, arguments[1]))
 
@@ -423,7 +348,7 @@ class _Compiler:
         parameters = [parameter for parameter in parameters if parameter is not None]
         if len(parameters) not in higher_order.arities:
             expected = " or ".join(str(arity) for arity in higher_order.arities)
-            raise _syntax_error(
+            raise syntax_error(
                 f"the lambda given to {function} must take {expected} parameter(s), got {len(parameters)}",
                 node,
             )
@@ -434,7 +359,7 @@ class _Compiler:
             elif position == higher_order.default_param:
                 defaults.append(self.expression(parameter.children[1]))
             else:
-                raise _syntax_error(f"parameter defaults are not meaningful for {function}", parameter)
+                raise syntax_error(f"parameter defaults are not meaningful for {function}", parameter)
         self._scopes.append({})
         slots = tuple(self._declare(parameter.children[0]) for parameter in parameters)
         compiled_body = self.expression(body)
@@ -442,92 +367,7 @@ class _Compiler:
         return Lambda(slots, tuple(defaults), compiled_body)
 
     def _misplaced_lambda(self, node: Tree[Token]) -> Evaluator:
-        raise _syntax_error(f"a lambda can only be the function argument of {', '.join(HIGHER_ORDER)}", node)
-
-
-# --- evaluator builders ----------------------------------------------------------------------
-
-
-def _slot_path(slot: int, keys: tuple[str, ...]) -> Evaluator:
-    """`slot.k1.k2...`, null-safe: a missing key or a null along the way yields null."""
-    if not keys:
-        return lambda env: env[slot]
-    if len(keys) == 1:
-        (key,) = keys
-
-        def evaluate_one(env: list[Any]) -> Any:
-            value = env[slot]
-            if type(value) is dict:
-                return value.get(key)
-            return select_from_non_object(value, key)
-
-        return evaluate_one
-
-    def evaluate(env: list[Any]) -> Any:
-        value = env[slot]
-        for key in keys:
-            value = value.get(key) if type(value) is dict else select_from_non_object(value, key)
-        return value
-
-    return evaluate
-
-
-def _evaluator_path(base: Evaluator, keys: tuple[str, ...]) -> Evaluator:
-    """Like `_slot_path`, for selectors applied to a computed value (`now().hour`, `(a ++ b).c`)."""
-
-    def evaluate(env: list[Any]) -> Any:
-        value = base(env)
-        for key in keys:
-            value = value.get(key) if type(value) is dict else select_from_non_object(value, key)
-        return value
-
-    return evaluate
-
-
-def _equals_constant(operand: Evaluator, constant: Any, negated: bool) -> Evaluator:
-    """`x == <literal>` without the generic deep-equality call: the common predicate shape."""
-    if constant is None or type(constant) is bool:
-        if negated:
-            return lambda env: operand(env) is not constant
-        return lambda env: operand(env) is constant
-    expected_types = NUMBER_TYPES if type(constant) in NUMBER_TYPES else (str,)
-
-    def evaluate(env: list[Any]) -> bool:
-        value = operand(env)
-        return (type(value) in expected_types and value == constant) is not negated
-
-    return evaluate
-
-
-# --- token decoding --------------------------------------------------------------------------
-
-
-def _parse_number(token: Token) -> int | float:
-    """Integers stay ints so counters and HTTP statuses round-trip exactly."""
-    text = token.value
-    if text.isdigit():
-        return int(text)
-    return float(text)
-
-
-def _decode_string(token: Token) -> str:
-    body = token.value[1:-1]
-    if "\\" not in body:
-        return body
-
-    def replace(match: re.Match[str]) -> str:
-        escape = match.group(1)
-        if len(escape) == 5:
-            return chr(int(escape[1:], 16))
-        if escape in _SIMPLE_ESCAPES:
-            return _SIMPLE_ESCAPES[escape]
-        raise _syntax_error(f"invalid escape sequence '\\{escape}' in string", token)
-
-    return _ESCAPE.sub(replace, body)
-
-
-def _key_text(token: Token) -> str:
-    return _decode_string(token) if token.type == "STRING" else token.value
+        raise syntax_error(f"a lambda can only be the function argument of {', '.join(HIGHER_ORDER)}", node)
 
 
 def _count(minimum: int, maximum: int) -> str:

@@ -45,6 +45,8 @@ async def read_body(request: web.Request) -> bytes:
         raise ProblemError(415, "unsupported-content-encoding", "Unsupported content encoding", detail, headers=headers)
     seconds = request.app[BODY_TIMEOUT_SECONDS]
     try:
+        if request.content.is_eof():  # the whole body came with the head (most requests): no timer to arm
+            return await request.read()
         async with asyncio.timeout(seconds):
             return await request.read()
     except TimeoutError as error:

@@ -8,30 +8,19 @@ contract documents (no journey data) answer without one.
 
 from __future__ import annotations
 
-import re
-
-from journeys.server.app import build_app
+from tests.app_routes import Route, walk_routes
 from tests.auth.clients import CLIENT_AUTH, OPS_KEY, RETIRED_KEY, SHOP_KEY, bearer, journey_ids, start_as
 from tests.server.helpers import call
-from tests.support import LiveServer, server_config
+from tests.support import LiveServer
 
-# (method, path template) of the routes that need no client credential.
-DELIVERIES = {("POST", "/api/v1/journeys/{journeyId}/steps/{stepId}"), ("POST", "/api/v1/inbound/{source}")}
+# The routes that need no client credential.
+DELIVERIES = {Route("POST", "/api/v1/journeys/{journeyId}/steps/{stepId}"), Route("POST", "/api/v1/inbound/{source}")}
 PUBLIC_PATHS = {
     "/api/v1/openapi.json",
     "/api/v1/journeys/{journeyName}/openapi.json",
     "/api/v1/docs",
     "/api/v1/docs/static/{name}",
 }
-
-
-def _routes(server: LiveServer) -> list[tuple[str, str]]:
-    app = build_app(server_config("sqlite://", client_auth=CLIENT_AUTH), engine=server.engine)
-    return sorted({(route.method, route.resource.canonical) for route in app.router.routes() if route.resource})
-
-
-def _fill(template: str, values: dict[str, str]) -> str:
-    return re.sub(r"\{(\w+)\}", lambda match: values[match[1]], template)
 
 
 async def _snapshot(server: LiveServer, journey_id: str) -> tuple[object, object]:
@@ -44,34 +33,22 @@ async def _snapshot(server: LiveServer, journey_id: str) -> tuple[object, object
 async def test_every_route_but_deliveries_and_documents_needs_a_credential(auth_server: LiveServer) -> None:
     server = auth_server
     journey_id = await start_as(server, SHOP_KEY)
-    # A refused submission is logged: a real delivery id for the inbound log's routes.
-    refused = f"/api/v1/journeys/{journey_id}/steps/waitForCallback"
-    async with server.http.post(server.url(refused), json={"paymentId": "pay-123", "status": "SUCCESS"}) as answer:
-        assert answer.status == 401
-        delivery_id = answer.headers["Journeys-Delivery-Id"]
+    routes, values = await walk_routes(server, CLIENT_AUTH, journey_id)
     before = await _snapshot(server, journey_id)
-    values = {
-        "journeyName": "payment-callback",
-        "journeyId": journey_id,
-        "stepId": "waitForCallback",
-        "source": "midtrans",
-        "deliveryId": delivery_id,
-        "name": "swagger-ui.css",
-    }
 
-    routes = _routes(server)
-    guarded = [(m, p) for m, p in routes if (m, p) not in DELIVERIES and p not in PUBLIC_PATHS]
+    guarded = [route for route in routes if route not in DELIVERIES and route.template not in PUBLIC_PATHS]
     assert len(guarded) >= 17, routes  # 11 operations; GET routes come with their HEAD twins
-    assert {("POST", "/api/v1/journeys/{journeyId}/steps/cancel"), ("GET", "/api/v1/inbound/stats")} <= set(guarded)
-    for method, template in routes:
-        url = server.url(_fill(template, values))
+    assert Route("POST", "/api/v1/journeys/{journeyId}/steps/cancel") in guarded
+    assert Route("GET", "/api/v1/inbound/stats") in guarded
+    for route in routes:
+        url = server.url(route.path(values))
         for headers in ({}, bearer(RETIRED_KEY), {"Authorization": f"Basic {SHOP_KEY}"}):
-            async with server.http.request(method, url, json={}, headers=headers) as response:
-                where = f"{method} {template} with {headers or 'no credential'}"
-                if (method, template) in guarded:
+            async with server.http.request(route.method, url, json={}, headers=headers) as response:
+                where = f"{route.method} {route.template} with {headers or 'no credential'}"
+                if route in guarded:
                     assert response.status == 401, where
                     assert response.headers["WWW-Authenticate"].startswith('Bearer realm="journeys"'), where
-                    if method != "HEAD":
+                    if route.method != "HEAD":
                         assert response.content_type == "application/problem+json", where
                         problem = await response.json()
                         assert problem["type"] == "urn:journeys:problem:unauthenticated", where

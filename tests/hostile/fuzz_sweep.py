@@ -1,7 +1,7 @@
 """The hostile sweep's harness: every route of the app, called with real ids, each answer judged the same way.
 
 The routes are walked from the app's router, so a route added later is swept without touching the tests (a path
-parameter the harness has no value for fails loudly). A request is sent as raw bytes (`fuzz_wire.py`) with an
+parameter the harness has no value for fails loudly). A request is sent as raw bytes (`raw_http.py`) with an
 operator's credential, so it reaches the handler behind client authentication, and with a body the route would
 accept, so what is hostile about it is the one thing the case changes. Each answer must be a problem document
 (`application/problem+json`, its `status` the answer's) below 500, or a success the published API documents for
@@ -18,11 +18,11 @@ from typing import Any
 
 import orjson
 
-from journeys.server.app import build_app
 from journeys.server.auth import ClientAuth, parse_clients
-from tests.hostile.fuzz_wire import Header, Reply, exchange, request_bytes
+from tests.app_routes import Route, walk_routes
+from tests.hostile.raw_http import Header, Reply, exchange, request_bytes
 from tests.server.helpers import PAYMENT, call
-from tests.support import WEBHOOK_SECRET, LiveServer, server_config
+from tests.support import WEBHOOK_SECRET, LiveServer
 
 API = "/api/v1"
 OPERATOR_KEY = "hostile-sweep-operator-key-0123456789"
@@ -34,24 +34,9 @@ CALLBACK = {"paymentId": PAYMENT["paymentId"], "status": "SUCCESS"}
 INJECTED = "X-Injected"  # the header a CR/LF in a request tries to smuggle into the answer
 
 
-@dataclass(frozen=True)
-class Route:
-    method: str
-    template: str  # as the router has it, e.g. /api/v1/journeys/{journeyId}/steps/{stepId}
-
-    @property
-    def parameters(self) -> list[str]:
-        return re.findall(r"\{(\w+)\}", self.template)
-
-    @property
-    def reads_body(self) -> bool:
-        return self.method == "POST"
-
-
 @dataclass
 class Sweep:
     server: LiveServer
-    port: int
     routes: list[Route]
     openapi: dict[str, Any]
     values: dict[str, str]  # path parameter -> a real value (journey id, delivery id, ...)
@@ -61,11 +46,8 @@ class Sweep:
     def target(self, route: Route, **replaced: bytes) -> bytes:
         """The route's path with real values, some parameters replaced by raw (already encoded) bytes."""
 
-        def value(match: re.Match[str]) -> str:
-            name = match[1]
-            return replaced[name].decode("latin-1") if name in replaced else self.values[name]
-
-        return re.sub(r"\{(\w+)\}", value, route.template).encode("latin-1")
+        values = {**self.values, **{name: raw.decode("latin-1") for name, raw in replaced.items()}}
+        return route.path(values).encode("latin-1")
 
     def body_of(self, route: Route) -> tuple[bytes, list[Header]]:
         """A body (and the headers that go with it) the route accepts, so a case's one change is what is hostile."""
@@ -92,7 +74,7 @@ class Sweep:
         pieces = [raw] if isinstance(raw, bytes) else list(raw)
         where = f"{label}: {route.method} {route.template} ({pieces[0].split(b' HTTP/')[0][:150]!r})"
         try:
-            reply = await exchange(self.port, pieces, pause=pause, timeout=timeout)
+            reply = await exchange(self.server.base_url, pieces, pause=pause, timeout=timeout)
         except AssertionError as error:
             self.failures.append(f"{where} -> {error}")
             self.answers.append((label, route, 0))
@@ -190,31 +172,10 @@ async def _start(server: LiveServer) -> str:
 async def open_sweep(start_server: Callable[..., Awaitable[LiveServer]], database_url: str) -> Sweep:
     """A live server with client authentication and a short body timeout, a waiting journey and a logged delivery."""
     server = await start_server(database_url, client_auth=CLIENT_AUTH, body_timeout_seconds=BODY_TIMEOUT_SECONDS)
-    port = int(server.base_url.rsplit(":", 1)[1])
     journey_id = await _start(server)
-    # A submission without the step's secret is refused and logged: a real delivery id for the inbound routes.
-    async with server.http.post(
-        server.url(f"{API}/journeys/{journey_id}/steps/waitForCallback"), json=CALLBACK
-    ) as sent:
-        assert sent.status == 401, await sent.text()
-        delivery_id = sent.headers["Journeys-Delivery-Id"]
+    routes, values = await walk_routes(server, CLIENT_AUTH, journey_id)
     _, openapi, _ = await call(server, "GET", f"{API}/openapi.json")
-    app = build_app(server_config("sqlite://", client_auth=CLIENT_AUTH), engine=server.engine)
-    routes = sorted(
-        {Route(route.method, route.resource.canonical) for route in app.router.routes() if route.resource},
-        key=lambda route: (route.template, route.method),
-    )
-    values = {
-        "journeyName": "payment-callback",
-        "journeyId": journey_id,
-        "stepId": "waitForCallback",
-        "source": "midtrans",
-        "deliveryId": delivery_id,
-        "name": "swagger-ui.css",
-    }
-    unknown = {name for route in routes for name in route.parameters} - set(values)
-    assert not unknown, f"routes with path parameters the sweep has no value for: {unknown}"
-    return Sweep(server, port, routes, openapi, values)
+    return Sweep(server, routes, openapi, values)
 
 
 def plain_request(sweep: Sweep, route: Route, **replaced: bytes) -> bytes:

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from journeys.engine.inbound_messages import MAX_BODY_DEPTH
-from tests.hostile.raw_http import request_bytes, send_raw
+from tests.hostile.raw_http import exchange, request_bytes
 from tests.server.helpers import PAYMENT, call, start_payment
 from tests.support import WEBHOOK_SECRET, LiveServer
 
@@ -54,7 +54,7 @@ async def test_a_webhook_secret_with_a_non_utf8_byte_is_a_401_that_changes_nothi
     before = await phase_and_history(live, journey_id)
     body = orjson.dumps({"paymentId": PAYMENT["paymentId"], "status": "SUCCESS"})
     headers = {"Content-Type": "application/json", "X-Webhook-Secret": b"test-secret-\xffcurrent"}
-    answer = await send_raw(live.base_url, request_bytes("POST", step_path(journey_id), headers, body))
+    answer = await exchange(live.base_url, request_bytes("POST", step_path(journey_id), headers, body))
     assert (answer.status, answer.headers["content-type"]) == (401, PROBLEM), answer.body
     assert answer.json["code"] == "APIKEY_INVALID"
     assert await phase_and_history(live, journey_id) == before
@@ -63,7 +63,7 @@ async def test_a_webhook_secret_with_a_non_utf8_byte_is_a_401_that_changes_nothi
 async def test_a_shared_secret_delivery_with_a_non_utf8_byte_is_a_401(live: LiveServer) -> None:
     body = orjson.dumps({"orderId": "order-1", "status": "SUCCESS"})
     headers = {"Content-Type": "application/json", "X-Webhook-Secret": b"\xff\xfe" + SHARED_SECRET.encode()}
-    answer = await send_raw(live.base_url, request_bytes("POST", SHARED_SECRET_URL, headers, body))
+    answer = await exchange(live.base_url, request_bytes("POST", SHARED_SECRET_URL, headers, body))
     assert (answer.status, answer.headers["content-type"]) == (401, PROBLEM), answer.body
     assert answer.json["cause"] == "invalid-signature"
 
@@ -73,13 +73,13 @@ async def test_non_utf8_bytes_in_other_headers_of_a_genuine_callback_do_not_fail
     journey_id = await start_payment(live)
     body = orjson.dumps({"paymentId": PAYMENT["paymentId"], "status": "SUCCESS"})
     headers = {"Content-Type": "application/json", "X-Webhook-Secret": WEBHOOK_SECRET, "Idempotency-Key": b"k\xff"}
-    answer = await send_raw(live.base_url, request_bytes("POST", step_path(journey_id), headers, body))
+    answer = await exchange(live.base_url, request_bytes("POST", step_path(journey_id), headers, body))
     assert answer.status == 200, answer.body
     status, _, _ = await call(live, "POST", "/api/v1/journeys/fixture-shared-secret-order/start", {"orderId": "o-7"})
     assert status == 200
     delivery = orjson.dumps({"orderId": "o-7", "status": "SUCCESS"})
     headers = {"Content-Type": "application/json", "X-Webhook-Secret": SHARED_SECRET, "X-Trace": b"\xc3\x28"}
-    answer = await send_raw(live.base_url, request_bytes("POST", SHARED_SECRET_URL, headers, delivery))
+    answer = await exchange(live.base_url, request_bytes("POST", SHARED_SECRET_URL, headers, delivery))
     assert answer.status == 200, answer.body
     assert answer.headers["journeys-delivery-verdict"] == "applied"
 
@@ -105,7 +105,7 @@ NUL_REQUESTS = [
 async def test_a_nul_character_in_an_id_or_a_filter_is_a_4xx_problem(live: LiveServer) -> None:
     answers = []
     for method, path, _ in NUL_REQUESTS:
-        answer = await send_raw(live.base_url, request_bytes(method, path, {"Content-Type": "application/json"}, b"{}"))
+        answer = await exchange(live.base_url, request_bytes(method, path, {"Content-Type": "application/json"}, b"{}"))
         answers.append((method, path, answer.status, answer.headers["content-type"]))
     assert answers == [(method, path, status, PROBLEM) for method, path, status in NUL_REQUESTS]
 

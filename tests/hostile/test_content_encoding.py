@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 import orjson
 import pytest
 
-from tests.hostile.raw_http import request_bytes, send_raw
+from tests.hostile.raw_http import exchange, request_bytes
 from tests.server.helpers import PAYMENT, call, start_payment
 from tests.support import WEBHOOK_SECRET, LiveServer
 
@@ -54,7 +54,7 @@ def _sent_as_is(body: bytes) -> bytes:
 async def test_a_gzip_body_is_decoded(live: LiveServer) -> None:
     journey_id = await start_payment(live)
     for route, raw in _requests(journey_id, b"gzip", gzip.compress).items():
-        answer = await send_raw(live.base_url, raw)
+        answer = await exchange(live.base_url, raw)
         assert answer.status < 300, (route, answer.body)
     _, journey, _ = await call(live, "GET", f"/api/v1/journeys/{journey_id}")
     assert journey["phase"] == "Succeeded"  # the gzip callback was applied
@@ -68,7 +68,7 @@ async def test_a_body_that_does_not_decode_is_a_400_that_changes_nothing(
     for coding in (b"gzip", b"deflate"):
         for route, raw in _requests(journey_id, coding, _sent_as_is).items():
             with caplog.at_level(logging.ERROR):
-                answer = await send_raw(live.base_url, raw)
+                answer = await exchange(live.base_url, raw, close_wait=1.0)
             assert (answer.status, answer.headers["content-type"]) == (400, PROBLEM), (route, answer.body)
             problem = answer.json
             assert problem["type"] == "urn:journeys:problem:malformed-body", route
@@ -83,7 +83,7 @@ async def test_a_content_coding_the_server_does_not_decode_is_a_415_that_changes
     before = await _state(live, journey_id)
     for coding in (b"x-unknown", b"gzip, gzip", b"compress"):
         for route, raw in _requests(journey_id, coding, _sent_as_is).items():
-            answer = await send_raw(live.base_url, raw)
+            answer = await exchange(live.base_url, raw)
             assert (answer.status, answer.headers["content-type"]) == (415, PROBLEM), (route, answer.body)
             assert answer.json["type"] == "urn:journeys:problem:unsupported-content-encoding"
             assert "gzip" in answer.headers["accept-encoding"].split(", ")

@@ -15,17 +15,17 @@ from datetime import datetime
 
 from journeys.server.config import DEFAULT_MAX_BODY_BYTES
 from journeys.server.query_params import encode_page_token
+from tests.app_routes import Route
 from tests.hostile.fuzz_sweep import (
     CREDENTIAL,
     JSON,
-    Route,
     Sweep,
     open_sweep,
     plain_request,
     refused,
     refused_with,
 )
-from tests.hostile.fuzz_wire import Header, Reply, request_bytes
+from tests.hostile.raw_http import Header, Reply, request_bytes
 from tests.support import LiveServer
 
 StartServer = Callable[..., Awaitable[LiveServer]]

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from tests.hostile.raw_http import send_raw
+from tests.hostile.raw_http import exchange
 from tests.support import LiveServer
 
 SECRET = b"hostile-test-secret-value"
@@ -50,7 +50,7 @@ async def live(start_server: Callable[..., Awaitable[LiveServer]], sqlite_url: s
 @pytest.mark.parametrize("case", MALFORMED)
 async def test_a_request_the_parser_refuses_is_a_400_problem_that_quotes_nothing(live: LiveServer, case: str) -> None:
     request, detail = MALFORMED[case]
-    answer = await send_raw(live.base_url, request)
+    answer = await exchange(live.base_url, request, close_wait=1.0)
     assert (answer.status, answer.headers["content-type"]) == (400, "application/problem+json"), answer.body
     problem = answer.json
     assert problem["type"] == "urn:journeys:problem:malformed-request"

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from journeys.server.http_protocol import install_redaction
 from journeys.store.database import open_database
-from tests.hostile.raw_http import request_bytes, send_raw
+from tests.hostile.raw_http import exchange, request_bytes
 from tests.server_process import ServerProcess, spawning
 
 SECRET = "hostile-log-secret-4b1d"
@@ -69,7 +69,7 @@ async def test_hostile_requests_leave_no_secret_and_no_traceback_in_the_log(
         async with http.post(f"{server.base}/journeys/payment-callback/start", json=start) as response:
             journey_id = (await response.json())["journeyId"]
         base_url = server.base.removesuffix("/api/v1")
-        statuses = [(await send_raw(base_url, request)).status for request in hostile_requests(journey_id)]
+        statuses = [(await exchange(base_url, request)).status for request in hostile_requests(journey_id)]
     server.stop()
     assert all(400 <= status < 500 for status in statuses), statuses
     log = server.log.read_text(errors="replace")

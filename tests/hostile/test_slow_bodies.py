@@ -44,7 +44,7 @@ async def test_a_body_that_stops_arriving_is_a_408_and_the_connection_is_closed(
         began = time.monotonic()
         writer.write(head(path, len(body) + 100, extra) + body[:10])
         await writer.drain()
-        answer = await read_answer(reader)
+        answer = await read_answer(reader, close_wait=1.0)
         writer.close()
         assert (answer.status, answer.headers["content-type"]) == (408, "application/problem+json"), path
         assert answer.json["type"] == "urn:journeys:problem:body-timeout" and answer.closed
