@@ -96,7 +96,7 @@ def run_document(
     wanted = set(workflow_ids) if workflow_ids is not None else None
     content = prepared(document.content)
     own_session = nullcontext(http) if http is not None else requests.Session()
-    with own_session as session, RunnerSession(session, token) as signer:
+    with own_session as session, RunnerSession(session, base_url, token) as signer:
         sources = load_sources(document, content, base_url, session)
         runner = ArazzoRunner(arazzo_doc=content, source_descriptions=sources, http_client=session)
         served = {name: served_operations(session, api["servers"][0]["url"]) for name, api in sources.items()}

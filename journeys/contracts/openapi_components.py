@@ -2,8 +2,8 @@
 
 These schemas describe the bodies `journeys.server.representations` and `journeys.server.problems` build, field
 for field, so that a client generated from any journey's document (and schemathesis checking the live server)
-sees exactly what the server sends. Values the server enforces (phases, page and long-poll limits) are imported
-from the server instead of being repeated here.
+sees exactly what the server sends. Values the server enforces are imported instead of being repeated here: phases
+from the engine, the problem media type and the page and long-poll limits from `journeys.http_api`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from typing import Any
 
 from journeys.engine.delivery_records import APPLIED, BUFFERED, DUPLICATE, LATE, UNMATCHED
 from journeys.engine.lifecycle import PHASES, TERMINAL_PHASES
-from journeys.server.problems import PROBLEM_CONTENT_TYPE
-from journeys.server.query_params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from journeys.server.routes import MAX_LONG_POLL_SECONDS
+from journeys.http_api import DEFAULT_PAGE_SIZE, MAX_LONG_POLL_SECONDS, MAX_PAGE_SIZE, PROBLEM_CONTENT_TYPE
 
 JSON = "application/json"
 HISTORY_EVENTS = ("start", "step", "timeout", "cancel", "resume")

@@ -48,8 +48,7 @@ from journeys.contracts.openapi_security import needs_scope, open_to_senders, se
 from journeys.contracts.openapi_verification import MIDTRANS_SIGNED_BODY, midtrans_signed_body_schema, receipt_schema
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
-from journeys.server.auth.scopes import CANCEL, READ, start_scope
-from journeys.server.representations import API_PREFIX
+from journeys.http_api import API_PREFIX, CANCEL, READ, start_scope
 
 API_TAG = "journeys"
 API_VERSION = "1"  # the version of the HTTP API (`/api/v1`), not of any journey

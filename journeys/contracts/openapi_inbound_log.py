@@ -13,9 +13,7 @@ from journeys.contracts.openapi_components import json_response, problem_respons
 from journeys.contracts.openapi_inbound import INBOUND_TAG
 from journeys.contracts.openapi_security import needs_scope
 from journeys.engine.inbound_log import STATS_SAMPLE, STEP_URL, WINDOWS
-from journeys.server.auth.scopes import OPERATOR
-from journeys.server.inbound.routes import VERDICT_FILTERS
-from journeys.server.query_params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from journeys.http_api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OPERATOR, VERDICT_FILTERS
 
 DELIVERIES_PATH = "/inbound/deliveries"
 DELIVERY_PATH = "/inbound/deliveries/{deliveryId}"

@@ -3,7 +3,7 @@
 Operations on journeys name the scope they need as the security requirement's role (OpenAPI 3.1 allows roles
 for any scheme), and document the 401 and 403 problems the server answers; step submissions and deliveries to
 inbound sources declare `security: []`: they carry no client credential, their senders are verified per step
-and per source instead. The scopes themselves come from the server (`journeys.server.auth.scopes`).
+and per source instead. The scopes themselves come from `journeys.http_api`, which the server checks them against.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from journeys.contracts.openapi_components import problem_response
-from journeys.server.auth.scopes import OPERATOR, START_ANY, START_PREFIX
+from journeys.http_api import OPERATOR, START_ANY, START_PREFIX
 
 CLIENT_AUTH = "clientAuth"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from arazzo_runner.models import ExecutionState
@@ -21,12 +22,28 @@ from arazzo_runner.models import ExecutionState
 from journeys.contracts.delivery_signing import sign_request
 from journeys.contracts.inbound_contract import VERIFICATION_EXTENSION
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of `url`, lower-cased, the scheme's default port filled in: what a credential is
+    scoped to (RFC 6454), so `http://h` and `http://H:80/x` are one origin."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: an origin nothing else shares
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port if port is not None else _DEFAULT_PORTS.get(scheme)
+
 
 class RunnerSession:
-    """Wraps `session.send` while in use (`with`), and puts the session's own `send` back afterwards."""
+    """Wraps `session.send` while in use (`with`), and puts the session's own `send` back afterwards. The token
+    goes only to `base_url`'s origin."""
 
-    def __init__(self, session: requests.Session, token: str | None = None) -> None:
+    def __init__(self, session: requests.Session, base_url: str, token: str | None = None) -> None:
         self._session = session
+        self._origin = origin(base_url)
         self._token = token
         self._own: Any = None
         self.verification: Mapping[str, Any] | None = None
@@ -37,7 +54,11 @@ class RunnerSession:
         self._own = self._session.__dict__.get("send")  # a caller's own wrapper, to put back
 
         def wrapped_send(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-            if self._token is not None and "Authorization" not in request.headers:
+            if (
+                self._token is not None
+                and "Authorization" not in request.headers
+                and origin(request.url or "") == self._origin
+            ):
                 request.headers["Authorization"] = f"Bearer {self._token}"
             if self.verification is not None and self.secret is not None:
                 sign_request(request, self.verification, self.secret, time.time())

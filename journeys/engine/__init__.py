@@ -19,13 +19,14 @@ from journeys.engine.errors import (
     NotReplayable,
     NotTerminal,
     StepNotActive,
+    StepNotFound,
     UnknownJourneyDefinition,
     UnknownSource,
 )
 from journeys.engine.inbound_messages import Answer, InboundMessage
 from journeys.engine.interpreter import InboundRequest
 from journeys.engine.service import JourneyEngine, Snapshot, utc_now
-from journeys.engine.starts import StartAnswer, Started
+from journeys.engine.starts import Started
 
 __all__ = [
     "Answer",
@@ -50,9 +51,9 @@ __all__ = [
     "NotTerminal",
     "Receipt",
     "Snapshot",
-    "StartAnswer",
     "Started",
     "StepNotActive",
+    "StepNotFound",
     "UnknownJourneyDefinition",
     "UnknownSource",
     "parse_profiles",

@@ -47,6 +47,7 @@ from journeys.engine.errors import (
     InvalidBody,
     InvalidInput,
     StepNotActive,
+    StepNotFound,
     UnknownSource,
 )
 from journeys.engine.inbound_messages import (
@@ -158,12 +159,13 @@ class InboundDesk:
             duplicate = await self._duplicate(d)  # a retry of a submission that ended the journey
             if duplicate is not None:
                 return duplicate
-            detail = (
-                f"journey {journey_id} already ended ({record.phase}); step '{step_id}' is closed"
-                if record.phase in TERMINAL_PHASES
-                else f"journey {journey_id} is not waiting at step '{step_id}' "
-                f"(current state: '{record.current_state}')"
-            )
+            # A step URL needs no client credential: its answer says whether the step is open, never where the
+            # journey is or how it ended (its status, for a client allowed to read it, says that).
+            if step is None:
+                detail = f"journey {journey_id} has no step '{step_id}'"
+                await self._log(d, "rejected:step-not-found", problem_answer(404, detail))
+                raise StepNotFound(detail)
+            detail = f"journey {journey_id} is not waiting at step '{step_id}': the step is closed or not reached yet"
             await self._log(d, "rejected:step-not-active", problem_answer(409, detail))
             raise StepNotActive(detail)
         assert step is not None  # waiting_here

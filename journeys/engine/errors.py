@@ -31,6 +31,10 @@ class StepNotActive(EngineError):
     """The instance is not waiting at the step the caller submitted to (or is already terminal)."""
 
 
+class StepNotFound(EngineError):
+    """The journey's definition has no step of that name."""
+
+
 class NotTerminal(EngineError):
     """A result was asked for before the journey ended."""
 

@@ -94,18 +94,24 @@ class InboundMessage:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The HTTP answer given to a sender; stored with the delivery so a retry of it gets the same one."""
+    """The HTTP answer given to a request, as first rendered: stored with a delivery (or a start's idempotency
+    key) so a retry of it gets the same one. `headers`: any beyond the content type (a start's `Location`)."""
 
     status: int
     content_type: str
     body: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def stored(self) -> dict[str, Any]:
-        return {"status": self.status, "contentType": self.content_type, "body": self.body}
+        stored: dict[str, Any] = {"status": self.status, "contentType": self.content_type, "body": self.body}
+        if self.headers:
+            stored["headers"] = dict(self.headers)
+        return stored
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, Any]) -> Answer:
-        return cls(int(stored["status"]), str(stored["contentType"]), str(stored["body"]))
+        headers = stored.get("headers") or {}
+        return cls(int(stored["status"]), str(stored["contentType"]), str(stored["body"]), dict(headers))
 
 
 def parse_body(message: InboundMessage) -> Any:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from journeys.engine.errors import (
     IdempotencyKeyReused,
     InvalidInput,
 )
+from journeys.engine.inbound_messages import Answer
 from journeys.engine.inbox import PRUNE_EVERY
 from journeys.engine.interpreter import InboundRequest, Interpreter, Run
 from journeys.engine.snapshots import Snapshot, record_of, transition_of
@@ -41,24 +42,8 @@ if TYPE_CHECKING:
 DEFAULT_IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
-@dataclass(frozen=True, slots=True)
-class StartAnswer:
-    """The HTTP answer to a start, as the server rendered it; stored with an idempotency key to be replayed."""
-
-    status: int
-    content_type: str
-    body: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    def stored(self) -> dict[str, Any]:
-        return {"status": self.status, "contentType": self.content_type, "body": self.body, "headers": self.headers}
-
-    @classmethod
-    def from_stored(cls, stored: Mapping[str, Any]) -> StartAnswer:
-        return cls(int(stored["status"]), str(stored["contentType"]), str(stored["body"]), dict(stored["headers"]))
-
-
-RenderStart = Callable[[Snapshot], StartAnswer]
+# The server renders a start's answer (stored with its idempotency key, to be replayed).
+RenderStart = Callable[[Snapshot], Answer]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +52,7 @@ class Started:
     is the answer to give (None when no renderer was passed), and a replay's is the first start's answer."""
 
     snapshot: Snapshot
-    answer: StartAnswer | None
+    answer: Answer | None
     replayed: bool = False
 
 
@@ -174,7 +159,7 @@ class StartDesk:
                 f"{held.journey_id}); send the same body to get its answer again, or a new key to start another"
             )
         snapshot = await self.engine.get(held.journey_id, owner=principal)
-        answer = None if held.answer is None else StartAnswer.from_stored(held.answer)
+        answer = None if held.answer is None else Answer.from_stored(held.answer)
         return Started(snapshot, answer, replayed=True)
 
     @asynccontextmanager

@@ -23,10 +23,10 @@ from openapi_ui_bundles import swagger_ui
 from journeys.contracts.openapi_export import export_api_openapi, export_openapi
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import JourneyDefinition
+from journeys.http_api import API_PREFIX
 from journeys.server.app_keys import ENGINE
 from journeys.server.auth import Access, guard
 from journeys.server.problems import ProblemError
-from journeys.server.representations import API_PREFIX
 
 DOCS_STATIC = f"{API_PREFIX}/docs/static"
 # The files are served by name from this fixed set: no path from a request ever reaches the file system, and a

@@ -15,7 +15,8 @@ begun but not finished is answered 408 and the connection closed; a new connecti
 
 `RedactingFilter` is installed on the process's log handlers by `journeys serve` (`install_redaction`): whatever
 a library logs (SQL parameters, driver messages quoting a query argument, secret-bearing headers, a password in
-a database URL) is redacted before it is written.
+a database URL, as its user info or a `password`/`passwd`/`sslpassword` parameter) is redacted before it is
+written; `redact` also masks what the server logs itself (the database URL it starts with).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
+from journeys.http_api import PROBLEM_CONTENT_TYPE
 from journeys.server.app_keys import BODY_TIMEOUT_SECONDS
-from journeys.server.problems import PROBLEM_CONTENT_TYPE, problem, problem_document
+from journeys.server.problems import problem, problem_document
 
 log = logging.getLogger("journeys.server")
 
@@ -184,6 +186,9 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\[parameters: .*?\](?=\n|$)", re.DOTALL), "[parameters: redacted]"),
     (re.compile(r"(invalid input for query argument \$\d+:).*"), r"\1 [redacted]"),
     (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s]+@"), r"\1***@"),  # a password in a URL
+    # A password as a URL query parameter (`?password=`: libpq, asyncpg; `sslpassword`, `passwd`) or a field
+    # (`PGPASSWORD=`, `"db_password": "..."`): only the value, up to the next parameter, goes.
+    (re.compile(r"([\w-]*pass(?:wd|word)['\"]?\s*[:=]\s*['\"]?)[^\s&;#'\"\\]+", re.IGNORECASE), r"\1***"),
     (
         re.compile(
             r"((?:authorization|proxy-authorization|cookie|x-webhook-secret|[\w-]*signature|[\w-]*token|"

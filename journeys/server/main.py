@@ -12,7 +12,7 @@ from journeys.definitions import DefinitionErrors
 from journeys.server.app import build_app
 from journeys.server.auth import bind_refusal, is_loopback
 from journeys.server.config import ConfigError, load_config
-from journeys.server.http_protocol import install_redaction, serve
+from journeys.server.http_protocol import install_redaction, redact, serve
 
 log = logging.getLogger("journeys.server")
 
@@ -44,7 +44,9 @@ def run_server(args: argparse.Namespace) -> int:
     log.info("client authentication: %s", config.client_auth.summary())
     if not config.client_auth.configured and not is_loopback(config.host):
         log.warning("no clients configured: anyone who can reach %s:%s may use the whole API", config.host, config.port)
-    log.info("database %s; definitions %s", config.database_url, ", ".join(map(str, config.definitions)))
+    # Masked here, not only by the filter: a handler added after install_redaction would not have it.
+    database = redact(config.database_url)
+    log.info("database %s; definitions %s", database, ", ".join(map(str, config.definitions)))
     try:
         # serve (aiohttp's run_app on a handler that answers unparseable requests with problem documents, with
         # redacted logs) handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, then runs the

@@ -26,16 +26,17 @@ from journeys.engine import (
     NotReplayable,
     NotTerminal,
     StepNotActive,
+    StepNotFound,
     UnknownJourneyDefinition,
     UnknownSource,
 )
 from journeys.engine.inbound_messages import BodyTooDeep
+from journeys.http_api import PROBLEM_CONTENT_TYPE
 from journeys.outages import DATABASE, is_database_unavailable
 from journeys.server.app_keys import MAX_BODY_BYTES
 
 log = logging.getLogger("journeys.server")
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE = "urn:journeys:problem:"
 DATABASE_RETRY_AFTER_SECONDS = 5
 
@@ -44,6 +45,7 @@ _ENGINE_ERRORS: dict[type[EngineError], tuple[int, str, str]] = {
     UnknownJourneyDefinition: (404, "journey-definition-not-found", "Journey definition not found"),
     JourneyNotFound: (404, "journey-not-found", "Journey not found"),
     StepNotActive: (409, "step-not-active", "Step not active"),
+    StepNotFound: (404, "step-not-found", "Step not found"),
     NotTerminal: (409, "journey-not-terminal", "Journey not terminal yet"),
     NotCancellable: (409, "journey-not-cancellable", "Journey not cancellable"),
     ConcurrentUpdate: (409, "concurrent-update", "Concurrent update"),

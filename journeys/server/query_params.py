@@ -11,10 +11,8 @@ from typing import TypeVar
 import orjson
 from aiohttp import web
 
+from journeys.http_api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from journeys.server.problems import ProblemError
-
-MAX_PAGE_SIZE = 500
-DEFAULT_PAGE_SIZE = 50
 
 T = TypeVar("T")
 

@@ -8,9 +8,8 @@ from typing import Any
 from journeys.definitions.model import ExternalInputState
 from journeys.engine import Snapshot
 from journeys.engine.lifecycle import RUNNING
+from journeys.http_api import API_PREFIX
 from journeys.store import TransitionRecord
-
-API_PREFIX = "/api/v1"
 
 RESERVED_STATUS_FIELDS = frozenset(
     {"journeyId", "journeyName", "phase", "currentState", "updatedAt", "tags", "attributes", "_links"}

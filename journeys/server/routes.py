@@ -9,20 +9,19 @@ from aiohttp import web
 
 from journeys.engine import Answer, IdempotencyKeyReused, InboundMessage, InboundRequest, Receipt, Snapshot
 from journeys.engine.lifecycle import PHASES
+from journeys.http_api import API_PREFIX, MAX_LONG_POLL_SECONDS
+from journeys.server.answers import answer_response
 from journeys.server.app_keys import ENGINE
 from journeys.server.auth import Access, guard, owner_of, principal_name
 from journeys.server.problems import ProblemError
 from journeys.server.query_params import next_page_token, number_param, page_params, text_param
 from journeys.server.representations import (
-    API_PREFIX,
     outcome_body,
     status_body,
     transition_body,
 )
 from journeys.server.request_bodies import read_body, read_json
 from journeys.server.start_answers import idempotency_key, start_renderer, start_response
-
-MAX_LONG_POLL_SECONDS = 60.0
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -41,11 +40,8 @@ async def inbound_message(request: web.Request) -> InboundMessage:
 
 def receipt_response(receipt: Receipt) -> web.Response:
     """The receipt's answer as stored (a retry gets the same bytes), with the verdict in headers."""
-    answer = receipt.answer
-    headers = {"Journeys-Delivery-Verdict": receipt.verdict, "Journeys-Delivery-Id": receipt.delivery_id}
-    response = web.Response(status=answer.status, text=answer.body, headers=headers)
-    response.content_type = answer.content_type or "text/plain"
-    return response
+    verdict = {"Journeys-Delivery-Verdict": receipt.verdict, "Journeys-Delivery-Id": receipt.delivery_id}
+    return answer_response(receipt.answer, verdict)
 
 
 def _status_answer(snapshot: Snapshot) -> Answer:

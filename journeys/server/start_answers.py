@@ -1,13 +1,19 @@
 """The HTTP side of idempotent starts: the `Idempotency-Key` header and the answer a start gets (and a retry of
-it gets again: the engine stores it with the key, so it is rendered once, when the journey starts)."""
+it gets again: the engine stores it with the key, so it is rendered once, when the journey starts).
+
+An async start's answer quotes the request's own origin (`statusUrl`), so the `Host` it was sent to must be text
+that can be stored and serialised: one holding a byte that is not UTF-8 (aiohttp passes it on as a lone
+surrogate) or a control character is refused with 400 before anything is read or started.
+"""
 
 from __future__ import annotations
 
 import orjson
 from aiohttp import web
 
-from journeys.engine import Snapshot, StartAnswer, Started
+from journeys.engine import Answer, Snapshot, Started
 from journeys.engine.lifecycle import TERMINAL_PHASES
+from journeys.server.answers import answer_response
 from journeys.server.problems import ProblemError
 from journeys.server.representations import journey_path, outcome_body, start_accepted_body, status_body
 
@@ -34,7 +40,14 @@ def idempotency_key(request: web.Request) -> str | None:
 
 
 def start_renderer(request: web.Request) -> StartAnswerRenderer:
-    return StartAnswerRenderer(f"{request.scheme}://{request.host}")
+    """The renderer of this start's answer, for the origin the request was sent to; 400 for a `Host` that is
+    not text (RFC 9112 3.2: a request with an invalid Host is answered 400)."""
+    host = request.host
+    if not host.isprintable():  # a lone surrogate (a byte that was not UTF-8) is not printable either
+        raise ProblemError(
+            400, "invalid-host", "Invalid Host header", "the Host header must be UTF-8 text without control characters"
+        )
+    return StartAnswerRenderer(f"{request.scheme}://{host}")
 
 
 class StartAnswerRenderer:
@@ -45,20 +58,16 @@ class StartAnswerRenderer:
     def __init__(self, origin: str) -> None:
         self.origin = origin
 
-    def __call__(self, snapshot: Snapshot) -> StartAnswer:
+    def __call__(self, snapshot: Snapshot) -> Answer:
         if snapshot.definition.start_mode == "async":
             body = start_accepted_body(snapshot, self.origin)
-            return StartAnswer(202, JSON, orjson.dumps(body).decode(), {"Location": journey_path(snapshot.record.id)})
+            return Answer(202, JSON, orjson.dumps(body).decode(), {"Location": journey_path(snapshot.record.id)})
         if snapshot.record.phase in TERMINAL_PHASES:
-            return StartAnswer(200, JSON, orjson.dumps(outcome_body(snapshot)).decode())
-        return StartAnswer(200, JSON, orjson.dumps(status_body(snapshot)).decode())
+            return Answer(200, JSON, orjson.dumps(outcome_body(snapshot)).decode())
+        return Answer(200, JSON, orjson.dumps(status_body(snapshot)).decode())
 
 
 def start_response(started: Started, render: StartAnswerRenderer) -> web.Response:
     """The answer the start got: the first start's, as stored, when this one was a retry of it."""
     answer = started.answer or render(started.snapshot)
-    headers = dict(answer.headers)
-    if started.replayed:
-        headers[REPLAYED] = "true"
-    body = answer.body.encode()
-    return web.Response(status=answer.status, body=body, content_type=answer.content_type, headers=headers)
+    return answer_response(answer, {REPLAYED: "true"} if started.replayed else None)

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from journeys.store.migrations import upgrade_schema, upgrade_turn
+from journeys.store.migrations import sqlite_upgrade_connection, upgrade_schema, upgrade_turn
 
 DEFAULT_DATABASE_URL = "sqlite:///journeys.db"
 
@@ -75,16 +75,22 @@ class SqliteDatabase(Database):
         @event.listens_for(self._engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
+            # First: switching a new file to WAL needs a lock that another process opening it may hold.
+            cursor.execute("PRAGMA busy_timeout=10000")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives power loss
-            cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
 
+        try:
+            with sqlite_upgrade_connection(self._engine) as conn:
+                upgrade_schema(conn)
+        except BaseException:
+            self._engine.dispose()
+            raise
+        # The upgrade's connection, back in the pool in its default mode, is reused for one of these.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeys-sqlite-writer")
         self._write_conn = self._engine.connect()
         self._read_conn = self._engine.connect()
-        with self._write_conn.begin():
-            upgrade_schema(self._write_conn)
 
     async def read(self, statement: Callable[[Connection], T]) -> T:
         try:

@@ -98,7 +98,7 @@ async def test_a_token_from_the_jwk_set_is_its_subject(jwks_server: LiveServer) 
     status, started, _ = await call(jwks_server, "POST", START, PAYMENT, bearer(_rs256(CURRENT, "current")))
     assert status == 200, started
     record = await jwks_server.engine.store.get(started["journeyId"])
-    assert record is not None and record.started_by == "jwt-shop"
+    assert record is not None and record.started_by == "jwt:jwt-shop"  # JWT subjects have a namespace of their own
     # The next key (rotation) is the same principal: it sees the journey; another subject does not.
     status, page, _ = await call(jwks_server, "GET", "/api/v1/journeys", headers=bearer(_rs256(NEXT, "next")))
     assert [item["journeyId"] for item in page["items"]] == [started["journeyId"]]

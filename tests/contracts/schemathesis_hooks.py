@@ -29,7 +29,7 @@ import requests
 import schemathesis
 
 from journeys.contracts.delivery_signing import sign_request
-from journeys.server.routes import MAX_LONG_POLL_SECONDS
+from journeys.http_api import MAX_LONG_POLL_SECONDS
 
 LONGEST_WAIT_SECONDS = 0.2
 HOSTILE_IDS = ("%00", "pay-%00-1")  # as sent: path parameters are already percent-encoded here

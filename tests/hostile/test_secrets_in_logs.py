@@ -77,6 +77,20 @@ async def test_hostile_requests_leave_no_secret_and_no_traceback_in_the_log(
     assert "Traceback" not in log, log
 
 
+async def test_a_database_password_given_as_a_url_parameter_is_masked_in_the_log(
+    spawn: Callable[[str], ServerProcess], postgres_url: str
+) -> None:
+    """`postgresql://user@host/db?password=...` is a URL SQLAlchemy and asyncpg accept (libpq's form too): the
+    start-up line names the database with that password masked, as it does `user:password@`."""
+    server = spawn(f"{postgres_url}?password={DB_PASSWORD}")  # trust authentication ignores it
+    async with aiohttp.ClientSession() as http:
+        await server.ready(http)
+    server.stop()
+    log = server.log.read_text(errors="replace")
+    assert DB_PASSWORD not in log, log
+    assert "?password=***" in log, log
+
+
 async def test_database_errors_do_not_quote_the_statement_parameters(database_url: str) -> None:
     """What a failed statement says, and so what any log of it says: the SQL, never the values bound to it."""
     database = await open_database(database_url)
@@ -108,8 +122,11 @@ def test_what_a_library_logs_is_redacted_before_it_is_written() -> None:
         except ValueError:
             logger.exception("request failed with Authorization: Bearer %s", SECRET)
         logger.error("connecting to postgresql://app:%s@db/journeys", DB_PASSWORD)
+        logger.error("dsn postgresql://app@db/journeys?sslpassword=%s&passwd=%s&sslmode=require", SECRET, CARD)
+        logger.error("environment PGPASSWORD=%s; config {'db_password': '%s'}", SECRET, CARD)
     finally:
         logger.removeHandler(handler)
     written = stream.getvalue()
     assert "ValueError" in written and "Traceback" in written
     assert SECRET not in written and CARD not in written and DB_PASSWORD not in written, written
+    assert "sslpassword=***&passwd=***&sslmode=require" in written, written  # the other parameters stay

@@ -107,13 +107,24 @@ async def test_unknown_journey_is_404_everywhere(server: LiveServer) -> None:
         assert content_type == "application/problem+json" and problem["status"] == 404 and problem["detail"]
 
 
-async def test_step_not_active_is_409(server: LiveServer) -> None:
+async def test_step_not_active_is_409_and_a_state_that_is_no_step_404(server: LiveServer) -> None:
     journey_id = await start_payment(server)
     status, problem, _ = await call(server, "POST", f"/api/v1/journeys/{journey_id}/steps/paid", {})
-    assert status == 409 and "not waiting at step 'paid'" in problem["detail"]
+    assert (status, problem["type"]) == (404, "urn:journeys:problem:step-not-found")  # `paid` ends it; no step
     await callback(server, journey_id)
     status, problem, _ = await callback(server, journey_id, status="FAILED")  # a different, late callback
-    assert status == 409 and "already ended" in problem["detail"]
+    assert status == 409 and "not waiting at step 'waitForCallback'" in problem["detail"]
+
+
+async def test_a_step_url_never_tells_where_a_journey_is_or_how_it_ended(server: LiveServer) -> None:
+    """A step URL needs no client credential: anyone holding a journey id may post to it."""
+    journey_id = await start_payment(server)
+    for step in ("anything", "paid", "waitForCallback"):
+        if step == "waitForCallback":
+            await callback(server, journey_id)  # the payment succeeds; a stranger then posts to its step
+        _, problem, _ = await call(server, "POST", f"/api/v1/journeys/{journey_id}/steps/{step}", {})
+        for secret in ("waitForCallback", "Running", "Succeeded", "paid'"):
+            assert secret not in problem["detail"].replace(f"step '{step}'", ""), (step, problem)
 
 
 async def test_a_repeated_callback_gets_the_first_answer_and_adds_nothing(server: LiveServer) -> None:

@@ -1,11 +1,12 @@
 """Schema migrations: a new database gets the schema the models describe; databases of earlier releases (the
 legacy `journeys_schema` table at version 1 or 2, from before alembic) are adopted and upgraded in place, their
-journeys kept; servers starting at once upgrade a database once."""
+journeys kept; an upgrade cut short changes nothing; servers starting at once upgrade a database once."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import textwrap
 import time
 import tomllib
 from argparse import Namespace
@@ -23,7 +24,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from journeys.store import InstanceRecord, JourneyStore, TransitionRecord, normalise_url
-from journeys.store.migrations import LOCATION, alembic_config, head_revision
+from journeys.store.migrations import (
+    LOCATION,
+    alembic_config,
+    head_revision,
+    sqlite_upgrade_connection,
+    upgrade_schema,
+)
 from journeys.store.migrations.legacy import LegacySchemaError
 from tests.support import ROOT
 
@@ -60,12 +67,26 @@ def _revision(conn: sa.Connection) -> str:
     return str(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one())
 
 
+def _columns(conn: sa.Connection) -> set[str]:
+    return {column["name"] for column in sa.inspect(conn).get_columns("journey_instance")}
+
+
+def _wal(conn: sa.Connection) -> None:
+    """The journal mode the store keeps a SQLite file in (the file remembers it)."""
+    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
+def _previous_release(conn: sa.Connection) -> None:
+    """The schema the release before client authentication shipped: revision 0001."""
+    command.upgrade(alembic_config(conn), "0001")
+
+
 def _legacy_schema(version: int) -> Callable[[sa.Connection], None]:
     """A database as a release before alembic left it: revision 0001 is exactly its version 2, recorded in a
     `journeys_schema` table, not `alembic_version`; version 1 also lacked the inbound columns and table."""
 
     def build(conn: sa.Connection) -> None:
-        command.upgrade(alembic_config(conn), "0001")
+        _previous_release(conn)
         conn.exec_driver_sql("DROP TABLE alembic_version")
         conn.exec_driver_sql("CREATE TABLE journeys_schema (id INTEGER NOT NULL PRIMARY KEY, version INTEGER NOT NULL)")
         conn.exec_driver_sql(f"INSERT INTO journeys_schema (id, version) VALUES (1, {version})")
@@ -157,27 +178,96 @@ async def test_a_legacy_version_this_release_does_not_know_is_refused_unchanged(
     assert await _on(sqlite_url, _tables) == {"journeys_schema"}
 
 
-async def test_servers_starting_at_once_upgrade_the_database_once(postgres_url: str) -> None:
+async def test_an_upgrade_killed_before_its_commit_leaves_the_database_as_it_was(sqlite_url: str) -> None:
+    """A server upgrading a database of the previous release dies after running every revision but before the
+    commit: the next start finds revision 0001 untouched and upgrades it, rather than failing for ever on
+    `duplicate column name: started_by`. (pysqlite on its own would have committed each ALTER and CREATE.)"""
+    await _on(sqlite_url, _wal)
+    await _on(sqlite_url, _previous_release)
+    upgrader = textwrap.dedent(f"""
+        import os
+        from sqlalchemy import create_engine
+        from journeys.store import normalise_url
+        from journeys.store.migrations import sqlite_upgrade_connection, upgrade_schema
+        with sqlite_upgrade_connection(create_engine(normalise_url({sqlite_url!r}))) as conn:
+            upgrade_schema(conn)
+            os._exit(9)  # killed: no commit, no rollback
+    """)
+    process = await asyncio.create_subprocess_exec(sys.executable, "-c", upgrader, stderr=asyncio.subprocess.PIPE)
+    _, errors = await process.communicate()
+    assert process.returncode == 9, errors.decode()
+    assert await _on(sqlite_url, _revision) == "0001"
+    assert "started_by" not in await _on(sqlite_url, _columns)
+
+    await (await JourneyStore.open(sqlite_url)).close()
+    assert await _on(sqlite_url, _revision) == head_revision()
+    assert await _on(sqlite_url, _differences) == []
+
+
+async def test_a_revision_that_fails_leaves_the_database_as_it_was(database_url: str) -> None:
+    """Revision 0002 adds a column and an index, then fails on its table (here one somebody created by hand): the
+    start reports the failure and the column and index are gone too, so once the cause is removed a start
+    upgrades the database."""
+    await _on(database_url, _previous_release)
+    await _on(database_url, lambda conn: conn.exec_driver_sql("CREATE TABLE start_idempotency (scope_key TEXT)"))
+    with pytest.raises(sa.exc.DatabaseError, match="start_idempotency"):
+        await JourneyStore.open(database_url)
+    assert await _on(database_url, _revision) == "0001"
+    assert "started_by" not in await _on(database_url, _columns)
+
+    await _on(database_url, lambda conn: conn.exec_driver_sql("DROP TABLE start_idempotency"))
+    await (await JourneyStore.open(database_url)).close()
+    assert await _on(database_url, _differences) == []
+
+
+async def test_servers_starting_at_once_upgrade_the_database_once(database_url: str) -> None:
     """Several processes (a deployment's replicas) and several stores in one process, all opening a new
-    database at the same moment: one creates the schema, the others find it done."""
+    database at the same moment: one creates the schema, the others wait for it and find it done."""
     at = time.time() + 3  # after every process has imported the project: they open at the same moment
     opener = (
         "import asyncio, time; from journeys.store import JourneyStore; "
-        f"time.sleep(max(0, {at} - time.time())); asyncio.run(JourneyStore.open({postgres_url!r}))"
+        f"time.sleep(max(0, {at} - time.time())); asyncio.run(JourneyStore.open({database_url!r}))"
     )
     processes = [
         await asyncio.create_subprocess_exec(sys.executable, "-c", opener, stderr=asyncio.subprocess.PIPE)
         for _ in range(4)
     ]
     await asyncio.sleep(max(0, at - time.time()))  # a loaded machine may get here late: open at once
-    stores = await asyncio.gather(*(JourneyStore.open(postgres_url) for _ in range(3)))
+    stores = await asyncio.gather(*(JourneyStore.open(database_url) for _ in range(3)))
     for store in stores:
         await store.close()
     for process in processes:
         _, errors = await process.communicate()
         assert process.returncode == 0, errors.decode()
-    assert await _on(postgres_url, _revision) == head_revision()
-    assert await _on(postgres_url, _differences) == []
+    assert await _on(database_url, _revision) == head_revision()
+    assert await _on(database_url, _differences) == []
+
+
+async def test_a_server_opening_a_sqlite_database_another_is_creating_waits_and_finds_it_done(
+    sqlite_url: str,
+) -> None:
+    """The race above made certain: a server opens the file while another holds its upgrade uncommitted. It must
+    wait for the write lock (not see no tables, create them and fail on `table alembic_version already exists`)
+    and then find the schema done."""
+    await _on(sqlite_url, _wal)
+    engine = sa.create_engine(normalise_url(sqlite_url))
+    opener = (
+        "import asyncio; from journeys.store import JourneyStore; print('imported', flush=True); "
+        f"asyncio.run(JourneyStore.open({sqlite_url!r}))"
+    )
+    with sqlite_upgrade_connection(engine) as conn:
+        upgrade_schema(conn)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", opener, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        assert process.stdout is not None
+        await process.stdout.readline()
+        await asyncio.sleep(1)  # the opener is waiting for the write lock by now
+        assert process.returncode is None
+    engine.dispose()
+    _, errors = await process.communicate()
+    assert process.returncode == 0, errors.decode()
+    assert await _on(sqlite_url, _revision) == head_revision()
 
 
 def test_the_alembic_command_line_finds_nothing_to_generate(sqlite_url: str) -> None:

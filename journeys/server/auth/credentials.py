@@ -3,6 +3,7 @@
 An API key is looked up by its SHA-256 digest (the only form kept). A credential that is no key is tried as a
 JWT when JWT verification is configured: its `alg` must be an allowed one, and decides which keys may check it
 (an HMAC secret never verifies an RS/ES token, nor the other way round); a JWK set picks the key by `kid`.
+A token's principal is `jwt:<its subject>`: never a configured client, whatever the subject says.
 Errors say what is wrong with the credential, never echo it.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from journeys.server.auth.scopes import Principal
+from journeys.server.auth.scopes import JWT_PREFIX, Principal, name_fault
 from journeys.server.auth.settings import HMAC_ALGORITHMS, ClientAuth, JwtSettings, key_digest
 
 BEARER = "bearer"
@@ -72,9 +73,18 @@ def _verified(token: str, settings: JwtSettings) -> Principal:
             f"the token's algorithm {algorithm!r} is not accepted (only {allowed})", presented=True
         )
     claims = _claims(token, algorithm, _candidate_keys(header, algorithm, settings), settings)
-    name = claims.get(settings.principal_claim)
-    if not isinstance(name, str) or not name:
+    subject = claims.get(settings.principal_claim)
+    if not isinstance(subject, str) or not subject:
         raise CredentialRejected(f"the token has no '{settings.principal_claim}' naming its principal", presented=True)
+    # Its own namespace: a subject that happens to be a configured client's name is not that client.
+    name = JWT_PREFIX + subject
+    fault = name_fault(name)
+    if fault is not None:  # said without quoting the claim: it may be anything
+        raise CredentialRejected(
+            f"the token's '{settings.principal_claim}' cannot name a principal: jwt:<{settings.principal_claim}> "
+            f"{fault}",
+            presented=True,
+        )
     return Principal.of(name, _scopes(claims.get(settings.scopes_claim)))
 
 

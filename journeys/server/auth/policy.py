@@ -16,8 +16,9 @@ from enum import Enum
 
 from aiohttp import web
 
+from journeys.http_api import CANCEL, OPERATOR, READ, start_scope
 from journeys.server.auth.credentials import Authenticator, CredentialRejected
-from journeys.server.auth.scopes import CANCEL, OPERATOR, READ, Principal, start_scope
+from journeys.server.auth.scopes import Principal
 from journeys.server.problems import problem_response
 
 REALM = "journeys"

@@ -4,23 +4,40 @@
 - `journeys:read` lists journeys and reads their status, result and history, `journeys:cancel` cancels them: both
   only on the journeys the principal started;
 - `operator` does everything, on every journey, and reads and replays the inbound log.
+
+The scope names are part of what the API promises, so they live in `journeys.http_api` (the generated documents
+name them too); this module decides what a principal holding them may do.
+
+A principal's name is what a journey records as its starter (`started_by`), what ownership compares and what
+scopes an idempotency key. Configured clients are named by the config; a JWT's subject is named `jwt:<sub>`, in
+a namespace of its own, so no identity provider's token can be (or become) a configured client by choosing its
+subject. Names must fit that column and be plain text (`name_fault`).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-START_PREFIX = "journeys:start:"
-START_ANY = f"{START_PREFIX}*"
-READ = "journeys:read"
-CANCEL = "journeys:cancel"
-OPERATOR = "operator"
-SCOPES = (f"{START_PREFIX}<journey name>", START_ANY, READ, CANCEL, OPERATOR)
+from journeys.http_api import CANCEL, OPERATOR, READ, SCOPES, START_ANY, START_PREFIX
+
+JWT_PREFIX = "jwt:"
+MAX_NAME_LENGTH = 200  # the width of journey_instance.started_by (journeys/store/tables.py), which records it
+# Control characters (NUL among them: PostgreSQL text cannot hold it) and lone surrogates (no driver or JSON
+# encoder takes them) can be neither stored nor shown.
+_UNSTORABLE = frozenset({"Cc", "Cs"})
 
 
-def start_scope(journey_name: str) -> str:
-    return START_PREFIX + journey_name
+def name_fault(name: str) -> str | None:
+    """Why `name` cannot be a principal's name (it is never quoted: it may be anything), or None when it can."""
+    if not name:
+        return "is empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"is longer than {MAX_NAME_LENGTH} characters"
+    if not name.isprintable() and any(unicodedata.category(char) in _UNSTORABLE for char in name):
+        return "holds a control character or a lone surrogate"
+    return None
 
 
 def checked_scopes(scopes: object, where: str) -> frozenset[str]:
@@ -36,7 +53,8 @@ def checked_scopes(scopes: object, where: str) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """A configured client (named in the config) or the subject of a verified JWT, with what it was granted."""
+    """A configured client (named in the config) or the subject of a verified JWT (named `jwt:<sub>`), with
+    what it was granted."""
 
     name: str
     scopes: frozenset[str]

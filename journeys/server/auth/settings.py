@@ -34,7 +34,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from journeys.server.auth.scopes import Principal, checked_scopes
+from journeys.server.auth.scopes import JWT_PREFIX, Principal, checked_scopes, name_fault
 
 MIN_KEY_LENGTH = 16
 MIN_HMAC_SECRET_BYTES = 32  # RFC 7518 3.2: at least the hash's output size
@@ -110,6 +110,7 @@ def parse_clients(document: object, where: str = "clients") -> dict[str, Client]
     owners: dict[str, str] = {}
     for name, entry in document.items():
         here = f"{where}.{name}"
+        _check_client_name(str(name), where)
         if not isinstance(entry, Mapping) or set(entry) - {"keys", "scopes"}:
             raise ValueError(f"{here} must be a mapping with 'keys' and 'scopes' only")
         keys = entry.get("keys")
@@ -124,6 +125,16 @@ def parse_clients(document: object, where: str = "clients") -> dict[str, Client]
         scopes = checked_scopes(entry.get("scopes"), f"{here}.scopes")
         clients[str(name)] = Client(Principal(str(name), scopes), digests)
     return clients
+
+
+def _check_client_name(name: str, where: str) -> None:
+    """A client's name is recorded with every journey it starts: it must fit the column and be plain text, and
+    keep out of the JWT subjects' namespace (`jwt:<sub>`), or a token could name itself as a client."""
+    fault = name_fault(name)
+    if fault is not None:
+        raise ValueError(f"{where}: a client name {fault} ({name[:40]!a}); use a short plain name")
+    if name.startswith(JWT_PREFIX):
+        raise ValueError(f"{where}.{name}: client names cannot start with '{JWT_PREFIX}' (JWT subjects are named so)")
 
 
 def _digest(key: str, where: str) -> str:

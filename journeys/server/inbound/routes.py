@@ -16,16 +16,15 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from journeys.http_api import API_PREFIX, VERDICT_FILTERS
 from journeys.server.app_keys import ENGINE
 from journeys.server.auth import Access, guard
 from journeys.server.inbound.representations import delivery_body
 from journeys.server.problems import ProblemError
 from journeys.server.query_params import next_page_token, page_params, text_param
-from journeys.server.representations import API_PREFIX
 from journeys.server.routes import inbound_message, receipt_response
 
 INBOUND = f"{API_PREFIX}/inbound"
-VERDICT_FILTERS = ("applied", "duplicate", "buffered", "expired", "late", "unmatched")
 
 
 def _json(body: Any) -> web.Response:

@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 
 import journeys.store.tables  # noqa: F401  (registers the tables in SQLModel.metadata, for autogenerate)
 from journeys.store.database import normalise_url
+from journeys.store.migrations.runner import sqlite_upgrade_connection
 
 config = context.config
 
@@ -46,9 +47,8 @@ def _run_from_command_line() -> None:
         asyncio.run(_run_async(url))
         return
     engine = create_engine(url)
-    with engine.connect() as connection:
+    with sqlite_upgrade_connection(engine) as connection:  # one transaction, as when the store upgrades
         _run(connection)
-        connection.commit()
     engine.dispose()
 
 
