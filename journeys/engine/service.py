@@ -188,9 +188,12 @@ class JourneyEngine:
                     resumed += 1
         return resumed
 
-    async def run_scheduler(self, interval: float = 0.5) -> None:
-        """Forever: fire due timers and pick up other processes' abandoned runs (cancel to stop)."""
-        while True:
+    async def run_scheduler(self, interval: float, stop: asyncio.Event) -> None:
+        """Until `stop` is set: fire due timers and pick up other processes' abandoned runs.
+
+        Stopped between ticks, never cancelled in one: a statement cancelled mid-flight leaves its pooled
+        PostgreSQL connection in the middle of an operation, and closing the pool then fails on it."""
+        while not stop.is_set():
             try:
                 await self.fire_due_timers()
                 await self.recover(stale_after=timedelta(seconds=30))
@@ -200,7 +203,8 @@ class JourneyEngine:
                 log_failure(error, "the scheduler", log, "scheduler tick failed")
             else:
                 DATABASE.succeeded()
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
 
     async def drain(self) -> None:
         """Wait for background runs (async starts) to commit; used on graceful shutdown."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -88,13 +87,13 @@ def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> w
         recovered = await current.recover()
         if recovered:
             log.info("recovered %d journeys that were accepted but not yet run", recovered)
-        scheduler = asyncio.create_task(current.run_scheduler(config.scheduler_interval))
+        stop_scheduler = asyncio.Event()
+        scheduler = asyncio.create_task(current.run_scheduler(config.scheduler_interval, stop_scheduler))
         try:
             yield
         finally:
-            scheduler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await scheduler
+            stop_scheduler.set()
+            await scheduler
             await current.drain()
             if own_engine:
                 await outbound.close()

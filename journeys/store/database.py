@@ -13,6 +13,8 @@ an executor decides where they run:
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -62,6 +64,24 @@ class Database(ABC):
         return 1
 
 
+_BUSY_TIMEOUT_MS = 10_000
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the file in WAL mode. A new file's switch needs an exclusive lock, and SQLite answers "database is
+    locked" at once, without waiting out busy_timeout, while another process opening the same new file holds
+    one: so wait here, as busy_timeout would."""
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 class SqliteDatabase(Database):
     dialect = "sqlite"
 
@@ -75,9 +95,8 @@ class SqliteDatabase(Database):
         @event.listens_for(self._engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            # First: switching a new file to WAL needs a lock that another process opening it may hold.
-            cursor.execute("PRAGMA busy_timeout=10000")
-            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            _switch_to_wal(cursor)
             cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives power loss
             cursor.close()
 
