@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -80,18 +80,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 async def start_server() -> AsyncIterator[Callable[..., object]]:
     """Start a real aiohttp server on a loopback port (any number of times); all are stopped at the end."""
-    runners: list[web.AppRunner] = []
-    sessions: list[aiohttp.ClientSession] = []
-    stores: list[JourneyStore] = []
-    outbounds: list[AiohttpOutbound] = []
+    running: list[Callable[[], Awaitable[None]]] = []
 
     async def start(database_url: str, **changes: object) -> LiveServer:
         config = server_config(database_url, **changes)
         clock = FakeClock()
         store = await JourneyStore.open(database_url)
-        stores.append(store)
         outbound = AiohttpOutbound(config.outbound_rewrites)
-        outbounds.append(outbound)
         definitions, sources = load_catalog(config.definitions)
         engine = JourneyEngine(
             definitions,
@@ -106,21 +101,22 @@ async def start_server() -> AsyncIterator[Callable[..., object]]:
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
-        runners.append(runner)
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         http = aiohttp.ClientSession()
-        sessions.append(http)
-        return LiveServer(f"http://127.0.0.1:{port}", http, engine, clock)
+
+        async def stop() -> None:
+            running.remove(stop)
+            await http.close()
+            await runner.cleanup()
+            await store.close()
+            await outbound.close()
+
+        running.append(stop)
+        return LiveServer(f"http://127.0.0.1:{port}", http, engine, clock, stop)
 
     yield start
-    for http in sessions:
-        await http.close()
-    for runner in runners:
-        await runner.cleanup()
-    for store in stores:
-        await store.close()
-    for outbound in outbounds:
-        await outbound.close()
+    for stop in list(running):
+        await stop()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,6 +90,8 @@ class LiveServer:
     http: aiohttp.ClientSession
     engine: JourneyEngine
     clock: FakeClock
+    stop: Callable[[], Awaitable[None]]
+    """Shut this server down (its database stays): a restart is another `start_server` on the same database."""
 
     def url(self, path: str) -> str:
         return self.base_url + path

@@ -18,6 +18,10 @@ JSON = "application/json"
 HISTORY_EVENTS = ("start", "step", "timeout", "cancel", "resume")
 # The verdicts answered 2xx (a rejection is a problem document, an expiry happens after the answer).
 ANSWERED_VERDICTS = (APPLIED, DUPLICATE, BUFFERED, LATE, UNMATCHED)
+_JOURNEY_VERSION = {
+    "type": "string",
+    "description": "The version (`metadata.version`) of the definition the journey started with, and runs by.",
+}
 
 
 def ref(name: str) -> dict[str, str]:
@@ -131,10 +135,11 @@ def shared_schemas() -> dict[str, Any]:
         },
         "JourneyStatus": {
             "type": "object",
-            "required": ["journeyId", "journeyName", "phase", "currentState", "updatedAt"],
+            "required": ["journeyId", "journeyName", "journeyVersion", "phase", "currentState", "updatedAt"],
             "properties": {
                 "journeyId": {"type": "string"},
                 "journeyName": {"type": "string"},
+                "journeyVersion": _JOURNEY_VERSION,
                 "phase": {"type": "string", "enum": list(PHASES)},
                 "currentState": {"type": "string", "description": "The state the journey is in or ended at."},
                 "updatedAt": _timestamp(),
@@ -148,10 +153,11 @@ def shared_schemas() -> dict[str, Any]:
         },
         "JourneyOutcome": {
             "type": "object",
-            "required": ["journeyId", "journeyName", "phase", "status", "output", "updatedAt"],
+            "required": ["journeyId", "journeyName", "journeyVersion", "phase", "status", "output", "updatedAt"],
             "properties": {
                 "journeyId": {"type": "string"},
                 "journeyName": {"type": "string"},
+                "journeyVersion": _JOURNEY_VERSION,
                 "phase": {"type": "string", "enum": [phase for phase in PHASES if phase in TERMINAL_PHASES]},
                 "status": {
                     "type": "string",

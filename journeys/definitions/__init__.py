@@ -2,6 +2,15 @@
 
 from journeys.definitions.errors import DefinitionError, DefinitionErrors
 from journeys.definitions.inbound_sources import load_catalog, load_sources
-from journeys.definitions.loader import load_definition, load_definitions
+from journeys.definitions.loader import content_digest, load_definition, load_definition_text, load_definitions
 
-__all__ = ["DefinitionError", "DefinitionErrors", "load_catalog", "load_definition", "load_definitions", "load_sources"]
+__all__ = [
+    "DefinitionError",
+    "DefinitionErrors",
+    "content_digest",
+    "load_catalog",
+    "load_definition",
+    "load_definition_text",
+    "load_definitions",
+    "load_sources",
+]

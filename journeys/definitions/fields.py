@@ -18,7 +18,7 @@ from journeys.definitions.api_catalog import ApiOperation
 from journeys.definitions.errors import DefinitionError, DefinitionErrors
 from journeys.definitions.model import CompiledExpression, CompiledSchema, CompiledTemplate
 from journeys.definitions.schemas import InvalidSchemaError, compile_schema
-from journeys.definitions.source import Location, SourceDocument, dotted, read_document, state_of
+from journeys.definitions.source import Location, SourceDocument, dotted, parse_document, read_document, state_of
 from journeys.expressions import ExpressionSyntaxError, compile_template
 
 T = TypeVar("T")
@@ -81,7 +81,18 @@ def describe(value: Any) -> str:
 
 def compile_file(path: Path, compile_document: Callable[[LoadContext, Any, Path], T | None]) -> T:
     """Read `path` and compile its document; DefinitionErrors with every problem, in line order, if any."""
-    document = read_document(path, str(path))
+    return compile_document_of(read_document(path, str(path)), path, compile_document)
+
+
+def compile_text(text: str, path: Path, compile_document: Callable[[LoadContext, Any, Path], T | None]) -> T:
+    """Compile a document stored elsewhere (a journey version kept in the database) as if read from `path`."""
+    return compile_document_of(parse_document(text, str(path)), path, compile_document)
+
+
+def compile_document_of(
+    document: SourceDocument, path: Path, compile_document: Callable[[LoadContext, Any, Path], T | None]
+) -> T:
+    """Compile a parsed document; DefinitionErrors with every problem, in line order, if any."""
     ctx = LoadContext(file=str(path), source=document, errors=list(document.problems))
     compiled = compile_document(ctx, document.data, path)
     if ctx.errors or compiled is None:

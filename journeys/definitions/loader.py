@@ -7,14 +7,17 @@ one that does not load comes with every problem in the file, each naming file, l
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import orjson
+
 from journeys.definitions.errors import DefinitionError, DefinitionErrors
-from journeys.definitions.fields import Block, LoadContext, compile_file, describe
+from journeys.definitions.fields import Block, LoadContext, compile_file, compile_text, describe
 from journeys.definitions.graph import check_graph, unknown_state_message
 from journeys.definitions.inbound_model import SOURCE_SUFFIXES
 from journeys.definitions.model import JourneyDefinition, State
@@ -28,6 +31,18 @@ JOURNEY_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 def load_definition(path: str | Path) -> JourneyDefinition:
     """Load and fully validate one definition file; raise DefinitionErrors listing every problem."""
     return compile_file(Path(path), _compile)
+
+
+def load_definition_text(text: str, file: str) -> JourneyDefinition:
+    """Compile a definition's stored source (`file`: the name it was loaded from, for messages and its format)."""
+    return compile_text(text, Path(file), _compile)
+
+
+def content_digest(document: Any) -> str:
+    """The version identity of a parsed document: comments, layout, key order and YAML-vs-JSON do not change it,
+    so re-saving a file unchanged never makes a new version, while any change to what it says does."""
+    normalised = orjson.dumps(document, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    return hashlib.sha256(normalised).hexdigest()
 
 
 def load_definitions(paths: Iterable[str | Path]) -> dict[str, JourneyDefinition]:
@@ -129,6 +144,8 @@ def _compile(ctx: LoadContext, data: Any, path: Path) -> JourneyDefinition | Non
         links_enabled=settings.links_enabled,
         raw=data,
         idempotency_key=settings.idempotency_key,
+        source_text=ctx.source.text,
+        digest=content_digest(data),
     )
 
 

@@ -175,6 +175,10 @@ class JourneyDefinition:
     raw: Mapping[str, Any] = field(default_factory=dict)
     idempotency_key: CompiledTemplate | None = None
     """`spec.lifecycle.idempotencyKey`: derives a start's idempotency key from its body (e.g. a payment id)."""
+    source_text: str = ""
+    """The file's text as loaded: stored with the version, so an instance can be run by it after the file changed."""
+    digest: str = ""
+    """SHA-256 of the normalised document (`content_digest`): the identity of this version of the journey."""
 
     def external_input(self, state_id: str) -> ExternalInputState | None:
         """The wait/webhook state called `state_id`, or None when there is no such step."""

@@ -49,6 +49,8 @@ class SourceDocument:
     lines: dict[Location, int] = field(default_factory=dict)
     literal_lines: dict[Location, int] = field(default_factory=dict)
     problems: list[DefinitionError] = field(default_factory=list)
+    text: str = ""
+    """The text the document was parsed from, kept so a journey's exact source can be stored with its version."""
 
     def line_of(self, location: Location) -> int | None:
         """Line of `location`, or of its closest enclosing key when it is absent (e.g. a missing field)."""
@@ -73,9 +75,14 @@ def read_document(path: Path, file: str) -> SourceDocument:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DefinitionErrors([DefinitionError(file, None, "", f"cannot read file: {error}")]) from None
-    if path.suffix == ".json":
-        return _read_json(text, file)
-    return _read_yaml(text, file)
+    return parse_document(text, file)
+
+
+def parse_document(text: str, file: str) -> SourceDocument:
+    """Parse `text` read from (or stored for) the file named `file`: JSON for `*.json`, YAML otherwise."""
+    document = _read_json(text, file) if file.endswith(".json") else _read_yaml(text, file)
+    document.text = text
+    return document
 
 
 def _read_json(text: str, file: str) -> SourceDocument:

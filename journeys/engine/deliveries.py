@@ -222,7 +222,7 @@ class InboundDesk:
             owner, holder = await self.deliveries.route(d.dedupe, source.name, key)
             if owner is not None:
                 return await self._duplicate_of(d, owner)
-            target = self.waiting_step(holder, source, key)
+            target = await self.waiting_step(holder, source, key)
             if target is None:
                 return await self._park(d, source, holder)
             record, interpreter, step = target
@@ -265,13 +265,13 @@ class InboundDesk:
             raise DeliveryRejected(detail, spec.reject_status, str(result.cause))
         d.key_id, d.sender_id = result.key_id, result.delivery_id
 
-    def waiting_step(
+    async def waiting_step(
         self, holder: InstanceRecord | None, source: InboundSource | None, key: str
     ) -> tuple[InstanceRecord, Interpreter, ExternalInputState] | None:
         """The journey, interpreter and step that wait for (source, key) right now, if any."""
         if holder is None or source is None or holder.inbound_open_key != key or holder.phase != RUNNING:
             return None
-        interpreter = self.engine.interpreter_for(holder)
+        interpreter = await self.engine.interpreter_for(holder)
         step = interpreter.definition.external_input(holder.current_state) if interpreter else None
         if interpreter is None or step is None or step.source != source.name:
             return None

@@ -23,6 +23,10 @@ class UnknownJourneyDefinition(EngineError):
     """No loaded definition has this name."""
 
 
+class DefinitionVersionUnusable(EngineError):
+    """The version a journey is pinned to no longer compiles with this engine: it can be read, not advanced."""
+
+
 class JourneyNotFound(EngineError):
     """No instance has this id."""
 

@@ -84,7 +84,7 @@ class Inbox:
             if not items:
                 break
             holder = await self._desk.engine.store.inbound_holder(source_name, key)
-            target = self._desk.waiting_step(holder, self._desk.sources.get(source_name), key)
+            target = await self._desk.waiting_step(holder, self._desk.sources.get(source_name), key)
             if target is None:
                 break
             if await self._apply_stored(items[0], BUFFERED, *target) == AdvanceOutcome.APPLIED:
@@ -127,7 +127,7 @@ class Inbox:
             raise NotReplayable(f"delivery {delivery_id} still names no journey: {reason}")
         item.correlation_key = key
         holder = await self._desk.engine.store.inbound_holder(source.name, key)
-        target = self._desk.waiting_step(holder, source, key)
+        target = await self._desk.waiting_step(holder, source, key)
         outcome = AdvanceOutcome.CONFLICT if target is None else await self._apply_stored(item, item.verdict, *target)
         if outcome == AdvanceOutcome.CONFLICT:  # nobody (or somebody busy) waits for it: back into the inbox
             expires = self._desk.engine.clock() + timedelta(seconds=max(source.inbox_ttl_sec, 1))

@@ -33,6 +33,7 @@ from journeys.engine.outbound import NoOutboundHttp, OutboundError, OutboundHttp
 from journeys.engine.snapshots import Clock, Snapshot, record_of, transition_of, utc_now
 from journeys.engine.starts import DEFAULT_IDEMPOTENCY_WINDOW, RenderStart, StartDesk, Started
 from journeys.engine.terminal_watch import TerminalWatch
+from journeys.engine.versions import DefinitionVersions
 from journeys.outages import DATABASE, log_failure
 from journeys.store import (
     AdvanceOutcome,
@@ -68,7 +69,9 @@ class JourneyEngine:
         self.definitions = dict(definitions)
         self.store = store
         self._clock = clock
-        self._interpreters = {name: Interpreter(d, api_keys, platform) for name, d in definitions.items()}
+        self.versions = DefinitionVersions(
+            definitions, store, lambda definition: Interpreter(definition, api_keys, platform), sources or {}
+        )
         self._outbound: OutboundHttp = outbound or NoOutboundHttp()
         self._background: set[asyncio.Task[Any]] = set()
         self._terminal = TerminalWatch()
@@ -98,7 +101,7 @@ class JourneyEngine:
         derived by the definition) that answer is committed with the journey, and a retry of the start gets it
         back instead of a second journey (see `journeys.engine.starts`).
         """
-        interpreter = self._interpreters.get(journey_name)
+        interpreter = self.versions.newest.get(journey_name)
         if interpreter is None:
             raise UnknownJourneyDefinition(f"no journey definition named '{journey_name}' is loaded")
         return await self.starts.start(
@@ -124,8 +127,9 @@ class JourneyEngine:
     # exactly as if they did not exist (telling "not yours" from "absent" would confirm ids to a guesser).
 
     async def get(self, journey_id: str, *, owner: str | None = None) -> Snapshot:
-        record, interpreter = await self.load(journey_id, owner=owner)
-        return Snapshot(record, interpreter.definition)
+        """The journey as committed, with the version of its definition it runs by (None if that no longer loads)."""
+        record = await self._record(journey_id, owner)
+        return Snapshot(record, await self.versions.readable(record))
 
     async def result(self, journey_id: str, wait_seconds: float = 0.0, *, owner: str | None = None) -> Snapshot:
         """The outcome of an ended journey; with `wait_seconds`, long-poll until it ends or time runs out."""
@@ -153,10 +157,11 @@ class JourneyEngine:
         records = await self.store.list(
             journey_name=journey_name, phase=phase, limit=limit, after=after, started_by=started_by
         )
-        return [Snapshot(r, self._interpreters[r.journey_name].definition) for r in records if self._known(r)]
+        known = [r for r in records if await self.versions.find(r) is not None]
+        return [Snapshot(r, await self.versions.readable(r)) for r in known]
 
     async def history(self, journey_id: str, *, owner: str | None = None) -> list[TransitionRecord]:
-        await self.load(journey_id, owner=owner)
+        await self.get(journey_id, owner=owner)
         return await self.store.history(journey_id)
 
     # -- timers and recovery ----------------------------------------------------------------------
@@ -166,7 +171,7 @@ class JourneyEngine:
         now = self._clock()
         moved = 0
         for record in await self.store.due(now):
-            interpreter = self._interpreters.get(record.journey_name)
+            interpreter = await self.interpreter_for(record)
             step = interpreter.definition.states.get(record.current_state) if interpreter else None
             if interpreter is None or not isinstance(step, ExternalInputState) or step.on_timeout is None:
                 continue
@@ -182,9 +187,10 @@ class JourneyEngine:
         cutoff = self._clock() - stale_after
         resumed = 0
         for record in await self.store.runnable():
-            if record.updated_at <= cutoff and self._known(record):
+            interpreter = await self.interpreter_for(record) if record.updated_at <= cutoff else None
+            if interpreter is not None:
                 with contextlib.suppress(ConcurrentUpdate):
-                    await self._advance_runnable(record)
+                    await self._advance_runnable(record, interpreter)
                     resumed += 1
         return resumed
 
@@ -213,19 +219,16 @@ class JourneyEngine:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _known(self, record: InstanceRecord) -> bool:
-        return record.journey_name in self._interpreters
-
-    async def load(self, journey_id: str, *, owner: str | None = None) -> tuple[InstanceRecord, Interpreter]:
+    async def _record(self, journey_id: str, owner: str | None) -> InstanceRecord:
         record = await self.store.get(journey_id)
         if record is None or (owner is not None and record.started_by != owner):
             raise JourneyNotFound(f"no journey with id '{journey_id}'")
-        interpreter = self._interpreters.get(record.journey_name)
-        if interpreter is None:
-            raise JourneyNotFound(
-                f"journey '{journey_id}' belongs to definition '{record.journey_name}', which is not loaded"
-            )
-        return record, interpreter
+        return record
+
+    async def load(self, journey_id: str, *, owner: str | None = None) -> tuple[InstanceRecord, Interpreter]:
+        """The journey and the interpreter of the version it is pinned to, to advance it with."""
+        record = await self._record(journey_id, owner)
+        return record, await self.versions.running(record)
 
     async def advance(
         self, interpreter: Interpreter, run: Run, state_id: str, request: InboundRequest, now: datetime
@@ -275,10 +278,9 @@ class JourneyEngine:
         record = await self.store.get(journey_id)
         if record is not None and record.phase == RUNNING and not record.waiting:
             with contextlib.suppress(ConcurrentUpdate):
-                await self._advance_runnable(record)
+                await self._advance_runnable(record, await self.versions.running(record))
 
-    async def _advance_runnable(self, record: InstanceRecord) -> None:
-        interpreter = self._interpreters[record.journey_name]
+    async def _advance_runnable(self, record: InstanceRecord, interpreter: Interpreter) -> None:
         now = self._clock()
         run = self.run_from(record)
         await self.advance(interpreter, run, record.current_state, NO_REQUEST, now)
@@ -315,6 +317,7 @@ class JourneyEngine:
                 run,
                 before.journey_name,
                 before.journey_version,
+                before.definition_digest,
                 created_at=before.created_at,
                 updated_at=now,
                 version=before.version + 1,
@@ -328,13 +331,15 @@ class JourneyEngine:
             except KeyInUse:
                 state = run.state
                 reason = f"state '{state}': another waiting journey holds {run.inbound_source} key '{run.inbound_key}'"
-                self._interpreters[before.journey_name].fail(run, f"CORRELATION_KEY_IN_USE:{state}", reason)
+                (await self.versions.running(before)).fail(run, f"CORRELATION_KEY_IN_USE:{state}", reason)
         if outcome == AdvanceOutcome.APPLIED:
             self.after_commit(before, after)
         return outcome, after, owner
 
-    def interpreter_for(self, record: InstanceRecord) -> Interpreter | None:
-        return self._interpreters.get(record.journey_name)
+    async def interpreter_for(self, record: InstanceRecord) -> Interpreter | None:
+        """The interpreter of `record`'s version; None when that is unknown or no longer compiles (never advanced)."""
+        found = await self.versions.find(record)
+        return found if isinstance(found, Interpreter) else None
 
     def snapshot(
         self, record: InstanceRecord, definition: JourneyDefinition, step: ExternalInputState | None = None

@@ -20,10 +20,11 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """An instance as committed, with its definition; `step_fields` are a step's projected response fields."""
+    """An instance as committed, with the version of its definition it runs by (None when that version no longer
+    compiles: the journey is shown without step links); `step_fields` are a step's projected response fields."""
 
     record: InstanceRecord
-    definition: JourneyDefinition
+    definition: JourneyDefinition | None
     step_fields: Mapping[str, Any] | None = None
 
 
@@ -31,13 +32,14 @@ def record_of(
     run: Run,
     name: str,
     version_label: str,
+    definition_digest: str | None,
     *,
     created_at: datetime,
     updated_at: datetime,
     version: int,
     started_by: str | None,
 ) -> InstanceRecord:
-    """The row to commit for `run` after an advance (`started_by` is fixed at the start and never changes)."""
+    """The row to commit for `run` after an advance (`started_by` and the version are fixed at the start)."""
     return InstanceRecord(
         id=run.journey_id,
         journey_name=name,
@@ -55,6 +57,7 @@ def record_of(
         inbound_key=run.inbound_key,
         inbound_open_key=run.inbound_key if run.waiting and run.inbound_open else None,
         started_by=started_by,
+        definition_digest=definition_digest,
     )
 
 

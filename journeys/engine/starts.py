@@ -128,7 +128,14 @@ class StartDesk:
         if definition.start_mode == "sync":
             await engine.advance(interpreter, run, definition.start, request, now)
         record = record_of(
-            run, definition.name, definition.version, created_at=now, updated_at=now, version=1, started_by=principal
+            run,
+            definition.name,
+            definition.version,
+            definition.digest,
+            created_at=now,
+            updated_at=now,
+            version=1,
+            started_by=principal,
         )
         snapshot = Snapshot(record, definition)
         rendered = None if answer is None else answer(snapshot)

@@ -82,6 +82,7 @@ def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> w
         else:
             app[ENGINE] = engine
         current = app[ENGINE]
+        await current.versions.publish(current.clock())
         _warn_unconfigured_profiles(current, config)
         _warn_unconfigured_secrets(current, config)
         recovered = await current.recover()

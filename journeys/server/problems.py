@@ -14,6 +14,7 @@ from journeys.engine import (
     AuthRejected,
     ConcurrentUpdate,
     CorrelationKeyInUse,
+    DefinitionVersionUnusable,
     DeliveryNotFound,
     DeliveryRejected,
     EngineConfigurationError,
@@ -44,6 +45,7 @@ DATABASE_RETRY_AFTER_SECONDS = 5
 _ENGINE_ERRORS: dict[type[EngineError], tuple[int, str, str]] = {
     UnknownJourneyDefinition: (404, "journey-definition-not-found", "Journey definition not found"),
     JourneyNotFound: (404, "journey-not-found", "Journey not found"),
+    DefinitionVersionUnusable: (409, "journey-version-unusable", "Journey version cannot be run"),
     StepNotActive: (409, "step-not-active", "Step not active"),
     StepNotFound: (404, "step-not-found", "Step not found"),
     NotTerminal: (409, "journey-not-terminal", "Journey not terminal yet"),

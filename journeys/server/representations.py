@@ -12,7 +12,7 @@ from journeys.http_api import API_PREFIX
 from journeys.store import TransitionRecord
 
 RESERVED_STATUS_FIELDS = frozenset(
-    {"journeyId", "journeyName", "phase", "currentState", "updatedAt", "tags", "attributes", "_links"}
+    {"journeyId", "journeyName", "journeyVersion", "phase", "currentState", "updatedAt", "tags", "attributes", "_links"}
 )
 
 
@@ -29,6 +29,11 @@ def journey_path(journey_id: str) -> str:
     return f"{API_PREFIX}/journeys/{journey_id}"
 
 
+def _links_enabled(snapshot: Snapshot) -> bool:
+    """A journey whose version no longer compiles keeps its read links: it can be read, not advanced."""
+    return snapshot.definition is None or snapshot.definition.links_enabled
+
+
 def _links(snapshot: Snapshot, *, self_href: str) -> dict[str, Any]:
     record, definition = snapshot.record, snapshot.definition
     base = journey_path(record.id)
@@ -36,7 +41,7 @@ def _links(snapshot: Snapshot, *, self_href: str) -> dict[str, Any]:
         "self": {"href": self_href, "method": "GET"},
         "result": {"href": f"{base}/result", "method": "GET"},
     }
-    if record.phase == RUNNING:
+    if record.phase == RUNNING and definition is not None:
         if record.waiting and isinstance(definition.states.get(record.current_state), ExternalInputState):
             links[record.current_state] = {"href": f"{base}/steps/{record.current_state}", "method": "POST"}
         if definition.cancellable:
@@ -52,11 +57,12 @@ def status_body(snapshot: Snapshot) -> dict[str, Any]:
     body.update(
         journeyId=record.id,
         journeyName=record.journey_name,
+        journeyVersion=record.journey_version,
         phase=record.phase,
         currentState=record.current_state,
         updatedAt=_timestamp(snapshot),
     )
-    if snapshot.definition.links_enabled:
+    if _links_enabled(snapshot):
         body["_links"] = _links(snapshot, self_href=journey_path(record.id))
     return body
 
@@ -67,6 +73,7 @@ def outcome_body(snapshot: Snapshot) -> dict[str, Any]:
     body: dict[str, Any] = {
         "journeyId": record.id,
         "journeyName": record.journey_name,
+        "journeyVersion": record.journey_version,
         "phase": record.phase,
         "status": outcome.get("status"),
         "output": outcome.get("output"),
@@ -74,7 +81,7 @@ def outcome_body(snapshot: Snapshot) -> dict[str, Any]:
     }
     if outcome.get("error") is not None:
         body["error"] = outcome["error"]
-    if snapshot.definition.links_enabled:
+    if _links_enabled(snapshot):
         body["_links"] = {"self": {"href": f"{journey_path(record.id)}/result", "method": "GET"}}
     return body
 
@@ -86,7 +93,7 @@ def start_accepted_body(snapshot: Snapshot, origin: str) -> dict[str, Any]:
         "journeyName": record.journey_name,
         "statusUrl": origin + journey_path(record.id),
     }
-    if snapshot.definition.links_enabled:
+    if _links_enabled(snapshot):
         body["_links"] = {
             "self": {"href": journey_path(record.id), "method": "GET"},
             "result": {"href": f"{journey_path(record.id)}/result", "method": "GET"},

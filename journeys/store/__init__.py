@@ -4,6 +4,7 @@ from journeys.store.database import DEFAULT_DATABASE_URL, normalise_url
 from journeys.store.deliveries import DeliveryStore, InboxClaim
 from journeys.store.records import (
     AdvanceOutcome,
+    DefinitionVersionRecord,
     DeliveryRecord,
     InstanceRecord,
     KeyInUse,
@@ -15,6 +16,7 @@ from journeys.store.repository import JourneyStore
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "AdvanceOutcome",
+    "DefinitionVersionRecord",
     "DeliveryRecord",
     "DeliveryStore",
     "InboxClaim",

@@ -27,6 +27,20 @@ class InstanceRecord:
     """Set (to `inbound_key`) only while the journey waits in the sourced webhook state that declared it."""
     started_by: str | None = None
     """The principal (authenticated client) that started the journey; None without client authentication."""
+    definition_digest: str | None = None
+    """The definition version the journey runs by; None only on a row from before versions, not yet adopted."""
+
+
+@dataclass(slots=True, frozen=True)
+class DefinitionVersionRecord:
+    """A stored version of a journey definition: its source, as loaded from `file_name`."""
+
+    journey_name: str
+    digest: str
+    label: str
+    file_name: str
+    source: str
+    stored_at: datetime
 
 
 @dataclass(slots=True, frozen=True)

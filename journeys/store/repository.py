@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from journeys.store.database import Database, open_database
+from journeys.store.definition_versions import DefinitionVersionStore
 from journeys.store.deliveries import APPLIED_TO, DELETE_ROW, FLIP, DeliveryStore, InboxClaim, claim_row
 from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, StartKeyRecord, TransitionRecord
 from journeys.store.rows import (
@@ -41,8 +42,8 @@ from journeys.store.write_batcher import WriteBatcher
 class JourneyStore:
     """Persistence of journey instances; create with `await JourneyStore.open(url)`.
 
-    `deliveries` is the inbound log, dedupe record and inbox; `start_keys` the idempotency keys of starts. Both
-    share this store's database and group commit.
+    `deliveries` is the inbound log, dedupe record and inbox; `start_keys` the idempotency keys of starts (both
+    share this store's database and group commit); `definition_versions` the stored versions of definitions.
     """
 
     def __init__(self, database: Database) -> None:
@@ -50,6 +51,7 @@ class JourneyStore:
         self._writes = WriteBatcher(database)
         self.deliveries = DeliveryStore(database, self._writes)
         self.start_keys = StartKeyStore(database, self._writes)
+        self.definition_versions = DefinitionVersionStore(database)
 
     @classmethod
     async def open(cls, url: str) -> JourneyStore:

@@ -42,6 +42,7 @@ def instance_values(record: InstanceRecord) -> dict[str, Any]:
         "inbound_key": record.inbound_key,
         "inbound_open_key": record.inbound_open_key,
         "started_by": record.started_by,
+        "definition_digest": record.definition_digest,
     }
 
 
@@ -78,6 +79,7 @@ def to_record(row: Row[Any]) -> InstanceRecord:
         inbound_key=m["inbound_key"],
         inbound_open_key=m["inbound_open_key"],
         started_by=m["started_by"],
+        definition_digest=m["definition_digest"],
     )
 
 

@@ -49,6 +49,9 @@ class JourneyInstanceRow(SQLModel, table=True):
     inbound_open_key: str | None = Field(default=None, max_length=200)
     # The authenticated client that started the journey; NULL when the server runs without client auth.
     started_by: str | None = Field(default=None, max_length=200)
+    # The definition version (journey_definition.digest) the journey runs by, fixed at its start; NULL only on
+    # rows from before versions were stored, until a server start adopts them (operations.md).
+    definition_digest: str | None = Field(default=None, max_length=64)
 
 
 class JourneyTransitionRow(SQLModel, table=True):
@@ -128,7 +131,24 @@ class StartIdempotencyRow(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
+class JourneyDefinitionRow(SQLModel, table=True):
+    """One version of a journey as loaded: its instances are advanced by it even after the file changed or went.
+
+    Keyed by name and the digest of the normalised document, so loading an unchanged file again adds nothing.
+    """
+
+    __tablename__ = "journey_definition"
+
+    journey_name: str = Field(primary_key=True, max_length=200)
+    digest: str = Field(primary_key=True, max_length=64)
+    label: str = Field(max_length=64)  # metadata.version
+    file_name: str = Field(max_length=500)  # where it was loaded from: its format, and the name its errors carry
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    stored_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 instance_table = JourneyInstanceRow.__table__
 transition_table = JourneyTransitionRow.__table__
 delivery_table = InboundDeliveryRow.__table__
 start_key_table = StartIdempotencyRow.__table__
+definition_table = JourneyDefinitionRow.__table__
