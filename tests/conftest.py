@@ -10,6 +10,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -82,9 +83,10 @@ async def start_server() -> AsyncIterator[Callable[..., object]]:
     """Start a real aiohttp server on a loopback port (any number of times); all are stopped at the end."""
     running: list[Callable[[], Awaitable[None]]] = []
 
-    async def start(database_url: str, **changes: object) -> LiveServer:
+    async def start(database_url: str, *, now: datetime | None = None, **changes: object) -> LiveServer:
+        """`now` is the server's clock when it starts (what it stores its definition versions at)."""
         config = server_config(database_url, **changes)
-        clock = FakeClock()
+        clock = FakeClock(now)
         store = await JourneyStore.open(database_url)
         outbound = AiohttpOutbound(config.outbound_rewrites)
         definitions, sources = load_catalog(config.definitions)

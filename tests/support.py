@@ -74,8 +74,8 @@ INBOUND_SECRETS = {
 class FakeClock:
     """An injected clock that tests move forward instead of sleeping."""
 
-    def __init__(self) -> None:
-        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 1, 1, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

@@ -83,6 +83,13 @@ def list_parameters() -> list[dict[str, Any]]:
             "schema": {"type": "string"},
         },
         {
+            "name": "journeyVersion",
+            "in": "query",
+            "required": False,
+            "description": "Only journeys running by a version with this label (`metadata.version`); empty for all.",
+            "schema": {"type": "string"},
+        },
+        {
             "name": "phase",
             "in": "query",
             "required": False,

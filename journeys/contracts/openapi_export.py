@@ -46,6 +46,7 @@ from journeys.contracts.openapi_operations import (
 )
 from journeys.contracts.openapi_security import needs_scope, open_to_senders, security_schemes
 from journeys.contracts.openapi_verification import MIDTRANS_SIGNED_BODY, midtrans_signed_body_schema, receipt_schema
+from journeys.contracts.openapi_versions import VERSIONS_PATH, versions_operation, versions_schemas
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
 from journeys.http_api import API_PREFIX, CANCEL, READ, start_scope
@@ -279,6 +280,7 @@ def export_api_openapi(
     paths[RESULT_PATH] = {"get": needs_scope(result_operation("getResult", tags, outcome), READ)}
     paths[CANCEL_PATH] = {"post": needs_scope(cancel_operation("cancel", tags, outcome), CANCEL)}
     paths[HISTORY_PATH] = {"get": needs_scope(history_operation("getHistory", tags), READ)}
+    paths[VERSIONS_PATH] = {"get": needs_scope(versions_operation(tags, sorted(definitions)), READ)}
     paths.update(log_paths())
     for name in sorted(sources):
         source = sources[name]
@@ -293,6 +295,7 @@ def export_api_openapi(
     used = [*sources.values(), *(_source_of(s, sources) for d in ordered for s in steps_of(d) if s.source)]
     schemas.update(_inbound_schemas(used))
     schemas.update(log_schemas())
+    schemas.update(versions_schemas())
     info = {
         "title": "Journeys API",
         "version": API_VERSION,

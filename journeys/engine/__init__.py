@@ -28,6 +28,7 @@ from journeys.engine.inbound_messages import Answer, InboundMessage
 from journeys.engine.interpreter import InboundRequest
 from journeys.engine.service import JourneyEngine, Snapshot, utc_now
 from journeys.engine.starts import Started
+from journeys.engine.versions import VersionSummary
 
 __all__ = [
     "Answer",
@@ -58,6 +59,7 @@ __all__ = [
     "StepNotFound",
     "UnknownJourneyDefinition",
     "UnknownSource",
+    "VersionSummary",
     "parse_profiles",
     "utc_now",
 ]

@@ -152,10 +152,16 @@ class JourneyEngine:
         limit: int,
         after: tuple[datetime, str] | None,
         started_by: str | None = None,
+        journey_version: str | None = None,
     ) -> list[Snapshot]:
         """A page of journeys, newest first; with `started_by`, only those that principal started."""
         records = await self.store.list(
-            journey_name=journey_name, phase=phase, limit=limit, after=after, started_by=started_by
+            journey_name=journey_name,
+            phase=phase,
+            limit=limit,
+            after=after,
+            started_by=started_by,
+            journey_version=journey_version,
         )
         known = [r for r in records if await self.versions.find(r) is not None]
         return [Snapshot(r, await self.versions.readable(r)) for r in known]

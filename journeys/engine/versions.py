@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from journeys.definitions import DefinitionErrors, load_definition_text
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.inbound_sources import source_reference_errors
 from journeys.definitions.model import JourneyDefinition
-from journeys.engine.errors import DefinitionVersionUnusable, JourneyNotFound
+from journeys.engine.errors import DefinitionVersionUnusable, JourneyNotFound, UnknownJourneyDefinition
 from journeys.engine.interpreter import Interpreter
+from journeys.engine.lifecycle import PHASES
 from journeys.store import DefinitionVersionRecord, InstanceRecord, JourneyStore
 
 log = logging.getLogger("journeys.engine")
@@ -30,6 +32,18 @@ Unusable = str
 
 def _not_loaded(record: InstanceRecord) -> JourneyNotFound:
     return JourneyNotFound(f"journey '{record.id}' belongs to definition '{record.journey_name}', which is not loaded")
+
+
+@dataclass(slots=True, frozen=True)
+class VersionSummary:
+    """A stored version as an operator reviews it before retiring it: is it still what new starts run, and how many
+    journeys (of every owner) run by it, by phase."""
+
+    label: str
+    digest: str
+    stored_at: datetime
+    loaded: bool
+    instances: Mapping[str, int]
 
 
 class DefinitionVersions:
@@ -66,6 +80,26 @@ class DefinitionVersions:
                 for d in (interpreter.definition for interpreter in self.newest.values())
             ]
         )
+
+    async def stored(self, journey_name: str) -> list[VersionSummary]:
+        """Every stored version of `journey_name`, newest first; unknown when none is stored (a name that was never
+        loaded), while a name whose file went away still lists its versions, none of them loaded."""
+        versions = await self._store.definition_versions.of_journey(journey_name)
+        if not versions:
+            raise UnknownJourneyDefinition(f"no version of a journey named '{journey_name}' is stored")
+        counts = await self._store.definition_versions.instance_counts(journey_name)
+        newest = self.newest.get(journey_name)
+        loaded = newest.definition.digest if newest is not None else None
+        return [
+            VersionSummary(
+                label=v.label,
+                digest=v.digest,
+                stored_at=v.stored_at,
+                loaded=v.digest == loaded,
+                instances={phase: counts.get((v.digest, phase), 0) for phase in PHASES},
+            )
+            for v in versions
+        ]
 
     async def find(self, record: InstanceRecord) -> Interpreter | Unusable | None:
         """The interpreter of the version `record` runs by, its problems if it no longer compiles, or None when

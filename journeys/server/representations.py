@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from journeys.definitions.model import ExternalInputState
-from journeys.engine import Snapshot
+from journeys.engine import Snapshot, VersionSummary
 from journeys.engine.lifecycle import RUNNING
 from journeys.http_api import API_PREFIX
 from journeys.store import TransitionRecord
@@ -111,4 +111,21 @@ def transition_body(transition: TransitionRecord) -> dict[str, Any]:
         "path": transition.path,
         "detail": transition.detail,
         "at": rfc3339(transition.at),
+    }
+
+
+def versions_body(journey_name: str, versions: list[VersionSummary]) -> dict[str, Any]:
+    """`GET /journeys/{journeyName}/versions`: the stored versions, newest first, with their instance counts."""
+    return {
+        "journeyName": journey_name,
+        "items": [
+            {
+                "journeyVersion": v.label,
+                "digest": v.digest,
+                "storedAt": rfc3339(v.stored_at),
+                "loaded": v.loaded,
+                "instances": dict(v.instances),
+            }
+            for v in versions
+        ],
     }

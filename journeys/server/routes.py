@@ -19,6 +19,7 @@ from journeys.server.representations import (
     outcome_body,
     status_body,
     transition_body,
+    versions_body,
 )
 from journeys.server.request_bodies import read_body, read_json
 from journeys.server.start_answers import idempotency_key, start_renderer, start_response
@@ -103,13 +104,26 @@ async def cancel_journey(request: web.Request) -> web.Response:
 async def list_journeys(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     journey_name = text_param(request, "journeyName")
+    journey_version = text_param(request, "journeyVersion")
     phase = _phase_param(request)
     limit, after = page_params(request)
     snapshots = await engine.list(
-        journey_name=journey_name, phase=phase, limit=limit + 1, after=after, started_by=owner_of(request)
+        journey_name=journey_name,
+        journey_version=journey_version,
+        phase=phase,
+        limit=limit + 1,
+        after=after,
+        started_by=owner_of(request),
     )
     token = next_page_token(snapshots, limit, lambda s: (s.record.created_at, s.record.id))
     return _json({"items": [status_body(s) for s in snapshots[:limit]], "nextPageToken": token})
+
+
+async def list_versions(request: web.Request) -> web.Response:
+    """The stored versions of a journey. The counts cover every owner's journeys: an operator's view of what runs
+    by each version, which a `journeys:read` client sees too (numbers, never ids)."""
+    name = request.match_info["journeyName"]
+    return _json(versions_body(name, await request.app[ENGINE].versions.stored(name)))
 
 
 def _phase_param(request: web.Request) -> str | None:
@@ -129,6 +143,9 @@ def add_routes(app: web.Application) -> None:
     journeys, journey = f"{API_PREFIX}/journeys", f"{API_PREFIX}/journeys/{{journeyId}}"
     guard(app, app.router.add_post(f"{journeys}/{{journeyName}}/start", start_journey), Access.START)
     guard(app, app.router.add_get(journeys, list_journeys), Access.READ)
+    # A name and an id share the first segment; `versions` is no sub-resource of a journey id, so no id route
+    # below can take this path, nor this route theirs.
+    guard(app, app.router.add_get(f"{journeys}/{{journeyName}}/versions", list_versions), Access.READ)
     guard(app, app.router.add_get(journey, get_status), Access.READ)
     guard(app, app.router.add_get(f"{journey}/result", get_result), Access.READ)
     guard(app, app.router.add_get(f"{journey}/history", get_history), Access.READ)

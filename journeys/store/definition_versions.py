@@ -1,4 +1,5 @@
-"""Stored versions of journey definitions, and the legacy instances adopted by the version loaded today.
+"""Stored versions of journey definitions, how many journeys each runs, and the legacy instances adopted by the
+version loaded today.
 
 A version is inserted once (name and digest are its key; a server loading it again adds nothing), so servers
 starting at once with the same files, or with different ones during a rolling deploy, never conflict.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import Connection, Row, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from journeys.store.database import Database
@@ -23,6 +24,16 @@ _INSERT_ONCE = {
     "postgresql": postgresql.insert(_TABLE).on_conflict_do_nothing(),
 }
 _BY_KEY = select(_TABLE).where(_TABLE.c.journey_name == bindparam("name"), _TABLE.c.digest == bindparam("digest"))
+_OF_JOURNEY = (
+    select(_TABLE)
+    .where(_TABLE.c.journey_name == bindparam("name"))
+    .order_by(_TABLE.c.stored_at.desc(), _TABLE.c.digest)
+)
+_COUNTS = (
+    select(instance_table.c.definition_digest, instance_table.c.phase, func.count())
+    .where(instance_table.c.journey_name == bindparam("name"), instance_table.c.definition_digest.is_not(None))
+    .group_by(instance_table.c.definition_digest, instance_table.c.phase)
+)
 _ADOPT = (
     instance_table.update()
     .where(instance_table.c.journey_name == bindparam("name"), instance_table.c.definition_digest.is_(None))
@@ -67,3 +78,15 @@ class DefinitionVersionStore:
             lambda conn: conn.execute(_BY_KEY, {"name": journey_name, "digest": digest}).first()
         )
         return None if row is None else _to_version(row)
+
+    async def of_journey(self, journey_name: str) -> list[DefinitionVersionRecord]:
+        """Every stored version of `journey_name`, newest first."""
+        if "\x00" in journey_name:  # no stored name holds one, and PostgreSQL refuses to compare with it
+            return []
+        rows = await self._database.read(lambda conn: conn.execute(_OF_JOURNEY, {"name": journey_name}).all())
+        return [_to_version(row) for row in rows]
+
+    async def instance_counts(self, journey_name: str) -> dict[tuple[str, str], int]:
+        """How many journeys of `journey_name` run by each version, by (digest, phase); all owners counted."""
+        rows = await self._database.read(lambda conn: conn.execute(_COUNTS, {"name": journey_name}).all())
+        return {(digest, phase): count for digest, phase, count in rows}

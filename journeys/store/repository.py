@@ -166,6 +166,7 @@ class JourneyStore:
         limit: int,
         after: tuple[datetime, str] | None,
         started_by: str | None = None,
+        journey_version: str | None = None,
     ) -> list[InstanceRecord]:
         """A page of instances, newest first, keyset-paginated on (created_at, id); with `started_by`, only the
         journeys that principal started."""
@@ -177,6 +178,8 @@ class JourneyStore:
             query = query.where(table.c.journey_name == journey_name)
         if phase is not None:
             query = query.where(table.c.phase == phase)
+        if journey_version is not None:
+            query = query.where(table.c.journey_version == journey_version)
         query = newest_first(query, table.c.created_at, table.c.id, after, limit)
         return await self._records(query)
 

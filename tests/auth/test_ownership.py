@@ -94,3 +94,24 @@ async def test_a_callback_needs_no_client_credential(auth_server: LiveServer) ->
     assert (status, body["phase"]) == (200, "Succeeded"), body
     status, body, _ = await call(auth_server, "GET", f"/api/v1/journeys/{mine}/result", headers=bearer(SHOP_KEY))
     assert (status, body["status"]) == (200, "SUCCESS")
+
+
+async def test_version_counts_cover_every_clients_journeys_and_the_version_filter_stays_within_ones_own(
+    auth_server: LiveServer,
+) -> None:
+    mine = await start_as(auth_server, SHOP_KEY)
+    await start_as(auth_server, OTHER_SHOP_KEY, OTHER_PAYMENT)
+    status, body, _ = await call(auth_server, "GET", "/api/v1/journeys/payment-callback/versions")
+    assert status == 401, body
+    status, body, _ = await call(
+        auth_server, "GET", "/api/v1/journeys/payment-callback/versions", headers=bearer(READER_KEY)
+    )
+    assert status == 200, body
+    [loaded] = [item for item in body["items"] if item["loaded"]]
+    assert loaded["instances"]["Running"] == 2  # numbers of every client's journeys, never their ids
+    assert all("journeyId" not in item for item in body["items"])
+    version = loaded["journeyVersion"]
+    status, body, _ = await call(
+        auth_server, "GET", f"/api/v1/journeys?journeyVersion={version}", headers=bearer(SHOP_KEY)
+    )
+    assert status == 200 and [item["journeyId"] for item in body["items"]] == [mine]

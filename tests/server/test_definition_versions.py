@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +107,8 @@ def _definitions(directory: Path, **files: str) -> Path:
     return directory
 
 
-async def _serve(start_server: Start, database_url: str, definitions: Path) -> LiveServer:
-    return await start_server(database_url, definitions=(definitions,))  # type: ignore[no-any-return]
+async def _serve(start_server: Start, database_url: str, definitions: Path, now: datetime = NOW) -> LiveServer:
+    return await start_server(database_url, definitions=(definitions,), now=now)  # type: ignore[no-any-return]
 
 
 async def _start_review(server: LiveServer) -> dict[str, Any]:
@@ -223,3 +223,68 @@ async def test_journeys_from_before_versions_are_adopted_by_the_version_loaded_a
     after = await _serve(start_server, database_url, _definitions(definitions, **{"order-review": ORDER_REVIEW_V2}))
     result = await _approve(after, "legacy-1", "review")
     assert (result["phase"], result["journeyVersion"]) == ("Succeeded", "1")
+
+
+async def _journey_ids(server: LiveServer, query: str) -> list[str]:
+    status, listed, _ = await call(server, "GET", f"/api/v1/journeys?{query}")
+    assert status == 200, listed
+    return [item["journeyId"] for item in listed["items"]]
+
+
+async def test_an_operator_sees_which_versions_still_run_journeys_and_lists_the_journeys_of_one(
+    start_server: Start, database_url: str, tmp_path: Path
+) -> None:
+    definitions = _definitions(tmp_path / "definitions", **{"order-review": ORDER_REVIEW_V1})
+    before = await _serve(start_server, database_url, definitions)
+    waiting, done = await _start_review(before), await _start_review(before)
+    await _approve(before, done["journeyId"], "review")
+    await before.stop()
+
+    _definitions(definitions, **{"order-review": ORDER_REVIEW_V2})
+    after = await _serve(start_server, database_url, definitions, now=NOW + timedelta(days=1))
+    new = await _start_review(after)
+
+    status, versions, _ = await call(after, "GET", "/api/v1/journeys/order-review/versions")
+    assert status == 200, versions
+    assert versions["journeyName"] == "order-review"
+    newest, oldest = versions["items"]
+    assert (newest["journeyVersion"], newest["loaded"], newest["storedAt"]) == ("2", True, "2026-01-02T00:00:00Z")
+    assert newest["instances"] == {"Running": 1, "Succeeded": 0, "Failed": 0}
+    assert (oldest["journeyVersion"], oldest["loaded"], oldest["storedAt"]) == ("1", False, "2026-01-01T00:00:00Z")
+    assert oldest["instances"] == {"Running": 1, "Succeeded": 1, "Failed": 0}
+    assert newest["digest"] != oldest["digest"]
+
+    # The version filter combines with the name and phase filters.
+    assert set(await _journey_ids(after, "journeyVersion=1")) == {waiting["journeyId"], done["journeyId"]}
+    assert await _journey_ids(after, "journeyName=order-review&journeyVersion=2") == [new["journeyId"]]
+    assert await _journey_ids(after, "journeyVersion=1&phase=running") == [waiting["journeyId"]]
+    assert await _journey_ids(after, "journeyName=parcel&journeyVersion=1") == []
+    status, refused, _ = await call(after, "GET", "/api/v1/journeys?journeyVersion=1%00")
+    assert (status, refused["type"]) == (400, "urn:journeys:problem:invalid-query")
+
+    # A journey id is no journey name: the id routes beside this one answer as before.
+    status, missing, _ = await call(after, "GET", f"/api/v1/journeys/{waiting['journeyId']}/versions")
+    assert (status, missing["type"]) == (404, "urn:journeys:problem:journey-definition-not-found")
+    status, shown, _ = await call(after, "GET", f"/api/v1/journeys/{waiting['journeyId']}")
+    assert status == 200 and shown["journeyVersion"] == "1"
+
+
+async def test_versions_stay_listed_after_the_file_went_and_an_unknown_name_is_not_found(
+    start_server: Start, database_url: str, tmp_path: Path
+) -> None:
+    definitions = _definitions(tmp_path / "definitions", **{"order-review": ORDER_REVIEW_V1})
+    before = await _serve(start_server, database_url, definitions)
+    await _start_review(before)
+    await before.stop()
+
+    other = ORDER_REVIEW_V1.replace("order-review", "other-review")
+    after = await _serve(start_server, database_url, _definitions(definitions, **{"other-review": other}))
+    status, versions, _ = await call(after, "GET", "/api/v1/journeys/order-review/versions")
+    assert status == 200, versions
+    assert [(v["journeyVersion"], v["loaded"], v["instances"]["Running"]) for v in versions["items"]] == [
+        ("1", False, 1)
+    ]
+    for name in ("no-such-journey", "order-review%00"):
+        status, missing, content_type = await call(after, "GET", f"/api/v1/journeys/{name}/versions")
+        assert (status, content_type) == (404, "application/problem+json"), missing
+        assert missing["type"] == "urn:journeys:problem:journey-definition-not-found"
