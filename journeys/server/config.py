@@ -55,8 +55,8 @@ def _number(value: object, where: str, *, minimum: float, unit: str) -> float:
     except (TypeError, ValueError):
         number = float("nan")
     if not (minimum <= number < float("inf") and (minimum > 0 or number > 0)):
-        bound = f"at least {minimum:g}" if minimum > 0 else "positive"
-        raise ConfigError(f"{where} must be a {bound} number of {unit} (got {value!r})")
+        wanted = f"a number of {unit}, at least {minimum:g}" if minimum > 0 else f"a positive number of {unit}"
+        raise ConfigError(f"{where} must be {wanted} (got {value!r})")
     return number
 
 
