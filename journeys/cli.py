@@ -1,11 +1,15 @@
-"""The `journeys` command line: `serve` runs the HTTP server, `validate` checks definition files."""
+"""The `journeys` command line: `serve` runs the HTTP server, `validate` checks definition files, `list`, `show` and
+`cancel` operate a running server."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib import metadata
+
+from journeys.http_api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -33,8 +37,98 @@ def _contract_test(args: argparse.Namespace) -> int:
     return run_contract_test(args.arazzo, base_url=args.base_url, inputs=args.inputs, out=sys.stdout, token=token)
 
 
+def _operator(command: str) -> Callable[[argparse.Namespace], int]:
+    """The handler of an operator command (`journeys.admin.commands.COMMANDS`), imported when it runs."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from journeys.admin.commands import run_command
+
+        return run_command(command, args, out=sys.stdout, err=sys.stderr)
+
+    return handler
+
+
+def _operator_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str
+) -> argparse.ArgumentParser:
+    """A subcommand that talks to a running server: `--server`, `--token` and `--json` come with it."""
+    parser = commands.add_parser(name, help=help)
+    parser.add_argument(
+        "--server", default=None, help="server base URL (default: env JOURNEYS_SERVER, else http://127.0.0.1:8080)"
+    )
+    parser.add_argument(
+        "--token",
+        default=None,
+        help="operator API key or JWT (default: env JOURNEYS_TOKEN, better: a command line shows in `ps`)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the server's JSON instead of tables")
+    parser.set_defaults(handler=_operator(name))
+    return parser
+
+
+def _page_size(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE_SIZE:
+        raise argparse.ArgumentTypeError(f"must be a whole number 1..{MAX_PAGE_SIZE}, got '{text}'")
+    return int(text)
+
+
+def _map_pair(text: str) -> str:
+    """An `--map OLD=NEW` argument, checked as argparse reads it (a malformed one exits 2)."""
+    old, sign, new = text.partition("=")
+    if not (sign and old and new):
+        raise argparse.ArgumentTypeError(f"takes OLD=NEW (a state of --from = a step of --to), got '{text}'")
+    return text
+
+
+def _version() -> str:
+    try:
+        return metadata.version("journeys")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed: run `pip install -e .`)"
+
+
+def _add_operator_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    listing = _operator_parser(commands, "list", "list journeys, newest first")
+    listing.add_argument("--journey", default=None, metavar="NAME", help="only journeys of this definition")
+    listing.add_argument("--phase", default=None, help="Running, Succeeded or Failed")
+    listing.add_argument(
+        "--version", dest="journey_version", default=None, metavar="V", help="only journeys running by this version"
+    )
+    listing.add_argument(
+        "--limit",
+        type=_page_size,
+        default=None,
+        metavar="N",
+        help=f"journeys per page, 1..{MAX_PAGE_SIZE} ({DEFAULT_PAGE_SIZE})",
+    )
+    listing.add_argument("--all", action="store_true", help="follow nextPageToken through every page")
+
+    show = _operator_parser(commands, "show", "a journey's status, result and history")
+    show.add_argument("journey_id", metavar="ID")
+
+    cancel = _operator_parser(commands, "cancel", "cancel a running journey")
+    cancel.add_argument("journey_id", metavar="ID")
+
+    _operator_parser(commands, "reload", "reload the server's definitions from disk (as SIGHUP does)")
+
+    migrate = _operator_parser(commands, "migrate", "move waiting journeys to another stored version")
+    migrate.add_argument("--journey", required=True, metavar="NAME", help="the journey's name")
+    migrate.add_argument("--from", dest="source", required=True, metavar="VERSION", help="label or digest prefix")
+    migrate.add_argument("--to", dest="target", required=True, metavar="VERSION", help="label or digest prefix")
+    migrate.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        type=_map_pair,
+        metavar="OLD=NEW",
+        help="move journeys at state OLD to step NEW",
+    )
+    migrate.add_argument("--dry-run", action="store_true", help="check every journey, move none")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="journeys", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"journeys {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     validate = commands.add_parser("validate", help="validate journey definition files or directories")
@@ -47,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="TCP port (default 8080)")
     serve.add_argument("--config", default=None, help="YAML config file (clients, apiKeys, inboundSecrets, ...)")
+    serve.add_argument(
+        "--log-format", choices=["text", "json"], default="text", help="text lines, or one JSON object per line"
+    )
     serve.add_argument(
         "--insecure-no-client-auth",
         action="store_true",
@@ -68,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--token", default=None, help="client API key or JWT for a server with clients (default: env JOURNEYS_TOKEN)"
     )
     contract.set_defaults(handler=_contract_test)
+
+    _add_operator_commands(commands)
     return parser
 
 

@@ -15,18 +15,22 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 # The longest `waitSeconds` a status or result read may block for.
 MAX_LONG_POLL_SECONDS = 60.0
+# `GET /journeys?key.orderId=ORD-1`: a business key filter (the key a journey declares in spec.metadata.searchKeys).
+SEARCH_KEY_PREFIX = "key."
 # The `verdict` values the inbound log can be filtered by, besides `rejected:<cause>`.
 VERDICT_FILTERS = ("applied", "duplicate", "buffered", "expired", "late", "unmatched")
 
 # Scopes a client may be granted (`journeys.server.auth` checks them): `journeys:start:<journey name>` starts
 # journeys of that definition, `journeys:start:*` of any; `journeys:read` and `journeys:cancel` act on the journeys
-# the caller started; `operator` does everything, on every journey, and reads and replays the inbound log.
+# the caller started; `journeys:read:all` reads every client's journeys (an observer: the console's pages, metrics),
+# changing nothing; `operator` does everything, on every journey, and reads and replays the inbound log.
 START_PREFIX = "journeys:start:"
 START_ANY = f"{START_PREFIX}*"
 READ = "journeys:read"
+READ_ALL = "journeys:read:all"
 CANCEL = "journeys:cancel"
 OPERATOR = "operator"
-SCOPES = (f"{START_PREFIX}<journey name>", START_ANY, READ, CANCEL, OPERATOR)
+SCOPES = (f"{START_PREFIX}<journey name>", START_ANY, READ, READ_ALL, CANCEL, OPERATOR)
 
 
 def start_scope(journey_name: str) -> str:

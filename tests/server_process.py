@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +27,20 @@ def _free_port() -> int:
 class ServerProcess:
     """`journeys serve` as a real child process; its log goes to a file, quoted when it fails to come up."""
 
-    def __init__(self, database_url: str, config: Path, log: Path) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        config: Path,
+        log: Path,
+        definitions: Sequence[Path] = (SHIPPED_DEFINITIONS, TEST_DEFINITIONS),
+        options: Sequence[str] = (),
+    ) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         self.log = log
-        env = {**os.environ, "JOURNEYS_DEFINITIONS": f"{SHIPPED_DEFINITIONS}{os.pathsep}{TEST_DEFINITIONS}"}
+        env = {**os.environ, "JOURNEYS_DEFINITIONS": os.pathsep.join(map(str, definitions))}
         command = [sys.executable, "-m", "journeys.cli", "serve", "--database-url", database_url]
-        command += ["--config", str(config), "--port", str(self.port)]
+        command += ["--config", str(config), "--port", str(self.port), *options]  # options: e.g. --log-format
         with log.open("wb") as sink:
             self.process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
 
@@ -54,6 +61,9 @@ class ServerProcess:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
+
+    def send(self, number: signal.Signals) -> None:
+        self.process.send_signal(number)
 
     def stop(self) -> None:
         if self.process.poll() is None:

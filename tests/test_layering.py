@@ -3,7 +3,8 @@
 `journeys.server` serves the documents `journeys.contracts` writes, so the contracts (like the engine, the store
 and everything else the server builds on) must never import the server back: what both need lives in
 `journeys.http_api`, below both. The engine speaks no HTTP (no aiohttp; outbound calls go through
-`journeys.connectors`), and the server writes no SQL (no sqlalchemy; it asks the engine).
+`journeys.connectors`), and the server writes no SQL (no sqlalchemy; it asks the engine). The operator command
+line (`journeys.admin`) is a client of the HTTP API beside them all, importing none of them.
 """
 
 from __future__ import annotations
@@ -63,6 +64,25 @@ def test_a_layer_imports_only_what_the_rule_allows(layers: tuple[str, ...], forb
         for path in _modules(layers)
         for module in _imports(path)
         if module == forbidden or module.startswith(f"{forbidden}.")
+    }
+    assert not offenders, "\n".join(sorted(offenders))
+
+
+# Clients of the HTTP API, and the only modules of `journeys` each may import: the operator command line speaks
+# to a running server as any script would, so it cannot lean on the engine, the store or the server.
+API_CLIENTS = [
+    pytest.param("admin", ("journeys.admin", "journeys.http_api"), id="the-operator-cli-imports-only-the-http-api"),
+]
+
+
+@pytest.mark.parametrize(("layer", "allowed"), API_CLIENTS)
+def test_an_api_client_imports_nothing_else_of_journeys(layer: str, allowed: tuple[str, ...]) -> None:
+    offenders = {
+        f"{path.relative_to(PACKAGE.parent)} imports {module}"
+        for path in _modules((layer,))
+        for module in _imports(path)
+        if (module == "journeys" or module.startswith("journeys."))
+        and not any(module == ok or module.startswith(f"{ok}.") for ok in allowed)
     }
     assert not offenders, "\n".join(sorted(offenders))
 

@@ -4,8 +4,9 @@ A server with clients configured needs a credential: `--token` (or JOURNEYS_TOKE
 read off the command line) is sent as `Authorization: Bearer` with every request.
 
 Prints one line per workflow (`PASS`, `FAIL` or `SKIP`) and one per step (`ok`, `FAIL`, `--` for steps not
-run) with the status code and what failed, then a count. Exit status: 0 when no workflow failed, 1 when one
-did, 2 when the command cannot run (unreadable document or source description, `--inputs` not a JSON
+run) with the status code and what failed, then a count. Exit status: 0 when no workflow failed and at least one
+passed, 1 when one failed or none ran (every workflow skipped verifies nothing, which must not pass a CI job), 2
+when the command cannot run (unreadable document or source description, `--inputs` not a JSON
 object, arazzo-runner missing): every document is checked before any request is sent.
 """
 
@@ -56,7 +57,13 @@ def run_contract_test(
     counts = Counter(report.verdict for report in reports)
     summary = ", ".join(f"{counts[verdict]} {verdict}" for verdict in (Verdict.PASSED, Verdict.FAILED, Verdict.SKIPPED))
     print(f"{len(reports)} workflows: {summary}", file=out)
-    return 1 if counts[Verdict.FAILED] else 0
+    if counts[Verdict.FAILED]:
+        return 1
+    if not counts[Verdict.PASSED]:
+        what = "every workflow was skipped (the reasons are above)" if reports else "the documents hold no workflow"
+        print(f"error: {what}, so nothing was verified", file=out)
+        return 1
+    return 0
 
 
 def _parse_inputs(text: str | None) -> dict[str, Any]:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from journeys.definitions.model import (
     ChoiceState,
+    CompiledExpression,
     ExternalInputState,
     FailState,
     JourneyDefinition,
@@ -41,13 +43,30 @@ class JourneyPath:
         return (*self.steps, self.terminal)
 
 
-def successors(state: State) -> tuple[str, ...]:
-    """The states a run can move to from `state`, without timeouts."""
+@dataclass(frozen=True, slots=True)
+class Exit:
+    """One way out of a state: the state it leads to and what takes it there (a choice branch keeps its
+    predicate, to be shown or evaluated)."""
+
+    target: str
+    on: Literal["next", "choice", "default", "timeout"]
+    predicate: CompiledExpression | None = None
+
+
+def exits(state: State) -> tuple[Exit, ...]:
+    """Every way out of `state`, in definition order: choice branches then the default; `next` then `onTimeout`."""
     if isinstance(state, ChoiceState):
-        return (*(branch.next for branch in state.branches), *((state.default,) if state.default else ()))
+        branches = tuple(Exit(branch.next, "choice", branch.predicate) for branch in state.branches)
+        return (*branches, *((Exit(state.default, "default"),) if state.default else ()))
     if isinstance(state, SucceedState | FailState):
         return ()
-    return (state.next,)
+    timeout = state.on_timeout if isinstance(state, ExternalInputState) else None
+    return (Exit(state.next, "next"), *((Exit(timeout, "timeout"),) if timeout else ()))
+
+
+def successors(state: State) -> tuple[str, ...]:
+    """The states a run can move to from `state`, without timeouts."""
+    return tuple(exit.target for exit in exits(state) if exit.on != "timeout")
 
 
 def journey_paths(definition: JourneyDefinition, limit: int = MAX_PATHS) -> list[JourneyPath]:

@@ -12,10 +12,10 @@ from typing import Any
 
 from journeys.engine.delivery_records import APPLIED, BUFFERED, DUPLICATE, LATE, UNMATCHED
 from journeys.engine.lifecycle import PHASES, TERMINAL_PHASES
-from journeys.http_api import DEFAULT_PAGE_SIZE, MAX_LONG_POLL_SECONDS, MAX_PAGE_SIZE, PROBLEM_CONTENT_TYPE
+from journeys.http_api import MAX_LONG_POLL_SECONDS, PROBLEM_CONTENT_TYPE
 
 JSON = "application/json"
-HISTORY_EVENTS = ("start", "step", "timeout", "cancel", "resume")
+HISTORY_EVENTS = ("start", "step", "timeout", "cancel", "resume", "migrate", "retry")
 # The verdicts answered 2xx (a rejection is a problem document, an expiry happens after the answer).
 ANSWERED_VERDICTS = (APPLIED, DUPLICATE, BUFFERED, LATE, UNMATCHED)
 _JOURNEY_VERSION = {
@@ -64,53 +64,6 @@ def wait_seconds_parameter() -> dict[str, Any]:
         "description": "Long-poll: answer as soon as the journey ends, or 409 when this many seconds have passed.",
         "schema": {"type": "number", "minimum": 0, "maximum": MAX_LONG_POLL_SECONDS, "default": 0},
     }
-
-
-def _phase_filter_pattern() -> str:
-    """What the list filter accepts: a phase in any case, or nothing (JSON Schema regexes have no `(?i)`)."""
-    any_case = ("".join(f"[{c.upper()}{c.lower()}]" for c in phase) for phase in PHASES)
-    return f"^({'|'.join(any_case)})?$"
-
-
-def list_parameters() -> list[dict[str, Any]]:
-    """The filters and paging of `GET /journeys`."""
-    return [
-        {
-            "name": "journeyName",
-            "in": "query",
-            "required": False,
-            "description": "Only journeys of this definition.",
-            "schema": {"type": "string"},
-        },
-        {
-            "name": "journeyVersion",
-            "in": "query",
-            "required": False,
-            "description": "Only journeys running by a version with this label (`metadata.version`); empty for all.",
-            "schema": {"type": "string"},
-        },
-        {
-            "name": "phase",
-            "in": "query",
-            "required": False,
-            "description": "Only journeys in this phase: Running, Succeeded or Failed, in any case; empty for all.",
-            "schema": {"type": "string", "pattern": _phase_filter_pattern(), "examples": list(PHASES)},
-        },
-        {
-            "name": "limit",
-            "in": "query",
-            "required": False,
-            "description": "Page size.",
-            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
-        },
-        {
-            "name": "pageToken",
-            "in": "query",
-            "required": False,
-            "description": "The `nextPageToken` of the previous page.",
-            "schema": {"type": "string"},
-        },
-    ]
 
 
 def _timestamp() -> dict[str, Any]:
@@ -202,6 +155,17 @@ def shared_schemas() -> dict[str, Any]:
                 },
                 "detail": {"type": ["object", "null"]},
                 "at": _timestamp(),
+                "request": {
+                    "description": (
+                        "The request body that caused the advance (a start's, a step's); null when none did (a "
+                        "timeout, a recovered run, a cancel) or on transitions from before bodies were kept. Paths "
+                        "the definition lists in `spec.metadata.redact` read \"[REDACTED]\"."
+                    ),
+                },
+                "context": {
+                    "type": ["object", "null"],
+                    "description": "The context after the advance, redacted like `request`; null on older transitions.",
+                },
             },
         },
         "JourneyHistory": {

@@ -31,12 +31,12 @@ from journeys.contracts.openapi_components import (
 )
 from journeys.contracts.openapi_inbound import INBOUND_TAG, source_operation, source_path
 from journeys.contracts.openapi_inbound_log import GET_DELIVERY, log_paths, log_schemas
+from journeys.contracts.openapi_listing import list_operation
 from journeys.contracts.openapi_operations import (
     OperationIds,
     cancel_operation,
     history_operation,
     journey_schemas,
-    list_operation,
     outcome_schema_name,
     result_operation,
     start_operation,
@@ -44,12 +44,13 @@ from journeys.contracts.openapi_operations import (
     step_operation,
     steps_of,
 )
+from journeys.contracts.openapi_operator import operator_paths, operator_schemas
 from journeys.contracts.openapi_security import needs_scope, open_to_senders, security_schemes
 from journeys.contracts.openapi_verification import MIDTRANS_SIGNED_BODY, midtrans_signed_body_schema, receipt_schema
 from journeys.contracts.openapi_versions import VERSIONS_PATH, versions_operation, versions_schemas
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
-from journeys.http_api import API_PREFIX, CANCEL, READ, start_scope
+from journeys.http_api import API_PREFIX, CANCEL, OPERATOR, READ, start_scope
 
 API_TAG = "journeys"
 API_VERSION = "1"  # the version of the HTTP API (`/api/v1`), not of any journey
@@ -265,7 +266,8 @@ def export_api_openapi(
     outcomes = [ref(outcome_schema_name(definition)) for definition in ordered] or [ref("JourneyOutcome")]
     outcome = outcomes[0] if len(outcomes) == 1 else {"oneOf": outcomes}
     tags = [API_TAG]
-    paths: dict[str, Any] = {"/journeys": {"get": needs_scope(list_operation("listJourneys", tags), READ)}}
+    keys = sorted({name for definition in ordered for name in definition.search_keys})
+    paths: dict[str, Any] = {"/journeys": {"get": needs_scope(list_operation("listJourneys", tags, keys), READ)}}
     for definition in ordered:
         start = start_operation(definition, ids_of(definition))
         paths[_start_path(definition)] = {"post": needs_scope(start, start_scope(definition.name))}
@@ -281,6 +283,8 @@ def export_api_openapi(
     paths[CANCEL_PATH] = {"post": needs_scope(cancel_operation("cancel", tags, outcome), CANCEL)}
     paths[HISTORY_PATH] = {"get": needs_scope(history_operation("getHistory", tags), READ)}
     paths[VERSIONS_PATH] = {"get": needs_scope(versions_operation(tags, sorted(definitions)), READ)}
+    for path, operations in operator_paths(tags, sorted(definitions)).items():
+        paths[path] = {method: needs_scope(operation, OPERATOR) for method, operation in operations.items()}
     paths.update(log_paths())
     for name in sorted(sources):
         source = sources[name]
@@ -296,6 +300,7 @@ def export_api_openapi(
     schemas.update(_inbound_schemas(used))
     schemas.update(log_schemas())
     schemas.update(versions_schemas())
+    schemas.update(operator_schemas())
     info = {
         "title": "Journeys API",
         "version": API_VERSION,

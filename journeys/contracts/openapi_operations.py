@@ -20,7 +20,6 @@ from journeys.contracts.openapi_components import (
     idempotency_key_parameter,
     journey_id_parameter,
     json_response,
-    list_parameters,
     problem_response,
     ref,
     wait_seconds_parameter,
@@ -355,18 +354,5 @@ def cancel_operation(operation_id: str, tags: list[str], outcome: dict[str, Any]
             "200": json_response("The outcome of the (now) ended journey.", outcome),
             "404": problem_response("No journey has this id."),
             "409": problem_response("The journey is not cancellable, or another request advanced it first."),
-        },
-    }
-
-
-def list_operation(operation_id: str, tags: list[str]) -> dict[str, Any]:
-    return {
-        "operationId": operation_id,
-        "tags": tags,
-        "summary": "List journeys, newest first",
-        "parameters": list_parameters(),
-        "responses": {
-            "200": json_response("One page of journeys.", ref("JourneyPage")),
-            "400": problem_response("A filter or the page token is invalid."),
         },
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from journeys.contracts.openapi_components import problem_response
-from journeys.http_api import OPERATOR, START_ANY, START_PREFIX
+from journeys.http_api import OPERATOR, READ, READ_ALL, START_ANY, START_PREFIX
 
 CLIENT_AUTH = "clientAuth"
 
@@ -24,8 +24,9 @@ def security_schemes() -> dict[str, Any]:
             "description": (
                 "`Authorization: Bearer <credential>`: an API key of a client configured on the server (`clients:`) "
                 "or a JWT it accepts (`jwt:`), granting scopes: `journeys:start:<journey name>` (or `*`), "
-                "`journeys:read`, `journeys:cancel`, `operator`. A client that is not an operator sees and cancels "
-                "only the journeys it started: to it, the others' are not found (404). A server with no client "
+                "`journeys:read`, `journeys:read:all`, `journeys:cancel`, `operator`. A client that is not an operator "
+                "sees (unless granted `journeys:read:all`) and cancels only the journeys it started: to it, the "
+                "others' are not found (404). A server with no client "
                 "configured (on a loopback address) asks for no credential."
             ),
         }
@@ -34,7 +35,8 @@ def security_schemes() -> dict[str, Any]:
 
 def needs_scope(operation: dict[str, Any], scope: str) -> dict[str, Any]:
     """`operation`, requiring a client credential granting `scope`, with the refusals that can bring."""
-    granting = list(dict.fromkeys([scope, *([START_ANY] if scope.startswith(START_PREFIX) else []), OPERATOR]))
+    wider = [START_ANY] if scope.startswith(START_PREFIX) else [READ_ALL] if scope == READ else []
+    granting = list(dict.fromkeys([scope, *wider, OPERATOR]))
     if len(granting) == 1:
         refused = f"does not grant `{scope}`"
     else:

@@ -38,6 +38,24 @@ class DefinitionError:
         return ": ".join(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class DefinitionWarning:
+    """Something in a definition that loads but is most likely a mistake (e.g. reading a name nothing writes).
+
+    Warnings never stop a definition from loading or a server from starting: they are printed by
+    `journeys validate`, whose exit status they do not change.
+    """
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"WARN {where}: {self.field}: {self.message}"
+
+
 class DefinitionErrors(Exception):
     """All problems found while loading one or more definition files."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,7 +47,7 @@ class LoadContext:
     apis: dict[str, dict[str, ApiOperation] | None] = field(default_factory=dict)
     """`spec.apis`: name -> operationId -> operation (None when the document could not be loaded)."""
     opaque_states: list[str] = field(default_factory=list)
-    """States of a type this engine cannot parse, so their outgoing edges are unknown."""
+    """States whose outgoing edges are unknown: of a type this engine cannot parse, or with errors of their own."""
 
     def report(self, location: Location, message: str, *, unsupported: bool = False, line: int | None = None) -> None:
         """Record a problem at `location`; `line` overrides the location's own line when more precise."""
@@ -115,12 +116,14 @@ def template_at(block: Block, key: str | int, value: Any) -> CompiledTemplate | 
 class Block:
     """A mapping in the document together with its location."""
 
-    __slots__ = ("ctx", "data", "location")
+    __slots__ = ("allowed", "ctx", "data", "location")
 
     def __init__(self, ctx: LoadContext, location: Location, data: Mapping[Any, Any]) -> None:
         self.ctx = ctx
         self.location = location
         self.data = data
+        self.allowed: frozenset[str] | None = None
+        """The field names `allow` accepted, once it has run."""
 
     def at(self, key: str | int) -> Location:
         return (*self.location, key)
@@ -129,13 +132,34 @@ class Block:
         """Record a problem about field `key` of this block (or the block itself when `key` is None)."""
         self.ctx.report(self.location if key is None else self.at(key), message, unsupported=unsupported)
 
-    def allow(self, *keys: str) -> None:
-        """Report every field of this block that is not one of `keys`."""
+    def allow(self, *keys: str, reported: Collection[str] = ()) -> None:
+        """Report every field of this block that is not one of `keys` (nor one of `reported`, which the caller
+        reports itself), suggesting the closest allowed name."""
+        self.allowed = frozenset((*keys, *reported))
         for key in self.data:
             if not isinstance(key, str):
                 self.report(None, f"field names must be strings, not {describe(key)}")
-            elif key not in keys:
-                self.report(key, f"unknown field '{key}' (allowed here: {', '.join(sorted(keys))})")
+            elif key not in self.allowed:
+                close = get_close_matches(key, sorted(keys), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                self.report(key, f"unknown field '{key}'{hint} (allowed here: {', '.join(sorted(keys))})")
+
+    def missing(self, key: str, detail: str = "") -> None:
+        """Report the required field `key` as missing, unless an unknown field of this block is a misspelling of
+        it: that field's own error already says "did you mean", and a second one would send the author after a
+        field that is there. Before `allow` has run the unknown fields are not known, so the error names the
+        likely misspelling instead."""
+        misspelt = self.misspelling_of(key)
+        if misspelt is not None and self.allowed is not None:
+            return
+        hint = f" (is '{misspelt}' a misspelling of it?)" if misspelt else ""
+        self.report(key, f"missing required field{detail}{hint}")
+
+    def misspelling_of(self, key: str) -> str | None:
+        """The field of this block, not an allowed one, that looks like a misspelling of `key`, if any."""
+        candidates = [k for k in self.data if isinstance(k, str) and k not in (self.allowed or ())]
+        close = get_close_matches(key, candidates, n=1)
+        return close[0] if close else None
 
     def has(self, key: str) -> bool:
         return key in self.data
@@ -144,7 +168,7 @@ class Block:
         if key in self.data:
             return True, self.data[key]
         if required:
-            self.report(key, "missing required field")
+            self.missing(key)
         return False, None
 
     def string(self, key: str, *, required: bool = False, default: str | None = None) -> str | None:

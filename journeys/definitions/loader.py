@@ -146,6 +146,8 @@ def _compile(ctx: LoadContext, data: Any, path: Path) -> JourneyDefinition | Non
         idempotency_key=settings.idempotency_key,
         source_text=ctx.source.text,
         digest=content_digest(data),
+        search_keys=settings.metadata.search_keys,
+        redact=settings.metadata.redact,
     )
 
 

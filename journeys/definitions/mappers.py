@@ -61,7 +61,7 @@ def mapper_or_ref(block: Block) -> CompiledExpression | None:
             block.report("mapperRef", f"no mapper '{ref}' in spec.mappers (known: {known})")
         return block.ctx.mappers.get(ref)
     if not block.has("mapper"):
-        block.report("mapper", "missing required field (or reference a shared mapper with 'mapperRef')")
+        block.missing("mapper", " (or reference a shared mapper with 'mapperRef')")
         return None
     mapper = block.block("mapper")
     return compile_mapper(mapper) if mapper is not None else None

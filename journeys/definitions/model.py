@@ -179,6 +179,10 @@ class JourneyDefinition:
     """The file's text as loaded: stored with the version, so an instance can be run by it after the file changed."""
     digest: str = ""
     """SHA-256 of the normalised document (`content_digest`): the identity of this version of the journey."""
+    search_keys: Mapping[str, CompiledTemplate] = field(default_factory=dict)
+    """`spec.metadata.searchKeys`: business keys rendered from the context after every advance and indexed."""
+    redact: tuple[str, ...] = ()
+    """`spec.metadata.redact`: dotted paths hidden in the history's request bodies and contexts."""
 
     def external_input(self, state_id: str) -> ExternalInputState | None:
         """The wait/webhook state called `state_id`, or None when there is no such step."""

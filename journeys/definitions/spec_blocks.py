@@ -7,12 +7,13 @@ journey without the deadline its author relies on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from journeys.definitions.api_catalog import ApiCatalogError, load_api_catalog
 from journeys.definitions.fields import Block, template_at
+from journeys.definitions.journey_metadata import JourneyMetadata, parse_journey_metadata
 from journeys.definitions.mappers import compile_spec_mappers
 from journeys.definitions.model import CompiledSchema, CompiledTemplate
 from journeys.definitions.states import parse_response
@@ -27,6 +28,7 @@ IMPLEMENTED_SPEC_BLOCKS = (
     "lifecycle",
     "httpSurface",
     "apis",
+    "metadata",
 )
 
 UNSUPPORTED_SPEC_BLOCKS = frozenset(
@@ -38,7 +40,6 @@ UNSUPPORTED_SPEC_BLOCKS = frozenset(
         "defaults",
         "errors",
         "execution",
-        "metadata",
         "outcomes",
         "platform",
         "policies",
@@ -62,6 +63,7 @@ class SpecSettings:
     cancellable: bool = True
     links_enabled: bool = True
     idempotency_key: CompiledTemplate | None = None
+    metadata: JourneyMetadata = field(default_factory=JourneyMetadata)
 
 
 def _load_apis(apis: Block) -> None:
@@ -98,9 +100,7 @@ def parse_spec_blocks(spec: Block) -> SpecSettings:
     for key in spec.data:
         if key in UNSUPPORTED_SPEC_BLOCKS:
             spec.report(key, f"spec.{key} is not supported by this engine yet", unsupported=True)
-        elif key not in IMPLEMENTED_SPEC_BLOCKS:
-            allowed = ", ".join(sorted(IMPLEMENTED_SPEC_BLOCKS))
-            spec.report(key, f"unknown field '{key}' (allowed here: {allowed})")
+    spec.allow(*IMPLEMENTED_SPEC_BLOCKS, reported=UNSUPPORTED_SPEC_BLOCKS)
 
     mappers = spec.block("mappers")
     if mappers is not None:
@@ -148,6 +148,7 @@ def parse_spec_blocks(spec: Block) -> SpecSettings:
             links_enabled = links.boolean("enabled", default=True)
 
     return SpecSettings(
+        metadata=parse_journey_metadata(spec),
         input_schema=input_schema,
         output_schema=output_schema,
         start_mode=start_mode,

@@ -62,7 +62,12 @@ def parse_state(ctx: LoadContext, state_id: Any, value: Any) -> State | None:
         return None
     errors_before = len(ctx.errors)
     state = parser(block, str(state_id))
-    return state if len(ctx.errors) == errors_before else None
+    if len(ctx.errors) == errors_before:
+        return state
+    # A broken state may have lost an edge (a missing or misspelt `next`): its targets must not then be reported
+    # as unreachable, an error about something the author did not write.
+    ctx.opaque_states.append(str(state_id))
+    return None
 
 
 def supported_state_types() -> list[str]:
@@ -121,7 +126,8 @@ def _parse_transform(block: Block, state_id: str) -> TransformState | None:
     mapper = mapper_or_ref(transform)
     if block.has("resultVar") and transform.has("resultVar"):
         transform.report("resultVar", "declared twice (here and beside 'transform'); keep one")
-    target = parse_write_target(transform, transform if transform.has("resultVar") else block)
+    inside = transform.has("resultVar") or transform.misspelling_of("resultVar") is not None
+    target = parse_write_target(transform, transform if inside else block)
     if mapper is None or next_state is None or target is None:
         return None
     return TransformState(
@@ -156,19 +162,17 @@ def _parse_external_input(block: Block, state_id: str) -> ExternalInputState | N
     next_state = _next_or_default(block, inner)
     if inner is None:
         return None
-    allowed = ["input", "response", "timeoutSec", "onTimeout", "default"]
+    inner.allow(
+        "input", "response", "timeoutSec", "onTimeout", "default",
+        *(("source", "correlationKey") if state_type == "webhook" else ("channel",)),
+    )  # fmt: skip
     source, correlation_key = None, None
     if state_type == "webhook":
-        allowed += ["source", "correlationKey"]
         source, correlation_key = _inbound_binding(inner)
-    if state_type == "wait":
-        allowed.append("channel")
-        if inner.has("channel") and inner.data["channel"] != "manual":
-            inner.report(
-                "channel",
-                f"must be 'manual', not {describe(inner.data['channel'])} (use a webhook state for callbacks)",
-            )
-    inner.allow(*allowed)
+    if state_type == "wait" and inner.has("channel") and inner.data["channel"] != "manual":
+        inner.report(
+            "channel", f"must be 'manual', not {describe(inner.data['channel'])} (use a webhook state for callbacks)"
+        )
     input_block = inner.block("input", required=True)
     input_schema = None
     if input_block is not None:
@@ -177,9 +181,10 @@ def _parse_external_input(block: Block, state_id: str) -> ExternalInputState | N
     output_var, response_schema = parse_response(inner, RESERVED_STATUS_FIELDS, "JourneyStatus")
     timeout_sec = inner.positive_int("timeoutSec")
     on_timeout = inner.state_ref("onTimeout")
-    if inner.has("timeoutSec") and not inner.has("onTimeout"):
+    # Each field of the pair needs the other; a misspelt one is reported as such (with "did you mean") instead.
+    if inner.has("timeoutSec") and not inner.has("onTimeout") and not inner.misspelling_of("onTimeout"):
         inner.report("onTimeout", "required when timeoutSec is set (the state to run when no submission arrives)")
-    elif inner.has("onTimeout") and not inner.has("timeoutSec"):
+    elif inner.has("onTimeout") and not inner.has("timeoutSec") and not inner.misspelling_of("timeoutSec"):
         inner.report("onTimeout", "has no effect without timeoutSec")
     if input_schema is None or next_state is None:
         return None
@@ -203,9 +208,9 @@ def _inbound_binding(inner: Block) -> tuple[str | None, CompiledTemplate | None]
     if source is not None and not SOURCE_NAME.fullmatch(source):
         inner.report("source", f"'{source}' is not a source name (expected [a-z0-9][a-z0-9-]*)")
     key = template_at(inner, "correlationKey", inner.data["correlationKey"]) if inner.has("correlationKey") else None
-    if inner.has("source") and not inner.has("correlationKey"):
+    if inner.has("source") and not inner.has("correlationKey") and not inner.misspelling_of("correlationKey"):
         inner.report("correlationKey", "required with 'source': the key to wait with, e.g. ${context.orderId}")
-    elif inner.has("correlationKey") and not inner.has("source"):
+    elif inner.has("correlationKey") and not inner.has("source") and not inner.misspelling_of("source"):
         inner.report("source", "required with 'correlationKey': the inbound source whose deliveries carry the key")
     return source, key
 
@@ -216,7 +221,7 @@ def _next_or_default(block: Block, inner: Block | None) -> str | None:
     if inner is not None and inner.has("default"):
         candidates.append((inner, "default"))
     if not candidates:
-        block.report("next", "missing required field (the state that runs after a submission)")
+        block.missing("next", " (the state that runs after a submission)")
         return None
     for holder, key in candidates[1:]:
         holder.report(key, "'default' is an alias of 'next' on wait/webhook states; declare only one of them")

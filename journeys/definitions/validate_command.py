@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
+from journeys.definitions.context_reads import unwritten_reads
 from journeys.definitions.errors import DefinitionErrors
 from journeys.definitions.inbound_sources import find_source_files, load_source_files, source_reference_errors
 from journeys.definitions.loader import duplicate_name_errors, find_definition_files, load_definition
@@ -15,6 +16,8 @@ def run_validate(paths: Sequence[str], out: TextIO) -> int:
     """Print `OK ...` per valid file and every error of every invalid one; return 0 only if all are valid.
 
     A journey's `webhook.source` must name a source among the files given (the server would refuse it too).
+    A valid journey's warnings (`WARN file:line: field: message`, see `context_reads`) follow its `OK` line; they
+    never change the exit status.
     """
     files, errors = find_definition_files(paths)
     source_files = find_source_files(paths)
@@ -41,6 +44,8 @@ def run_validate(paths: Sequence[str], out: TextIO) -> int:
         elif file in valid:
             definition = valid[file]
             print(f"OK {file} ({definition.name} {definition.version}, {len(definition.states)} states)", file=out)
+            for warning in unwritten_reads(definition):
+                print(warning, file=out)
         else:
             source = valid_sources[file]
             print(f"OK {file} (source {source.name}, preset {source.verify.preset})", file=out)

@@ -3,6 +3,7 @@
 from journeys.engine.api_keys import ApiKeyProfile, parse_profiles
 from journeys.engine.delivery_records import Receipt
 from journeys.engine.errors import (
+    AmbiguousDefinitionVersion,
     AuthRejected,
     ConcurrentUpdate,
     CorrelationKeyInUse,
@@ -15,12 +16,16 @@ from journeys.engine.errors import (
     InboundBusy,
     InvalidBody,
     InvalidInput,
+    InvalidMigration,
+    InvalidRetry,
     JourneyNotFound,
     NotCancellable,
     NotReplayable,
+    NotRetryable,
     NotTerminal,
     StepNotActive,
     StepNotFound,
+    UnknownDefinitionVersion,
     UnknownJourneyDefinition,
     UnknownSource,
 )
@@ -31,6 +36,7 @@ from journeys.engine.starts import Started
 from journeys.engine.versions import VersionSummary
 
 __all__ = [
+    "AmbiguousDefinitionVersion",
     "Answer",
     "ApiKeyProfile",
     "AuthRejected",
@@ -47,16 +53,20 @@ __all__ = [
     "InboundRequest",
     "InvalidBody",
     "InvalidInput",
+    "InvalidMigration",
+    "InvalidRetry",
     "JourneyEngine",
     "JourneyNotFound",
     "NotCancellable",
     "NotReplayable",
+    "NotRetryable",
     "NotTerminal",
     "Receipt",
     "Snapshot",
     "Started",
     "StepNotActive",
     "StepNotFound",
+    "UnknownDefinitionVersion",
     "UnknownJourneyDefinition",
     "UnknownSource",
     "VersionSummary",

@@ -14,8 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -77,30 +76,36 @@ Render = Callable[["Snapshot"], Answer]
 DEFAULT_RETENTION = timedelta(days=35)
 
 
-@contextmanager
-def _naming_the_log_row(d: PendingDelivery) -> Iterator[None]:
-    """A refusal of a logged delivery names its log row, so the answer's headers can point at it."""
+async def _answered(d: PendingDelivery, work: Awaitable[Receipt], report: Callable[[str], None]) -> Receipt:
+    """The receipt of `d` from `work`, its verdict told to `report` (the engine's observer). A refusal of a logged
+    delivery names its log row, so the answer's headers can point at it."""
     try:
-        yield
+        receipt = await work
     except EngineError as error:
         if d.logged is not None:
             error.delivery_id, error.verdict = d.id, d.logged
+            report(d.logged)
         raise
+    report(receipt.verdict)
+    return receipt
 
 
 class InboundDesk:
     def __init__(
         self,
         engine: JourneyEngine,
-        sources: Mapping[str, InboundSource],
         secrets: Mapping[str, ApiKeyProfile],
         retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         self.engine = engine
-        self.sources = dict(sources)
         self._secrets = secrets
         self.retention = retention
         self.inbox = Inbox(self)
+
+    @property
+    def sources(self) -> Mapping[str, InboundSource]:
+        """The loaded sources: those of the last (re)load, replaced with the definitions."""
+        return self.engine.versions.sources
 
     @property
     def deliveries(self) -> DeliveryStore:
@@ -117,8 +122,8 @@ class InboundDesk:
             raise EngineConfigurationError(f"step '{step_id}' is fed by inbound source '{step.source}', not loaded")
         d = self._begin(message, source)
         d.journey_id, d.step_id = journey_id, step_id
-        with _naming_the_log_row(d):
-            return await self._submit_step(d, record, interpreter, step, render)
+        report = partial(self.engine.observer.step_answered, record.journey_name, None if step is None else step.id)
+        return await _answered(d, self._submit_step(d, record, interpreter, step, render), report)
 
     async def _submit_step(
         self,
@@ -193,8 +198,8 @@ class InboundDesk:
         if source is None:
             raise UnknownSource(f"no inbound source named '{source_name}' is loaded")
         d = self._begin(message, source)
-        with _naming_the_log_row(d):
-            return await self._deliver(d, source)
+        report = partial(self.engine.observer.delivery_answered, source.name)
+        return await _answered(d, self._deliver(d, source), report)
 
     async def _deliver(self, d: PendingDelivery, source: InboundSource) -> Receipt:
         message = d.message
@@ -291,7 +296,7 @@ class InboundDesk:
         engine = self.engine
         now = engine.clock()
         run = engine.run_from(record)
-        run.context["payload"] = d.payload
+        run.context["payload"] = run.request = d.payload
         run.path.append(step.id)
         run.resumed_from = step.id
         request = InboundRequest(headers=d.message.headers, query=d.message.query)

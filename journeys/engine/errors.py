@@ -27,6 +27,26 @@ class DefinitionVersionUnusable(EngineError):
     """The version a journey is pinned to no longer compiles with this engine: it can be read, not advanced."""
 
 
+class UnknownDefinitionVersion(EngineError):
+    """No stored version of the journey has this label or digest (prefix)."""
+
+
+class AmbiguousDefinitionVersion(EngineError):
+    """A label (or digest prefix) names several stored versions: the caller must name one by its digest."""
+
+
+class InvalidMigration(EngineError):
+    """A migration that cannot be run as asked (the same version twice, a map naming states neither has)."""
+
+
+class NotRetryable(EngineError):
+    """Only a Failed journey can be retried."""
+
+
+class InvalidRetry(EngineError):
+    """A retry from a state the journey's version does not have."""
+
+
 class JourneyNotFound(EngineError):
     """No instance has this id."""
 

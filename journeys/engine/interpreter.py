@@ -31,6 +31,7 @@ from journeys.engine.http_calls import PendingCall, call_result, prepare_call
 from journeys.engine.inbound_messages import COLUMN_WIDTH, nests_deeper_than
 from journeys.engine.lifecycle import RUNNING, Lifecycle
 from journeys.engine.outbound import OutboundError, OutboundResponse
+from journeys.engine.search_keys import render_search_keys
 from journeys.expressions import ExpressionEvaluationError
 
 MAX_STATES_PER_ADVANCE = 10_000
@@ -44,6 +45,8 @@ class InboundRequest:
 
     headers: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
+    operator: str | None = None
+    """Set when an operator submits the step on a caller's behalf: the journey's API-key checks are vouched for."""
 
 
 NO_REQUEST = InboundRequest()
@@ -71,6 +74,11 @@ class Run:
         self.inbound_source: str | None = None
         self.inbound_key: str | None = None
         self.inbound_open = False
+        # What the history keeps of this advance: the request body that caused it, redacted by these paths.
+        self.request: Any = None
+        self.redact: tuple[str, ...] = ()
+        # The business keys rendered after the advance (None when the definition declares none).
+        self.search_keys: dict[str, str] | None = None
 
     def idempotency_key(self) -> str:
         """Stable for the call at this point of this advance: a re-run after a crash sends the same key."""
@@ -180,6 +188,16 @@ class Interpreter:
 
     def advance(self, run: Run, state_id: str, request: InboundRequest, now: datetime) -> None:
         """Enter `state_id` and keep executing until the run pauses at a step or reaches a terminal phase."""
+        self._run(run, state_id, request, now)
+        self._settle(run)
+
+    def _settle(self, run: Run) -> None:
+        """What the commit records besides the row: how its history is redacted, which business keys it indexes."""
+        run.redact = self.definition.redact
+        if self.definition.search_keys:
+            run.search_keys = render_search_keys(self.definition.search_keys, run.context, self.platform(run))
+
+    def _run(self, run: Run, state_id: str, request: InboundRequest, now: datetime) -> None:
         states = self.definition.states
         current: str | None = state_id
         steps = 0
@@ -204,6 +222,7 @@ class Interpreter:
     def fail(self, run: Run, code: str, reason: str, trigger: str = "fail") -> None:
         """End the run as Failed from outside the graph (cancellation, engine errors)."""
         self._terminate_failed(run, code, reason, trigger)
+        self._settle(run)
 
     # -- state handlers: each returns the next state id, or None when the run pauses or ends ------
 
@@ -270,10 +289,13 @@ class Interpreter:
         return match_key(profile, presented)
 
     def _validate_api_key(self, task: ApiKeyValidateTask, run: Run, request: InboundRequest) -> None:
-        key_id, problem = self._check_key(task, request)
         namespace = run.context.get(task.auth_var)
         if not isinstance(namespace, dict):
             namespace = run.context[task.auth_var] = {}
+        if request.operator is not None:
+            namespace["apiKey"] = {"operator": request.operator}
+            return
+        key_id, problem = self._check_key(task, request)
         if problem is None:
             namespace["apiKey"] = {"keyId": key_id}
         else:

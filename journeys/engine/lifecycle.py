@@ -22,7 +22,7 @@ RUNNING, SUCCEEDED, FAILED = "Running", "Succeeded", "Failed"
 PHASES = (RUNNING, SUCCEEDED, FAILED)
 TERMINAL_PHASES = frozenset({SUCCEEDED, FAILED})
 
-Trigger = Literal["succeed", "fail", "cancel"]
+Trigger = Literal["succeed", "fail", "cancel", "retry"]
 
 
 class Lifecycle:
@@ -30,6 +30,8 @@ class Lifecycle:
         transitions: list[dict[str, Any]] = [
             {"trigger": "succeed", "source": RUNNING, "dest": SUCCEEDED},
             {"trigger": "fail", "source": RUNNING, "dest": FAILED},
+            # An operator runs a failed journey again from a state of its choice (journeys.engine.interventions).
+            {"trigger": "retry", "source": FAILED, "dest": RUNNING},
         ]
         if cancellable:
             transitions.append({"trigger": "cancel", "source": RUNNING, "dest": FAILED})

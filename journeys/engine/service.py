@@ -26,11 +26,15 @@ from journeys.engine.errors import (
     NotTerminal,
     UnknownJourneyDefinition,
 )
+from journeys.engine.http_calls import PendingCall
 from journeys.engine.inbound_log import InboundLog
 from journeys.engine.interpreter import NO_REQUEST, InboundRequest, Interpreter, Run
-from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
-from journeys.engine.outbound import NoOutboundHttp, OutboundError, OutboundHttp, OutboundRequest, OutboundResponse
-from journeys.engine.snapshots import Clock, Snapshot, record_of, transition_of, utc_now
+from journeys.engine.interventions import Interventions
+from journeys.engine.lifecycle import PHASES, RUNNING, TERMINAL_PHASES
+from journeys.engine.migrations import Migrations
+from journeys.engine.observer import EngineObserver, send_observed
+from journeys.engine.outbound import NoOutboundHttp, OutboundError, OutboundHttp, OutboundResponse
+from journeys.engine.snapshots import Clock, Snapshot, successor, transition_of, utc_now
 from journeys.engine.starts import DEFAULT_IDEMPOTENCY_WINDOW, RenderStart, StartDesk, Started
 from journeys.engine.terminal_watch import TerminalWatch
 from journeys.engine.versions import DefinitionVersions
@@ -40,6 +44,7 @@ from journeys.store import (
     DeliveryRecord,
     InboxClaim,
     InstanceRecord,
+    JourneyFilter,
     JourneyStore,
     KeyInUse,
     TransitionRecord,
@@ -66,7 +71,6 @@ class JourneyEngine:
         idempotency_window: timedelta = DEFAULT_IDEMPOTENCY_WINDOW,
     ) -> None:
         platform = {"environment": environment}
-        self.definitions = dict(definitions)
         self.store = store
         self._clock = clock
         self.versions = DefinitionVersions(
@@ -75,13 +79,22 @@ class JourneyEngine:
         self._outbound: OutboundHttp = outbound or NoOutboundHttp()
         self._background: set[asyncio.Task[Any]] = set()
         self._terminal = TerminalWatch()
-        self.inbound = InboundDesk(self, sources or {}, inbound_secrets or {}, inbound_retention)
+        self.inbound = InboundDesk(self, inbound_secrets or {}, inbound_retention)
         self.inbound_log = InboundLog(store, clock)
         self.starts = StartDesk(self, idempotency_window)
+        self.migrations = Migrations(self)
+        self.interventions = Interventions(self)
+        self.observer = EngineObserver()  # the server's observability sets one that counts and logs
+        self.ticked_at: datetime | None = None  # when the scheduler began its last tick (readiness reads it)
 
     @property
     def clock(self) -> Clock:
         return self._clock
+
+    @property
+    def definitions(self) -> Mapping[str, JourneyDefinition]:
+        """What new starts run, by journey name (the loaded definitions, or the versions the config pins)."""
+        return self.versions.definitions
 
     # -- commands ---------------------------------------------------------------------------------
 
@@ -108,9 +121,12 @@ class JourneyEngine:
             interpreter, body, request, principal=principal, idempotency_key=idempotency_key, answer=answer
         )
 
-    async def cancel(self, journey_id: str, *, owner: str | None = None, by: str | None = None) -> Snapshot:
-        """Cancel a running journey (Failed, JOURNEY_CANCELLED), recording `by` (who cancelled) in its history;
-        cancelling an ended journey changes nothing. With `owner`, others' journeys are not found."""
+    async def cancel(
+        self, journey_id: str, *, owner: str | None = None, by: str | None = None, reason: str | None = None
+    ) -> Snapshot:
+        """Cancel a running journey (Failed, JOURNEY_CANCELLED), recording `by` (who cancelled) and `reason` (why,
+        as an operator gives it) in its history; cancelling an ended journey changes nothing. With `owner`, others'
+        journeys are not found."""
         record, interpreter = await self.load(journey_id, owner=owner)
         if record.phase in TERMINAL_PHASES:
             return Snapshot(record, interpreter.definition)
@@ -119,8 +135,8 @@ class JourneyEngine:
         now = self._clock()
         run = self.run_from(record)
         interpreter.fail(run, "JOURNEY_CANCELLED", "Cancelled by user", trigger="cancel")
-        detail = None if by is None else {"cancelledBy": by}
-        return Snapshot(await self.commit(record, run, "cancel", now, detail), interpreter.definition)
+        detail = {name: value for name, value in (("cancelledBy", by), ("reason", reason)) if value is not None}
+        return Snapshot(await self.commit(record, run, "cancel", now, detail or None), interpreter.definition)
 
     # -- queries ----------------------------------------------------------------------------------
     # `owner`: the principal asking, when it may see only the journeys it started; others' are JourneyNotFound,
@@ -144,27 +160,22 @@ class JourneyEngine:
             snapshot = await self.get(journey_id)
         return snapshot
 
-    async def list(
-        self,
-        *,
-        journey_name: str | None,
-        phase: str | None,
-        limit: int,
-        after: tuple[datetime, str] | None,
-        started_by: str | None = None,
-        journey_version: str | None = None,
-    ) -> list[Snapshot]:
-        """A page of journeys, newest first; with `started_by`, only those that principal started."""
-        records = await self.store.list(
-            journey_name=journey_name,
-            phase=phase,
-            limit=limit,
-            after=after,
-            started_by=started_by,
-            journey_version=journey_version,
-        )
+    async def list(self, *, limit: int, after: tuple[datetime, str] | None, **filters: Any) -> list[Snapshot]:
+        """A page of journeys, newest first, selected by `filters` (the fields of `JourneyFilter`: with
+        `started_by`, only those that principal started; `keys`, business keys that must all match)."""
+        records = await self.store.list(JourneyFilter(**filters), limit=limit, after=after)
         known = [r for r in records if await self.versions.find(r) is not None]
         return [Snapshot(r, await self.versions.readable(r)) for r in known]
+
+    async def phase_counts(self, **filters: Any) -> dict[str, int]:
+        """How many journeys `filters` select, by phase (every phase named, zero included)."""
+        counts = await self.store.phase_counts(JourneyFilter(**filters))
+        return {phase: counts.get(phase, 0) for phase in PHASES}
+
+    async def search_keys(self, journey_id: str, *, owner: str | None = None) -> dict[str, str]:
+        """The business keys indexed for the journey (`spec.metadata.searchKeys`)."""
+        await self._record(journey_id, owner)
+        return await self.store.search_keys(journey_id)
 
     async def history(self, journey_id: str, *, owner: str | None = None) -> list[TransitionRecord]:
         await self.get(journey_id, owner=owner)
@@ -176,7 +187,8 @@ class JourneyEngine:
         """Move every waiting journey whose step timed out to its `onTimeout` state; returns how many moved."""
         now = self._clock()
         moved = 0
-        for record in await self.store.due(now):
+        # Journeys of versions that no longer compile cannot time out: left out, they never fill the batch.
+        for record in await self.store.due(now, skip_digests=self.versions.unusable()):
             interpreter = await self.interpreter_for(record)
             step = interpreter.definition.states.get(record.current_state) if interpreter else None
             if interpreter is None or not isinstance(step, ExternalInputState) or step.on_timeout is None:
@@ -206,6 +218,7 @@ class JourneyEngine:
         Stopped between ticks, never cancelled in one: a statement cancelled mid-flight leaves its pooled
         PostgreSQL connection in the middle of an operation, and closing the pool then fails on it."""
         while not stop.is_set():
+            self.ticked_at = self._clock()
             try:
                 await self.fire_due_timers()
                 await self.recover(stale_after=timedelta(seconds=30))
@@ -250,23 +263,18 @@ class JourneyEngine:
             call, run.pending_call = run.pending_call, None
             outcome: OutboundResponse | OutboundError | None = None
             if call.notify:
-                self.spawn(self._notify(call.request))
+                self.spawn(self._notify(interpreter.definition.name, call))
             else:
-                try:
-                    outcome = await self._outbound.send(call.request)
-                except OutboundError as error:
-                    outcome = error
+                outcome = await send_observed(self._outbound, self.observer, interpreter.definition.name, call)
             interpreter.resume_after_call(run, call, outcome, request, now)
 
-    async def _notify(self, request: OutboundRequest) -> None:
+    async def _notify(self, journey: str, call: PendingCall) -> None:
         """Fire-and-forget calls (`mode: notify`): their outcome never reaches the journey, only the log."""
-        try:
-            response = await self._outbound.send(request)
-        except OutboundError as error:
-            log.warning("notify call %s %s failed: %s", request.method, request.url, error.message)
-        else:
-            if response.status >= 400:
-                log.warning("notify call %s %s answered %d", request.method, request.url, response.status)
+        request, outcome = call.request, await send_observed(self._outbound, self.observer, journey, call)
+        if isinstance(outcome, OutboundError):
+            log.warning("notify call %s %s failed: %s", request.method, request.url, outcome.message)
+        elif outcome.status >= 400:
+            log.warning("notify call %s %s answered %d", request.method, request.url, outcome.status)
 
     def run_from(self, record: InstanceRecord) -> Run:
         run = Run(record.id, record.current_state, record.context, record.created_at)
@@ -319,17 +327,8 @@ class JourneyEngine:
         what is committed. Returns the AdvanceOutcome, the record and the delivery row written with it.
         """
         while True:
-            after = record_of(
-                run,
-                before.journey_name,
-                before.journey_version,
-                before.definition_digest,
-                created_at=before.created_at,
-                updated_at=now,
-                version=before.version + 1,
-                started_by=before.started_by,
-            )
-            transition = transition_of(after, event, before.current_state, run.path, now, detail)
+            after = successor(before, run, now)
+            transition = transition_of(after, event, before.current_state, run, now, detail)
             owner = None if delivery is None else delivery(after)
             try:
                 outcome = await self.store.advance(after, before.version, transition, delivery=owner, inbox=inbox)
@@ -339,7 +338,7 @@ class JourneyEngine:
                 reason = f"state '{state}': another waiting journey holds {run.inbound_source} key '{run.inbound_key}'"
                 (await self.versions.running(before)).fail(run, f"CORRELATION_KEY_IN_USE:{state}", reason)
         if outcome == AdvanceOutcome.APPLIED:
-            self.after_commit(before, after)
+            self.after_commit(before, after, event)
         return outcome, after, owner
 
     async def interpreter_for(self, record: InstanceRecord) -> Interpreter | None:
@@ -353,8 +352,9 @@ class JourneyEngine:
         """The committed (or about to be committed) instance; with `step`, its projected response fields."""
         return Snapshot(record, definition, None if step is None else self._step_fields(step, record))
 
-    def after_commit(self, before: InstanceRecord | None, after: InstanceRecord) -> None:
-        """Wake long-polls of an ended journey; apply the inbox of an inbound key the journey just opened."""
+    def after_commit(self, before: InstanceRecord | None, after: InstanceRecord, event: str) -> None:
+        """Tell the observer; wake long-polls of an ended journey; apply the inbox of a key the journey just opened."""
+        self.observer.committed(before, after, event)
         if after.phase in TERMINAL_PHASES:
             self._terminal.signal(after.id)
         source, opened = after.inbound_source, after.inbound_open_key

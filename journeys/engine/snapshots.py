@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from journeys.definitions.model import JourneyDefinition
+from journeys.engine.inbound_messages import redact
 from journeys.engine.interpreter import Run
 from journeys.store import InstanceRecord, TransitionRecord
 
@@ -58,6 +59,25 @@ def record_of(
         inbound_open_key=run.inbound_key if run.waiting and run.inbound_open else None,
         started_by=started_by,
         definition_digest=definition_digest,
+        search_keys=run.search_keys,
+    )
+
+
+def successor(
+    before: InstanceRecord, run: Run, now: datetime, *, onto: tuple[str, str] | None = None
+) -> InstanceRecord:
+    """The row an advance of `before` commits: its next version, by the same definition version unless `onto`
+    (label, digest) names another (a migration)."""
+    label, digest = onto or (before.journey_version, before.definition_digest)
+    return record_of(
+        run,
+        before.journey_name,
+        label,
+        digest,
+        created_at=before.created_at,
+        updated_at=now,
+        version=before.version + 1,
+        started_by=before.started_by,
     )
 
 
@@ -65,11 +85,12 @@ def transition_of(
     record: InstanceRecord,
     event: str,
     from_state: str | None,
-    path: list[str],
+    run: Run,
     now: datetime,
     detail: dict[str, Any] | None = None,
 ) -> TransitionRecord:
-    """The history row of the advance that produced `record` (its sequence number is the record's version)."""
+    """The history row of the advance that produced `record` (its sequence number is the record's version), with
+    the request body that caused it and the context after it, redacted as the journey's definition says."""
     return TransitionRecord(
         journey_id=record.id,
         seq=record.version,
@@ -77,7 +98,19 @@ def transition_of(
         from_state=from_state,
         to_state=record.current_state,
         phase=record.phase,
-        path=path,
+        path=run.path,
         at=now,
         detail=detail,
+        request=None if run.request is None else redact(run.request, run.redact),
+        context=redacted_context(record.context, run.redact),
     )
+
+
+def redacted_context(context: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
+    """The context with each path redacted, in it and in the request body it holds as `payload`."""
+    if not paths:
+        return context
+    hidden: dict[str, Any] = redact(context, paths)
+    if isinstance(hidden.get("payload"), dict):
+        hidden["payload"] = redact(hidden["payload"], paths)
+    return hidden

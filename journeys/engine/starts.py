@@ -125,6 +125,9 @@ class StartDesk:
         engine, definition = self.engine, interpreter.definition
         now = engine.clock()
         run = Run(uuid.uuid4().hex, definition.start, body, now)
+        run.redact = definition.redact
+        # The body is the context the run changes in place: the history keeps it as it came.
+        run.request = orjson.loads(orjson.dumps(body)) if definition.start_mode == "sync" else body
         if definition.start_mode == "sync":
             await engine.advance(interpreter, run, definition.start, request, now)
         record = record_of(
@@ -145,7 +148,7 @@ class StartDesk:
             start_key = StartKeyRecord(claim[0], claim[1], record.id, stored, now, now + self.window)
         try:
             holder = await engine.store.insert(
-                record, transition_of(record, "start", None, run.path, now), start_key=start_key
+                record, transition_of(record, "start", None, run, now), start_key=start_key
             )
         except KeyInUse as error:
             raise CorrelationKeyInUse(
@@ -156,7 +159,7 @@ class StartDesk:
             return holder
         if definition.start_mode == "async":
             engine.spawn(engine.resume(record.id))
-        engine.after_commit(None, record)
+        engine.after_commit(None, record, "start")
         return Started(snapshot, rendered)
 
     async def _replay(self, held: StartKeyRecord, digest: str, principal: str | None) -> Started:

@@ -11,49 +11,31 @@ from aiohttp import web
 
 from journeys.connectors.http_client import AiohttpOutbound
 from journeys.definitions import load_catalog
-from journeys.definitions.model import ApiKeyValidateTask, TaskState
 from journeys.engine import JourneyEngine
 from journeys.server.app_keys import BODY_TIMEOUT_SECONDS, ENGINE, MAX_BODY_BYTES
 from journeys.server.auth import AUTHENTICATOR, Authenticator, client_auth_middleware
 from journeys.server.config import ServerConfig
+from journeys.server.console import add_console
 from journeys.server.contract_routes import add_contract_routes
 from journeys.server.inbound import add_inbound_routes
+from journeys.server.observability import access_middleware, add_observability, watch_engine
+from journeys.server.operator_routes import add_operator_routes
 from journeys.server.problems import problem_middleware
+from journeys.server.reloading import DefinitionReloader, warn_unconfigured
 from journeys.server.routes import add_routes
 from journeys.store import JourneyStore
 
 log = logging.getLogger("journeys.server")
 
 
-def _warn_unconfigured_profiles(engine: JourneyEngine, config: ServerConfig) -> None:
-    for definition in engine.definitions.values():
-        for state in definition.states.values():
-            task = state.task if isinstance(state, TaskState) else None
-            if isinstance(task, ApiKeyValidateTask) and task.profile not in config.api_keys:
-                log.warning(
-                    "journey '%s' state '%s' uses API key profile '%s', which has no keys configured: "
-                    "its submissions will be answered 500 until the profile is configured",
-                    definition.name,
-                    state.id,
-                    task.profile,
-                )
-
-
-def _warn_unconfigured_secrets(engine: JourneyEngine, config: ServerConfig) -> None:
-    for source in engine.inbound.sources.values():
-        if source.verify.secrets not in config.inbound_secrets:
-            log.warning(
-                "inbound source '%s' verifies with secrets profile '%s', which is not configured (inboundSecrets): "
-                "its deliveries will be answered 500 until it is, so senders retry them",
-                source.name,
-                source.verify.secrets,
-            )
-
-
-def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> web.Application:
-    """Build the app; unless an engine is given, it loads definitions and opens the store on startup."""
-    # Client authentication runs inside the problem middleware: its refusals are problem documents too.
-    middlewares = [problem_middleware, client_auth_middleware]
+def build_app(
+    config: ServerConfig, *, engine: JourneyEngine | None = None, reload_on_sighup: bool = False
+) -> web.Application:
+    """Build the app; unless an engine is given, it loads definitions and opens the store on startup.
+    `reload_on_sighup`: the process's SIGHUP reloads the definitions (for `journeys serve`, one app a process)."""
+    # Client authentication runs inside the problem middleware: its refusals are problem documents too. The access
+    # log and request figures wrap both: they see every answer.
+    middlewares = [access_middleware, problem_middleware, client_auth_middleware]
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=middlewares)
     app[MAX_BODY_BYTES] = config.max_body_bytes
     app[BODY_TIMEOUT_SECONDS] = config.body_timeout_seconds
@@ -61,6 +43,9 @@ def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> w
     add_routes(app)
     add_inbound_routes(app)
     add_contract_routes(app)
+    reloader = DefinitionReloader(app, config)
+    add_operator_routes(app, reloader)
+    add_console(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         own_engine = engine is None
@@ -82,17 +67,21 @@ def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> w
         else:
             app[ENGINE] = engine
         current = app[ENGINE]
-        await current.versions.publish(current.clock())
-        _warn_unconfigured_profiles(current, config)
-        _warn_unconfigured_secrets(current, config)
+        watch_engine(app, current)
+        await current.versions.publish(current.clock(), config.pinned_versions)
+        warn_unconfigured(current, config)
         recovered = await current.recover()
         if recovered:
             log.info("recovered %d journeys that were accepted but not yet run", recovered)
         stop_scheduler = asyncio.Event()
         scheduler = asyncio.create_task(current.run_scheduler(config.scheduler_interval, stop_scheduler))
+        if reload_on_sighup:
+            reloader.listen()
         try:
             yield
         finally:
+            if reload_on_sighup:
+                await reloader.stop_listening()
             stop_scheduler.set()
             await scheduler
             await current.drain()
@@ -101,4 +90,5 @@ def build_app(config: ServerConfig, *, engine: JourneyEngine | None = None) -> w
                 await current.store.close()
 
     app.cleanup_ctx.append(lifecycle)
+    add_observability(app, config)
     return app

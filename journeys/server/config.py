@@ -46,6 +46,10 @@ class ServerConfig:
     """How long a request body may take to arrive (408 after, connection closed): slow clients hold no handler."""
     client_auth: ClientAuth = field(default_factory=ClientAuth)
     """The API's clients (`clients:`, their keys kept as digests) and JWT verification (`jwt:`)."""
+    pinned_versions: Mapping[str, str] = field(default_factory=dict)
+    """Journey name -> the stored version (label or digest prefix) new starts run instead of the loaded one."""
+    config_file: Path | None = None
+    """The file this config was read from: a reload reads `pinnedVersions` from it again."""
 
 
 def _number(value: object, where: str, *, minimum: float, unit: str) -> float:
@@ -96,6 +100,7 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
         "idempotencyWindowHours",
         "clients",
         "jwt",
+        "pinnedVersions",
     }
     unknown = sorted(set(document) - known)
     if unknown:
@@ -121,6 +126,8 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
     if "bodyTimeoutSeconds" in document:
         seconds = document["bodyTimeoutSeconds"]
         changes["body_timeout_seconds"] = _positive_seconds(seconds, f"{path}: bodyTimeoutSeconds")
+    if "pinnedVersions" in document:
+        changes["pinned_versions"] = _pins(document["pinnedVersions"], f"{path}: pinnedVersions")
     if "databaseUrl" in document:
         changes["database_url"] = str(document["databaseUrl"])
     if "host" in document:
@@ -141,6 +148,24 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
         entries = entries if isinstance(entries, list) else [entries]
         changes["definitions"] = tuple((path.parent / str(entry)).resolve() for entry in entries)
     return replace(config, **changes)
+
+
+def _pins(value: object, where: str) -> dict[str, str]:
+    """Journey names to version references (labels or digest prefixes), both non-empty text."""
+    value = value or {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and k and isinstance(v, str | int | float) and str(v) for k, v in value.items()
+    ):
+        raise ConfigError(f"{where} must map journey names to version labels or digests, e.g. {{payments: '1.0.0'}}")
+    return {name: str(reference) for name, reference in value.items()}
+
+
+def read_pins(config: ServerConfig) -> dict[str, str]:
+    """The pins as configured now (a reload's view): the config file read again, then the environment, as at start.
+    Only the pins are taken; every other setting keeps its value until a restart."""
+    if config.config_file is None:
+        return dict(config.pinned_versions)
+    return dict(load_config(config_file=str(config.config_file)).pinned_versions)
 
 
 def _client_auth(current: ClientAuth, clients: object, jwt: object, base: Path) -> dict[str, ClientAuth]:
@@ -195,6 +220,12 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
             raise ConfigError(
                 f'JOURNEYS_INBOUND_SECRETS must be JSON like {{"midtrans": ["server-key"]}}: {error}'
             ) from error
+    if environ.get("JOURNEYS_PINNED_VERSIONS"):
+        try:
+            pins = orjson.loads(environ["JOURNEYS_PINNED_VERSIONS"])
+        except orjson.JSONDecodeError as error:
+            raise ConfigError(f"JOURNEYS_PINNED_VERSIONS is not valid JSON: {error}") from error
+        changes["pinned_versions"] = _pins(pins, "JOURNEYS_PINNED_VERSIONS")
     if environ.get("JOURNEYS_API_KEYS"):
         try:
             changes["api_keys"] = parse_profiles(orjson.loads(environ["JOURNEYS_API_KEYS"]))
@@ -227,7 +258,7 @@ def load_config(
 ) -> ServerConfig:
     config = ServerConfig()
     if config_file:
-        config = _from_file(config, Path(config_file))
+        config = replace(_from_file(config, Path(config_file)), config_file=Path(config_file))
     config = _from_environment(config, os.environ if environ is None else environ)
     cleaned = {k: v for k, v in (overrides or {}).items() if v is not None}
     return replace(config, **cleaned)

@@ -61,20 +61,25 @@ _DOCS_PAGE = Template("""<!DOCTYPE html>
 
 
 class ContractDocuments:
-    """The generated documents as JSON, each built once on first request.
+    """The generated documents as JSON, each built once on first request, and again after a reload.
 
-    Definitions do not change while the server runs, and generating a document (validation included) costs
-    far more than serving it.
+    Definitions change only by a reload, and generating a document (validation included) costs far more than
+    serving it.
     """
 
     def __init__(self) -> None:
         self._built: dict[str | None, bytes] = {}
 
+    def clear(self) -> None:
+        """The definitions were reloaded: build each document again when next asked."""
+        self._built = {}
+
     async def get(self, key: str | None, build: Callable[[], dict[str, Any]]) -> bytes:
-        if key not in self._built:
+        built = self._built  # a reload during the build replaces the dict: the stale document goes to the old one
+        if key not in built:
             # In a thread: validating a large document would otherwise stall every request in flight.
-            self._built[key] = orjson.dumps(await asyncio.to_thread(build))
-        return self._built[key]
+            built[key] = orjson.dumps(await asyncio.to_thread(build))
+        return built[key]
 
 
 CONTRACT_DOCUMENTS: web.AppKey[ContractDocuments] = web.AppKey("contract_documents", ContractDocuments)

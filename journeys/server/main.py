@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 from journeys.definitions import DefinitionErrors
+from journeys.engine import EngineError
 from journeys.server.app import build_app
 from journeys.server.auth import bind_refusal, is_loopback
 from journeys.server.config import ConfigError, load_config
 from journeys.server.http_protocol import install_redaction, redact, serve
+from journeys.server.observability import configure_logging
 
 log = logging.getLogger("journeys.server")
 
@@ -24,7 +26,7 @@ GC_THRESHOLDS = (50_000, 20, 100)
 
 def run_server(args: argparse.Namespace) -> int:
     gc.set_threshold(*GC_THRESHOLDS)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_format)
     install_redaction()  # before anything is logged: the database URL below may hold a password
     overrides = {
         "database_url": args.database_url,
@@ -51,8 +53,11 @@ def run_server(args: argparse.Namespace) -> int:
         # serve (aiohttp's run_app on a handler that answers unparseable requests with problem documents, with
         # redacted logs) handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, then runs the
         # app's cleanup context (drain background runs, close the store).
-        serve(build_app(config), host=config.host, port=config.port, print_line=log.info)
+        serve(build_app(config, reload_on_sighup=True), host=config.host, port=config.port, print_line=log.info)
     except DefinitionErrors as errors:
         print(f"journeys serve: invalid definitions:\n{errors}", file=sys.stderr)
+        return 2
+    except EngineError as error:  # pinnedVersions naming no runnable version
+        print(f"journeys serve: {error.detail}", file=sys.stderr)
         return 2
     return 0

@@ -11,6 +11,7 @@ from aiohttp import web
 from yarl import URL
 
 from journeys.engine import (
+    AmbiguousDefinitionVersion,
     AuthRejected,
     ConcurrentUpdate,
     CorrelationKeyInUse,
@@ -22,12 +23,16 @@ from journeys.engine import (
     InboundBusy,
     InvalidBody,
     InvalidInput,
+    InvalidMigration,
+    InvalidRetry,
     JourneyNotFound,
     NotCancellable,
     NotReplayable,
+    NotRetryable,
     NotTerminal,
     StepNotActive,
     StepNotFound,
+    UnknownDefinitionVersion,
     UnknownJourneyDefinition,
     UnknownSource,
 )
@@ -40,18 +45,26 @@ log = logging.getLogger("journeys.server")
 
 PROBLEM_BASE = "urn:journeys:problem:"
 DATABASE_RETRY_AFTER_SECONDS = 5
+# Set by a handler whose answer proves nothing of the database (a health probe, a scrape that could not read it):
+# its success must not end an outage in the database outage log.
+DATABASE_UNTOUCHED: web.RequestKey[bool] = web.RequestKey("database_untouched", bool)
 
 # engine refusal -> (HTTP status, problem slug, title)
 _ENGINE_ERRORS: dict[type[EngineError], tuple[int, str, str]] = {
     UnknownJourneyDefinition: (404, "journey-definition-not-found", "Journey definition not found"),
     JourneyNotFound: (404, "journey-not-found", "Journey not found"),
     DefinitionVersionUnusable: (409, "journey-version-unusable", "Journey version cannot be run"),
+    UnknownDefinitionVersion: (404, "journey-version-not-found", "Journey version not found"),
+    AmbiguousDefinitionVersion: (409, "journey-version-ambiguous", "Journey version ambiguous"),
     StepNotActive: (409, "step-not-active", "Step not active"),
     StepNotFound: (404, "step-not-found", "Step not found"),
     NotTerminal: (409, "journey-not-terminal", "Journey not terminal yet"),
     NotCancellable: (409, "journey-not-cancellable", "Journey not cancellable"),
     ConcurrentUpdate: (409, "concurrent-update", "Concurrent update"),
     InvalidInput: (400, "invalid-input", "Request body does not match the schema"),
+    InvalidMigration: (400, "invalid-migration", "Migration cannot be run as asked"),
+    InvalidRetry: (400, "invalid-retry", "Retry cannot be run as asked"),
+    NotRetryable: (409, "journey-not-failed", "Journey not failed"),
     AuthRejected: (401, "unauthorized", "Unauthorized"),
     EngineConfigurationError: (500, "server-configuration", "Server configuration error"),
     InvalidBody: (400, "malformed-body", "Malformed request body"),
@@ -176,7 +189,8 @@ async def problem_middleware(
         return problem_response(
             request, 500, "internal-error", "Internal server error", "an unexpected error occurred; see server logs"
         )
-    DATABASE.succeeded()
+    if not request.get(DATABASE_UNTOUCHED, False):
+        DATABASE.succeeded()
     return response
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -11,7 +12,7 @@ from typing import TypeVar
 import orjson
 from aiohttp import web
 
-from journeys.http_api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from journeys.http_api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SEARCH_KEY_PREFIX
 from journeys.server.problems import ProblemError
 
 T = TypeVar("T")
@@ -77,3 +78,35 @@ def text_param(request: web.Request, name: str) -> str | None:
     if value is not None and "\x00" in value:
         raise ProblemError(400, "invalid-query", "Invalid query parameter", f"{name} must not contain NUL characters")
     return value
+
+
+# RFC 3339 date-time (section 5.6), the `format: date-time` the documents promise; an unencoded `+01:00` arrives as
+# ` 01:00` (a query decodes `+` as a space) and is read as meant.
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+ -]\d\d:\d\d)")
+
+
+def instant_param(request: web.Request, name: str) -> datetime | None:
+    """An RFC 3339 timestamp filter; it must carry an offset (a bare time would mean the server's zone)."""
+    value = text_param(request, name)
+    if value is None:
+        return None
+    try:
+        if not _RFC3339.fullmatch(value):
+            raise ValueError("not RFC 3339")
+        if value[-6] == " ":
+            value = f"{value[:-6]}+{value[-5:]}"
+        return datetime.fromisoformat(value.upper()).astimezone(UTC)
+    except (ValueError, OverflowError) as error:
+        detail = f"{name} must be an RFC 3339 timestamp with an offset, e.g. 2026-01-01T00:00:00Z"
+        raise ProblemError(400, "invalid-query", "Invalid query parameter", detail) from error
+
+
+def key_params(request: web.Request) -> dict[str, str]:
+    """The business key filters, `key.<name>=value` (a name no journey declares matches nothing)."""
+    keys = {}
+    for name in request.query:
+        if name.startswith(SEARCH_KEY_PREFIX) and len(name) > len(SEARCH_KEY_PREFIX):
+            value = text_param(request, name)
+            if value is not None:
+                keys[name.removeprefix(SEARCH_KEY_PREFIX)] = value
+    return keys

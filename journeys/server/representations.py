@@ -111,6 +111,8 @@ def transition_body(transition: TransitionRecord) -> dict[str, Any]:
         "path": transition.path,
         "detail": transition.detail,
         "at": rfc3339(transition.at),
+        "request": transition.request,
+        "context": transition.context,
     }
 
 

@@ -12,9 +12,16 @@ from journeys.engine.lifecycle import PHASES
 from journeys.http_api import API_PREFIX, MAX_LONG_POLL_SECONDS
 from journeys.server.answers import answer_response
 from journeys.server.app_keys import ENGINE
-from journeys.server.auth import Access, guard, owner_of, principal_name
+from journeys.server.auth import Access, guard, owner_of, principal_name, reader_of
 from journeys.server.problems import ProblemError
-from journeys.server.query_params import next_page_token, number_param, page_params, text_param
+from journeys.server.query_params import (
+    instant_param,
+    key_params,
+    next_page_token,
+    number_param,
+    page_params,
+    text_param,
+)
 from journeys.server.representations import (
     outcome_body,
     status_body,
@@ -73,18 +80,18 @@ async def start_journey(request: web.Request) -> web.Response:
 
 
 async def get_status(request: web.Request) -> web.Response:
-    return _json(status_body(await request.app[ENGINE].get(request.match_info["journeyId"], owner=owner_of(request))))
+    return _json(status_body(await request.app[ENGINE].get(request.match_info["journeyId"], owner=reader_of(request))))
 
 
 async def get_result(request: web.Request) -> web.Response:
     wait = number_param(request, "waitSeconds", default=0.0, maximum=MAX_LONG_POLL_SECONDS)
     journey_id = request.match_info["journeyId"]
-    snapshot = await request.app[ENGINE].result(journey_id, wait_seconds=wait, owner=owner_of(request))
+    snapshot = await request.app[ENGINE].result(journey_id, wait_seconds=wait, owner=reader_of(request))
     return _json(outcome_body(snapshot))
 
 
 async def get_history(request: web.Request) -> web.Response:
-    transitions = await request.app[ENGINE].history(request.match_info["journeyId"], owner=owner_of(request))
+    transitions = await request.app[ENGINE].history(request.match_info["journeyId"], owner=reader_of(request))
     return _json({"journeyId": request.match_info["journeyId"], "items": [transition_body(t) for t in transitions]})
 
 
@@ -102,21 +109,26 @@ async def cancel_journey(request: web.Request) -> web.Response:
 
 
 async def list_journeys(request: web.Request) -> web.Response:
-    engine = request.app[ENGINE]
-    journey_name = text_param(request, "journeyName")
-    journey_version = text_param(request, "journeyVersion")
-    phase = _phase_param(request)
     limit, after = page_params(request)
-    snapshots = await engine.list(
-        journey_name=journey_name,
-        journey_version=journey_version,
-        phase=phase,
-        limit=limit + 1,
-        after=after,
-        started_by=owner_of(request),
-    )
+    snapshots = await request.app[ENGINE].list(limit=limit + 1, after=after, **journey_filters(request))
     token = next_page_token(snapshots, limit, lambda s: (s.record.created_at, s.record.id))
     return _json({"items": [status_body(s) for s in snapshots[:limit]], "nextPageToken": token})
+
+
+def journey_filters(request: web.Request) -> dict[str, Any]:
+    """The list filters of the query (the fields of the engine's JourneyFilter), within what the caller may read."""
+    return {
+        "journey_name": text_param(request, "journeyName"),
+        "journey_version": text_param(request, "journeyVersion"),
+        "phase": _phase_param(request),
+        "current_state": text_param(request, "currentState"),
+        "keys": key_params(request),
+        "started_after": instant_param(request, "startedAfter"),
+        "started_before": instant_param(request, "startedBefore"),
+        "updated_after": instant_param(request, "updatedAfter"),
+        "updated_before": instant_param(request, "updatedBefore"),
+        "started_by": reader_of(request),
+    }
 
 
 async def list_versions(request: web.Request) -> web.Response:

@@ -2,6 +2,7 @@
 
 from journeys.store.database import DEFAULT_DATABASE_URL, normalise_url
 from journeys.store.deliveries import DeliveryStore, InboxClaim
+from journeys.store.listing import JourneyFilter
 from journeys.store.records import (
     AdvanceOutcome,
     DefinitionVersionRecord,
@@ -21,6 +22,7 @@ __all__ = [
     "DeliveryStore",
     "InboxClaim",
     "InstanceRecord",
+    "JourneyFilter",
     "JourneyStore",
     "KeyInUse",
     "StartKeyRecord",

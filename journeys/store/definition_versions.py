@@ -14,8 +14,8 @@ from sqlalchemy import Connection, Row, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from journeys.store.database import Database
-from journeys.store.records import DefinitionVersionRecord
-from journeys.store.rows import utc
+from journeys.store.records import DefinitionVersionRecord, InstanceRecord
+from journeys.store.rows import to_record, utc
 from journeys.store.tables import definition_table, instance_table
 
 _TABLE = definition_table
@@ -33,6 +33,17 @@ _COUNTS = (
     select(instance_table.c.definition_digest, instance_table.c.phase, func.count())
     .where(instance_table.c.journey_name == bindparam("name"), instance_table.c.definition_digest.is_not(None))
     .group_by(instance_table.c.definition_digest, instance_table.c.phase)
+)
+_RUNNING_OF_VERSION = (
+    select(instance_table)
+    .where(
+        instance_table.c.journey_name == bindparam("name"),
+        instance_table.c.definition_digest == bindparam("digest"),
+        instance_table.c.phase == "Running",
+        instance_table.c.id > bindparam("after"),
+    )
+    .order_by(instance_table.c.id)
+    .limit(bindparam("limit"))
 )
 _ADOPT = (
     instance_table.update()
@@ -90,3 +101,13 @@ class DefinitionVersionStore:
         """How many journeys of `journey_name` run by each version, by (digest, phase); all owners counted."""
         rows = await self._database.read(lambda conn: conn.execute(_COUNTS, {"name": journey_name}).all())
         return {(digest, phase): count for digest, phase, count in rows}
+
+    async def running_of_version(
+        self, journey_name: str, digest: str, after: str | None, limit: int
+    ) -> list[InstanceRecord]:
+        """Up to `limit` Running journeys of one version, in id order after `after` (a migration's batch)."""
+        params = {"name": journey_name, "digest": digest, "after": after or "", "limit": limit}
+        if "\x00" in params["after"]:
+            return []
+        rows = await self._database.read(lambda conn: conn.execute(_RUNNING_OF_VERSION, params).all())
+        return [to_record(row) for row in rows]

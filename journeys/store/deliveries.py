@@ -239,4 +239,3 @@ class DeliveryStore:
     async def _many(self, query: Any) -> list[DeliveryRecord]:
         rows = await self._database.read(lambda conn: conn.execute(query).all())
         return [to_delivery(row) for row in rows]
-

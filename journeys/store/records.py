@@ -29,6 +29,9 @@ class InstanceRecord:
     """The principal (authenticated client) that started the journey; None without client authentication."""
     definition_digest: str | None = None
     """The definition version the journey runs by; None only on a row from before versions, not yet adopted."""
+    search_keys: dict[str, str] | None = None
+    """Business keys (`spec.metadata.searchKeys`) as rendered by the advance that made this record, to be indexed
+    with it; None when the definition declares none (or the record was read back: keys live in their own table)."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -56,6 +59,11 @@ class TransitionRecord:
     path: list[str]
     at: datetime
     detail: dict[str, Any] | None = field(default=None)
+    request: Any = None
+    """The request body that caused the advance (a start's, a step's), redacted as its definition says; None when
+    no request did (a timer, a recovered run, a cancel)."""
+    context: dict[str, Any] | None = None
+    """The context after the advance, redacted as its definition says (None on rows from before it was kept)."""
 
 
 @dataclass(slots=True)

@@ -8,23 +8,28 @@ rows updated means another request advanced the journey first, and that caller l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from journeys.store.database import Database, open_database
 from journeys.store.definition_versions import DefinitionVersionStore
 from journeys.store.deliveries import APPLIED_TO, DELETE_ROW, FLIP, DeliveryStore, InboxClaim, claim_row
+from journeys.store.listing import JourneyFilter, filtered, phase_counts_query, search_keys_query, write_search_keys
+from journeys.store.probes import ProbeStore
 from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, StartKeyRecord, TransitionRecord
 from journeys.store.rows import (
     BY_ID,
     COMPARE_AND_SET,
+    COMPARE_AND_SET_REPINNED,
     HISTORY,
     INBOUND_HOLDER,
     INSTANCE_INSERT,
+    REPINNED_COLUMNS,
     TRANSITION_INSERT,
+    UPDATED_COLUMNS,
     compare_and_set_values,
     delivery_values,
     instance_values,
@@ -43,7 +48,8 @@ class JourneyStore:
     """Persistence of journey instances; create with `await JourneyStore.open(url)`.
 
     `deliveries` is the inbound log, dedupe record and inbox; `start_keys` the idempotency keys of starts (both
-    share this store's database and group commit); `definition_versions` the stored versions of definitions.
+    share this store's database and group commit); `definition_versions` the stored versions of definitions;
+    `probes` the reads of health probes and metrics scrapes.
     """
 
     def __init__(self, database: Database) -> None:
@@ -52,6 +58,7 @@ class JourneyStore:
         self.deliveries = DeliveryStore(database, self._writes)
         self.start_keys = StartKeyStore(database, self._writes)
         self.definition_versions = DefinitionVersionStore(database)
+        self.probes = ProbeStore(database)
 
     @classmethod
     async def open(cls, url: str) -> JourneyStore:
@@ -60,6 +67,10 @@ class JourneyStore:
     @property
     def dialect(self) -> str:
         return self._database.dialect
+
+    def observe_commits(self, observe: Callable[[float], None]) -> None:
+        """Have `observe` told how many seconds each group commit took (metrics: database commit latency)."""
+        self._writes.observe = observe
 
     async def close(self) -> None:
         await self._writes.close()
@@ -85,6 +96,8 @@ class JourneyStore:
                     return holder
             conn.execute(INSTANCE_INSERT, values)
             conn.execute(TRANSITION_INSERT, history)
+            if record.search_keys:
+                write_search_keys(conn, record.id, record.search_keys)
             return None
 
         holder: StartKeyRecord | None = await submit_guarded(self._writes, write)
@@ -98,17 +111,22 @@ class JourneyStore:
         *,
         delivery: DeliveryRecord | None = None,
         inbox: InboxClaim | None = None,
+        repin: bool = False,
     ) -> str:
         """Replace the instance row if it is still at `expected_version`, with its history row and the delivery that
         caused the advance (a new owning row, or a stored one claimed from the inbox), all or nothing.
 
         Returns an AdvanceOutcome: APPLIED; CONFLICT when another advance won; DUPLICATE when the delivery's key
         was owned already. KeyInUse (nothing written) when the journey would wait for a key another one holds.
+        `repin`: the record names another version of its definition (a migration); written too.
 
         Statements that can lose run first and are undone by hand when a later one loses, because the
         transaction is shared with other writes of the same group commit and cannot be rolled back for one.
         """
-        instance = compare_and_set_values(record, expected_version)
+        compare_and_set, columns = (
+            (COMPARE_AND_SET_REPINNED, REPINNED_COLUMNS) if repin else (COMPARE_AND_SET, UPDATED_COLUMNS)
+        )
+        instance = compare_and_set_values(record, expected_version, columns)
         history = transition_values(transition)
         owner = None if delivery is None else delivery_values(delivery)
         flip = applied = None
@@ -127,7 +145,7 @@ class JourneyStore:
                 return AdvanceOutcome.DUPLICATE
             if flip is not None and conn.execute(FLIP, flip).rowcount != 1:
                 return AdvanceOutcome.CONFLICT
-            if conn.execute(COMPARE_AND_SET, instance).rowcount != 1:
+            if conn.execute(compare_and_set, instance).rowcount != 1:
                 if owner is not None:
                     conn.execute(DELETE_ROW, {"row_id": owner["id"]})
                 if flip is not None:
@@ -136,6 +154,8 @@ class JourneyStore:
             if applied is not None:
                 conn.execute(APPLIED_TO, applied)
             conn.execute(TRANSITION_INSERT, history)
+            if record.search_keys:
+                write_search_keys(conn, record.id, record.search_keys)
             return AdvanceOutcome.APPLIED
 
         return str(await submit_guarded(self._writes, write))
@@ -159,29 +179,21 @@ class JourneyStore:
         return [to_transition(row) for row in rows]
 
     async def list(
-        self,
-        *,
-        journey_name: str | None,
-        phase: str | None,
-        limit: int,
-        after: tuple[datetime, str] | None,
-        started_by: str | None = None,
-        journey_version: str | None = None,
+        self, journeys: JourneyFilter, *, limit: int, after: tuple[datetime, str] | None
     ) -> list[InstanceRecord]:
-        """A page of instances, newest first, keyset-paginated on (created_at, id); with `started_by`, only the
-        journeys that principal started."""
+        """A page of the journeys `journeys` selects, newest first, keyset-paginated on (created_at, id)."""
         table = instance_table
-        query = select(table)
-        if started_by is not None:
-            query = query.where(table.c.started_by == started_by)
-        if journey_name is not None:
-            query = query.where(table.c.journey_name == journey_name)
-        if phase is not None:
-            query = query.where(table.c.phase == phase)
-        if journey_version is not None:
-            query = query.where(table.c.journey_version == journey_version)
-        query = newest_first(query, table.c.created_at, table.c.id, after, limit)
+        query = newest_first(filtered(select(table), journeys), table.c.created_at, table.c.id, after, limit)
         return await self._records(query)
+
+    async def phase_counts(self, journeys: JourneyFilter) -> dict[str, int]:
+        """How many journeys `journeys` selects, by phase."""
+        rows = await self._database.read(lambda conn: conn.execute(phase_counts_query(journeys)).all())
+        return {phase: count for phase, count in rows}
+
+    async def search_keys(self, journey_id: str) -> dict[str, str]:
+        rows = await self._database.read(lambda conn: conn.execute(search_keys_query(journey_id)).all())
+        return {name: value for name, value in rows}
 
     async def runnable(self, limit: int = 500) -> Sequence[InstanceRecord]:
         """Running instances not paused at a step: accepted but not (fully) run, e.g. after a crash."""
@@ -193,19 +205,17 @@ class JourneyStore:
         )
         return await self._records(query)
 
-    async def due(self, now: datetime, limit: int = 500) -> Sequence[InstanceRecord]:
-        """Waiting instances whose step timer has fired."""
-        query = (
-            select(instance_table)
-            .where(
-                instance_table.c.phase == "Running",
-                instance_table.c.waiting.is_(True),
-                instance_table.c.due_at <= now,
+    async def due(
+        self, now: datetime, limit: int = 500, skip_digests: frozenset[str] = frozenset()
+    ) -> Sequence[InstanceRecord]:
+        """Waiting instances whose step timer has fired, but for those of the definition versions in `skip_digests`."""
+        table = instance_table
+        query = select(table).where(table.c.phase == "Running", table.c.waiting.is_(True), table.c.due_at <= now)
+        if skip_digests:
+            query = query.where(
+                or_(table.c.definition_digest.is_(None), table.c.definition_digest.not_in(skip_digests))
             )
-            .order_by(instance_table.c.due_at)
-            .limit(limit)
-        )
-        return await self._records(query)
+        return await self._records(query.order_by(table.c.due_at).limit(limit))
 
     async def _records(self, query: Any) -> list[InstanceRecord]:
         rows = await self._database.read(lambda conn: conn.execute(query).all())

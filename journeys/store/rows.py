@@ -57,6 +57,8 @@ def transition_values(transition: TransitionRecord) -> dict[str, Any]:
         "path": dumps(transition.path),
         "detail": None if transition.detail is None else dumps(transition.detail),
         "at": transition.at,
+        "request": None if transition.request is None else dumps(transition.request),
+        "context": None if transition.context is None else dumps(transition.context),
     }
 
 
@@ -95,6 +97,8 @@ def to_transition(row: Row[Any]) -> TransitionRecord:
         path=orjson.loads(m["path"]),
         detail=None if m["detail"] is None else orjson.loads(m["detail"]),
         at=utc(m["at"]),  # type: ignore[arg-type]
+        request=None if m["request"] is None else orjson.loads(m["request"]),
+        context=None if m["context"] is None else orjson.loads(m["context"]),
     )
 
 
@@ -115,14 +119,18 @@ UPDATED_COLUMNS = (
     "inbound_key",
     "inbound_open_key",
 )
-COMPARE_AND_SET = (
-    instance_table.update()
-    .where(
-        instance_table.c.id == bindparam("expected_id"),
-        instance_table.c.version == bindparam("expected_version"),
-    )
-    .values({name: bindparam(name) for name in UPDATED_COLUMNS})
-)
+# A migration also moves the journey to another version of its definition (rare: the advance keeps it off the
+# statement every other advance runs).
+REPINNED_COLUMNS = (*UPDATED_COLUMNS, "journey_version", "definition_digest")
+
+
+def _compare_and_set(columns: tuple[str, ...]) -> Any:
+    guard = (instance_table.c.id == bindparam("expected_id"), instance_table.c.version == bindparam("expected_version"))
+    return instance_table.update().where(*guard).values({name: bindparam(name) for name in columns})
+
+
+COMPARE_AND_SET = _compare_and_set(UPDATED_COLUMNS)
+COMPARE_AND_SET_REPINNED = _compare_and_set(REPINNED_COLUMNS)
 # Prepared once (it runs for every delivery): waiting holders first, then the most recently updated.
 INBOUND_HOLDER = (
     select(instance_table)
@@ -137,10 +145,13 @@ HISTORY = (
 )
 
 
-def compare_and_set_values(record: InstanceRecord, expected_version: int) -> dict[str, Any]:
-    """Bind values of COMPARE_AND_SET: the new row, guarded by id and the version it was read at."""
+def compare_and_set_values(
+    record: InstanceRecord, expected_version: int, columns: tuple[str, ...] = UPDATED_COLUMNS
+) -> dict[str, Any]:
+    """Bind values of COMPARE_AND_SET (or its `columns` twin): the new row, guarded by id and the version it was
+    read at."""
     row = instance_values(record)
-    values = {name: row[name] for name in UPDATED_COLUMNS}
+    values = {name: row[name] for name in columns}
     values["expected_id"], values["expected_version"] = record.id, expected_version
     return values
 

@@ -66,6 +66,22 @@ class JourneyTransitionRow(SQLModel, table=True):
     path: str = Field(sa_column=Column(Text, nullable=False))
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    # What an operator needs to see why a journey went where it did: the request body that caused the advance and
+    # the context after it, both redacted as the definition says (spec.metadata.redact). NULL on older rows.
+    request: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    context: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class JourneySearchKeyRow(SQLModel, table=True):
+    """A business key of a journey (`spec.metadata.searchKeys`), written in the same transaction as the advance
+    that rendered it; (name, value) is indexed so a lookup among millions of journeys is a point query."""
+
+    __tablename__ = "journey_search_key"
+    __table_args__ = (Index("ix_journey_search_key_lookup", "name", "value", "journey_id"),)
+
+    journey_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)
 
 
 class InboundDeliveryRow(SQLModel, table=True):
@@ -152,3 +168,4 @@ transition_table = JourneyTransitionRow.__table__
 delivery_table = InboundDeliveryRow.__table__
 start_key_table = StartIdempotencyRow.__table__
 definition_table = JourneyDefinitionRow.__table__
+search_key_table = JourneySearchKeyRow.__table__

@@ -10,6 +10,8 @@ the database cannot be reached fails as a whole: its writes would fail alone too
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,10 @@ def _lost_a_lock_race(error: BaseException) -> bool:
     return getattr(getattr(error, "orig", None), "sqlstate", None) in _LOCK_RACES
 
 
+def _ignore(seconds: float) -> None:
+    """Nobody watches the commits."""
+
+
 @dataclass(slots=True)
 class _Pending:
     statement: Statement
@@ -37,6 +43,7 @@ class WriteBatcher:
 
     def __init__(self, database: Database, *, max_batch: int = 256) -> None:
         self._database = database
+        self.observe: Callable[[float], None] = _ignore  # told the seconds each committed transaction took
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._max_batch = max_batch
         self._workers = [
@@ -72,6 +79,7 @@ class WriteBatcher:
                 return
 
     async def _run_batch(self, batch: list[_Pending], attempt: int = 1) -> None:
+        began = time.perf_counter()
         try:
             results = await self._database.transaction([pending.statement for pending in batch])
         except Exception as error:
@@ -92,6 +100,7 @@ class WriteBatcher:
             for pending in batch:  # isolate the failing write
                 await self._run_batch([pending])
             return
+        self.observe(time.perf_counter() - began)
         for pending, result in zip(batch, results, strict=True):
             self._settle(pending, result=result)
 

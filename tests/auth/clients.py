@@ -15,6 +15,7 @@ RETIRED_KEY = "shop-key-0123456789-retired"  # never configured (anymore)
 OTHER_SHOP_KEY = "other-shop-key-0123456789"
 READER_KEY = "reader-key-0123456789abcd"
 OPS_KEY = "ops-key-0123456789abcdefgh"
+OBSERVER_KEY = "observer-key-0123456789ab"
 
 CLIENTS: dict[str, Any] = {
     "shop": {
@@ -24,6 +25,7 @@ CLIENTS: dict[str, Any] = {
     "other-shop": {"keys": [OTHER_SHOP_KEY], "scopes": ["journeys:start:*", "journeys:read", "journeys:cancel"]},
     "reader": {"keys": [READER_KEY], "scopes": ["journeys:read"]},
     "ops": {"keys": [OPS_KEY], "scopes": ["operator"]},
+    "observer": {"keys": [OBSERVER_KEY], "scopes": ["journeys:read:all", "journeys:cancel"]},
 }
 CLIENT_AUTH = ClientAuth(clients=parse_clients(CLIENTS))
 START = "/api/v1/journeys/payment-callback/start"

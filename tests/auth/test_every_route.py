@@ -3,7 +3,7 @@
 The routes are walked from the app itself, so a route added later is covered without touching this test: each
 is called with the ids of real journeys and deliveries, without a credential and with a key no client has. Only
 step submissions and deliveries to inbound sources (verified per step and per source) and the published
-contract documents (no journey data) answer without one.
+contract documents and the health probes (no journey data) answer without one.
 """
 
 from __future__ import annotations
@@ -20,7 +20,15 @@ PUBLIC_PATHS = {
     "/api/v1/journeys/{journeyName}/openapi.json",
     "/api/v1/docs",
     "/api/v1/docs/static/{name}",
+    "/healthz",  # health probes: no journey data, and load balancers send no credential
+    "/readyz",
 }
+
+
+# The console checks its own sign-in cookie, not a bearer credential (tests/console): without one, its pages
+# redirect to the sign-in form and its form posts are refused.
+CONSOLE = "/console"
+CONSOLE_OPEN_PAGES = {"/console/login", "/console/static/console.css"}
 
 
 async def _snapshot(server: LiveServer, journey_id: str) -> tuple[object, object]:
@@ -36,7 +44,12 @@ async def test_every_route_but_deliveries_and_documents_needs_a_credential(auth_
     routes, values = await walk_routes(server, CLIENT_AUTH, journey_id)
     before = await _snapshot(server, journey_id)
 
-    guarded = [route for route in routes if route not in DELIVERIES and route.template not in PUBLIC_PATHS]
+    console = [route for route in routes if route.template.startswith(CONSOLE)]
+    guarded = [
+        route
+        for route in routes
+        if route not in DELIVERIES and route.template not in PUBLIC_PATHS and route not in console
+    ]
     assert len(guarded) >= 17, routes  # 11 operations; GET routes come with their HEAD twins
     assert Route("POST", "/api/v1/journeys/{journeyId}/steps/cancel") in guarded
     assert Route("GET", "/api/v1/inbound/stats") in guarded
@@ -53,6 +66,12 @@ async def test_every_route_but_deliveries_and_documents_needs_a_credential(auth_
                         problem = await response.json()
                         assert problem["type"] == "urn:journeys:problem:unauthenticated", where
                         assert SHOP_KEY not in problem["detail"] and RETIRED_KEY not in problem["detail"], where
+                elif route in console:
+                    assert "WWW-Authenticate" not in response.headers, where
+                    if route.method == "POST":
+                        assert response.status == 403, where
+                    else:  # redirected to sign in (the sign-in form and the stylesheet are the open pages)
+                        assert response.status == 200 and response.url.path in CONSOLE_OPEN_PAGES, where
                 else:
                     # Answered by the step's, the source's or no verification: never client authentication's.
                     assert "WWW-Authenticate" not in response.headers, where

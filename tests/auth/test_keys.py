@@ -16,6 +16,7 @@ from journeys.server.auth import ClientAuth, parse_clients
 from journeys.server.config import ConfigError, load_config
 from tests.auth.clients import (
     CLIENTS,
+    OBSERVER_KEY,
     OPS_KEY,
     RETIRED_KEY,
     SHOP_KEY,
@@ -60,9 +61,9 @@ def _config_file(tmp_path: Path, clients: object) -> Path:
 
 def test_plaintext_keys_are_not_kept(tmp_path: Path) -> None:
     config = load_config(config_file=str(_config_file(tmp_path, CLIENTS)), environ={})
-    assert set(config.client_auth.clients) == {"shop", "other-shop", "reader", "ops"}
+    assert set(config.client_auth.clients) == set(CLIENTS)
     kept = pickle.dumps(config.client_auth) + repr(config).encode()
-    for key in (SHOP_KEY, OPS_KEY):
+    for key in (SHOP_KEY, OPS_KEY, OBSERVER_KEY):
         assert key.encode() not in kept
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.auth.clients import (
+    OBSERVER_KEY,
     OPS_KEY,
     OTHER_SHOP_KEY,
     READER_KEY,
@@ -85,6 +86,22 @@ async def test_the_operator_reads_every_journey(auth_server: LiveServer) -> None
     for path in (f"/api/v1/journeys/{theirs}", f"/api/v1/journeys/{theirs}/history"):
         status, _, _ = await call(auth_server, "GET", path, headers=bearer(OPS_KEY))
         assert status == 200, path
+
+
+async def test_an_observer_reads_every_journey_and_changes_only_its_own(auth_server: LiveServer) -> None:
+    """`journeys:read:all` widens reading, never cancelling: with `journeys:cancel` too, only its own journeys."""
+    theirs = await start_as(auth_server, OTHER_SHOP_KEY, OTHER_PAYMENT)
+    assert theirs in await journey_ids(auth_server, OBSERVER_KEY)
+    for path in (f"/api/v1/journeys/{theirs}", f"/api/v1/journeys/{theirs}/history"):
+        status, _, _ = await call(auth_server, "GET", path, headers=bearer(OBSERVER_KEY))
+        assert status == 200, path
+    status, body, _ = await call(
+        auth_server, "POST", f"/api/v1/journeys/{theirs}/steps/cancel", {}, headers=bearer(OBSERVER_KEY)
+    )
+    assert (status, body["type"]) == (404, "urn:journeys:problem:journey-not-found")
+    status, body, _ = await call(auth_server, "GET", "/api/v1/inbound/deliveries", headers=bearer(OBSERVER_KEY))
+    assert (status, body["requiredScope"]) == (403, "operator")
+    assert await _phase(auth_server, theirs) == "Running"
 
 
 async def test_a_callback_needs_no_client_credential(auth_server: LiveServer) -> None:

@@ -218,13 +218,30 @@ async def test_the_generated_gateway_workflows_pass_signed_by_the_runner(server:
 
 async def test_without_the_sources_secret_the_workflows_are_skipped_saying_which_input(server: LiveServer) -> None:
     code, lines = await _contract_test(_generated("stripe-payment"), "--base-url", server.base_url)
-    assert code == 0, "\n".join(lines)
     assert lines[1] == (
         "SKIP stripe-payment-happy-path: step waitForEvent: deliveries to it are verified by inbound source 'stripe'"
         " (preset stripe); give the source's secret as input 'stripeSecret' to sign them"
     )
-    assert lines[-1] == "3 workflows: 0 passed, 0 failed, 3 skipped"
+    assert lines[-2:] == [
+        "3 workflows: 0 passed, 0 failed, 3 skipped",
+        "error: every workflow was skipped (the reasons are above), so nothing was verified",
+    ]
+    assert code == 1  # nothing verified is not a pass: a CI job missing the secret must not go green
     assert await _journeys(server, "stripe-payment") == []  # nothing was sent
+
+
+async def test_skipped_workflows_beside_a_passing_one_still_pass(start_server: StartServer, sqlite_url: str) -> None:
+    server = await start_server(sqlite_url)
+    code, lines = await _contract_test(
+        _generated("stripe-payment"),
+        str(GENERATED.relative_to(ROOT)),
+        "--base-url",
+        server.base_url,
+        "--inputs",
+        json.dumps({"webhookSecret": WEBHOOK_SECRET}),
+    )
+    assert lines[-1] == "5 workflows: 2 passed, 0 failed, 3 skipped"
+    assert code == 0, "\n".join(lines)
 
 
 async def test_a_wrong_source_secret_fails_at_the_signed_step(start_server: StartServer, sqlite_url: str) -> None:

@@ -122,8 +122,17 @@ include-operation-id = {json.dumps(OPERATIONS_WITH_IDS)}
 generation.max-examples = {MAX_EXAMPLES_WITH_IDS}
 
 [[operations]]
+include-operation-id = "reloadDefinitions"
+generation.max-examples = 2
+
+[[operations]]
 include-operation-id = "listJourneys"
 checks.positive_data_acceptance.expected-statuses = ["2xx", 400]
+
+[[operations]]
+include-operation-id = ["retryJourney", "submitForCaller", "migrateJourneys"]
+# A state or step name, a version reference: whether it names one of the journey's is not the schema's to say.
+checks.positive_data_acceptance.expected-statuses = ["2xx", 400, 401, 403, 404, 409]
 
 [[operations]]
 include-operation-id = "listInboundDeliveries"

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from journeys.server.auth import ClientAuth, parse_clients
+from journeys.store import JourneyFilter
 from tests.app_routes import Route, walk_routes
 from tests.hostile.raw_http import Header, Reply, exchange, request_bytes
 from tests.server.helpers import PAYMENT, call
@@ -133,7 +134,7 @@ class Sweep:
 
     async def journeys(self) -> list[Any]:
         """Every journey as the store has it: what must not change when a request is refused."""
-        return await self.server.engine.store.list(journey_name=None, phase=None, limit=10_000, after=None)
+        return await self.server.engine.store.list(JourneyFilter(), limit=10_000, after=None)
 
     async def reseed(self) -> None:
         self.values["journeyId"] = await _start(self.server)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from sqlalchemy.engine import make_url
+
 
 class CuttableProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
@@ -13,6 +15,14 @@ class CuttableProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self.port = 0
+
+    @classmethod
+    async def in_front_of(cls, database_url: str) -> tuple[CuttableProxy, str]:
+        """A started proxy to the PostgreSQL server of `database_url`, and the URL of the same database through it."""
+        url = make_url(database_url)
+        proxy = cls(url.host or "127.0.0.1", url.port or 5432)
+        await proxy.start()
+        return proxy, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)

@@ -12,7 +12,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests.hostile.tcp_proxy import CuttableProxy
 from tests.server_process import ServerProcess, spawning
@@ -29,10 +28,8 @@ def spawn(tmp_path: Path) -> Iterator[Callable[[str], ServerProcess]]:
 
 @pytest.fixture
 async def proxied_url(postgres_url: str) -> AsyncIterator[tuple[str, CuttableProxy]]:
-    url = make_url(postgres_url)
-    proxy = CuttableProxy(url.host or "127.0.0.1", url.port or 5432)
-    await proxy.start()
-    yield url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), proxy
+    proxy, url = await CuttableProxy.in_front_of(postgres_url)
+    yield url, proxy
     await proxy.close()
 
 
@@ -91,7 +88,9 @@ async def test_an_outage_is_a_503_with_retry_after_a_quiet_log_and_no_loss(
             await asyncio.sleep(0.1)
     server.stop()
 
-    log = server.log.read_text().splitlines()
+    # Every request has its access line and every transition its line, by design: the outage must add few more.
+    per_request = (" journeys.access: ", " journeys.transitions: ")
+    log = [line for line in server.log.read_text().splitlines() if not any(name in line for name in per_request)]
     outage_lines = [line for line in log if "journeys.database" in line]
     assert len(outage_lines) <= OUTAGE_SECONDS + 3, "\n".join(outage_lines)
     assert "failed operations since the last line" in outage_lines[0]

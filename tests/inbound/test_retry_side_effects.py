@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import orjson
 
+from tests.server.conftest import Stub, accounts_server, stub  # noqa: F401  (fixtures)
 from tests.server.helpers import call
-from tests.server.test_http_call import Stub, accounts_server, stub  # noqa: F401  (fixtures)
 from tests.support import LiveServer
 
 

@@ -4,140 +4,38 @@ with, after its file changed or went away, while new starts run the version load
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from journeys.definitions import load_definition
 from journeys.store import InstanceRecord, JourneyStore, TransitionRecord
 from tests.server.helpers import call
+from tests.server.order_review import (
+    NOW,
+    ORDER_REVIEW_V1,
+    ORDER_REVIEW_V2,
+    PARCEL,
+    Start,
+    approve,
+    definitions_dir,
+    serve,
+    start_review,
+)
 from tests.support import TEST_DEFINITIONS, LiveServer
-
-# Version 1 waits in `review`; approving succeeds with the decision, anything else fails REJECTED.
-ORDER_REVIEW_V1 = """
-apiVersion: v1
-kind: Journey
-metadata: {name: order-review, version: "1"}
-spec:
-  start: review
-  states:
-    review:
-      type: wait
-      wait:
-        input:
-          schema: {type: object, required: [approved], properties: {approved: {type: boolean}}}
-      next: decide
-    decide:
-      type: choice
-      choices:
-        - when: {predicate: {lang: jsonata, expr: context.payload.approved = true}}
-          next: approved
-      default: rejected
-    approved:
-      type: succeed
-    rejected:
-      type: fail
-      errorCode: REJECTED
-      reason: The reviewer said no.
-"""
-
-# Version 2 renames the step to `managerReview` and routes an approval to a second look instead of success.
-ORDER_REVIEW_V2 = """
-apiVersion: v1
-kind: Journey
-metadata: {name: order-review, version: "2"}
-spec:
-  start: managerReview
-  states:
-    managerReview:
-      type: wait
-      wait:
-        input:
-          schema: {type: object, required: [approved], properties: {approved: {type: boolean}}}
-      next: decide
-    decide:
-      type: choice
-      choices:
-        - when: {predicate: {lang: jsonata, expr: context.payload.approved = true}}
-          next: secondLook
-      default: rejected
-    secondLook:
-      type: fail
-      errorCode: SECOND_LOOK
-      reason: Approvals now need a second look.
-    rejected:
-      type: fail
-      errorCode: REJECTED
-      reason: The reviewer said no.
-"""
-
-# A parcel waits for a status line on the `fixture-text` source (a fixture of tests/fixtures/journeys).
-PARCEL = """
-apiVersion: v1
-kind: Journey
-metadata: {name: parcel, version: "1"}
-spec:
-  input:
-    schema: {type: object, required: [orderId], properties: {orderId: {type: string}}}
-  start: waitForStatus
-  states:
-    waitForStatus:
-      type: webhook
-      webhook:
-        source: fixture-text
-        correlationKey: "${context.orderId}"
-        input:
-          schema: {type: string}
-      next: delivered
-    delivered:
-      type: succeed
-"""
-
-Start = Callable[..., Any]
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _definitions(directory: Path, **files: str) -> Path:
-    """A definitions directory holding exactly `files` (journey name -> YAML text)."""
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    for name, text in files.items():
-        (directory / f"{name}.journey.yaml").write_text(text, encoding="utf-8")
-    return directory
-
-
-async def _serve(start_server: Start, database_url: str, definitions: Path, now: datetime = NOW) -> LiveServer:
-    return await start_server(database_url, definitions=(definitions,), now=now)  # type: ignore[no-any-return]
-
-
-async def _start_review(server: LiveServer) -> dict[str, Any]:
-    status, body, _ = await call(server, "POST", "/api/v1/journeys/order-review/start", {})
-    assert status == 200, body
-    return body  # type: ignore[no-any-return]
-
-
-async def _approve(server: LiveServer, journey_id: str, step: str) -> dict[str, Any]:
-    """Approve at `step`, then return the journey's result."""
-    status, body, _ = await call(server, "POST", f"/api/v1/journeys/{journey_id}/steps/{step}", {"approved": True})
-    assert status == 200, body
-    status, result, _ = await call(server, "GET", f"/api/v1/journeys/{journey_id}/result")
-    assert status == 200, result
-    return result  # type: ignore[no-any-return]
 
 
 async def test_a_waiting_journey_completes_by_its_version_after_a_redeploy_changed_it(
     start_server: Start, database_url: str, tmp_path: Path
 ) -> None:
-    definitions = _definitions(tmp_path / "definitions", **{"order-review": ORDER_REVIEW_V1})
-    before = await _serve(start_server, database_url, definitions)
-    old = await _start_review(before)
+    definitions = definitions_dir(tmp_path / "definitions", **{"order-review": ORDER_REVIEW_V1})
+    before = await serve(start_server, database_url, definitions)
+    old = await start_review(before)
     assert (old["currentState"], old["journeyVersion"]) == ("review", "1")
     await before.stop()
 
-    _definitions(definitions, **{"order-review": ORDER_REVIEW_V2})
-    after = await _serve(start_server, database_url, definitions)
-    new = await _start_review(after)
+    definitions_dir(definitions, **{"order-review": ORDER_REVIEW_V2})
+    after = await serve(start_server, database_url, definitions)
+    new = await start_review(after)
     assert (new["currentState"], new["journeyVersion"]) == ("managerReview", "2")
 
     status, shown, _ = await call(after, "GET", f"/api/v1/journeys/{old['journeyId']}")
@@ -151,9 +49,9 @@ async def test_a_waiting_journey_completes_by_its_version_after_a_redeploy_chang
     }
 
     # The old journey's step URL still works and version 1's routing decides: approved is a success.
-    old_result = await _approve(after, old["journeyId"], "review")
+    old_result = await approve(after, old["journeyId"], "review")
     assert (old_result["phase"], old_result["status"], old_result["journeyVersion"]) == ("Succeeded", "SUCCEEDED", "1")
-    new_result = await _approve(after, new["journeyId"], "managerReview")
+    new_result = await approve(after, new["journeyId"], "managerReview")
     assert (new_result["phase"], new_result["status"], new_result["journeyVersion"]) == ("Failed", "SECOND_LOOK", "2")
     status, history, _ = await call(after, "GET", f"/api/v1/journeys/{old['journeyId']}/history")
     assert [entry["path"] for entry in history["items"]] == [["review"], ["review", "decide", "approved"]]
@@ -162,15 +60,15 @@ async def test_a_waiting_journey_completes_by_its_version_after_a_redeploy_chang
 async def test_a_waiting_journey_completes_after_its_definition_file_was_removed(
     start_server: Start, database_url: str, tmp_path: Path
 ) -> None:
-    definitions = _definitions(tmp_path / "definitions", **{"order-review": ORDER_REVIEW_V1})
-    before = await _serve(start_server, database_url, definitions)
-    old = await _start_review(before)
+    definitions = definitions_dir(tmp_path / "definitions", **{"order-review": ORDER_REVIEW_V1})
+    before = await serve(start_server, database_url, definitions)
+    old = await start_review(before)
     await before.stop()
 
-    after = await _serve(start_server, database_url, _definitions(definitions))
+    after = await serve(start_server, database_url, definitions_dir(definitions))
     status, problem, _ = await call(after, "POST", "/api/v1/journeys/order-review/start", {})
     assert status == 404 and problem["type"].endswith("journey-definition-not-found")  # no new starts
-    result = await _approve(after, old["journeyId"], "review")
+    result = await approve(after, old["journeyId"], "review")
     assert (result["phase"], result["journeyVersion"]) == ("Succeeded", "1")
 
 
@@ -178,15 +76,15 @@ async def test_a_version_that_no_longer_loads_keeps_its_journeys_readable_and_re
     start_server: Start, database_url: str, tmp_path: Path
 ) -> None:
     """Version 1 of `parcel` is fed by an inbound source that the redeploy removed: it no longer validates."""
-    definitions = _definitions(tmp_path / "definitions", parcel=PARCEL)
+    definitions = definitions_dir(tmp_path / "definitions", parcel=PARCEL)
     shutil.copy(TEST_DEFINITIONS / "fixture-text.source.yaml", definitions)
-    before = await _serve(start_server, database_url, definitions)
+    before = await serve(start_server, database_url, definitions)
     status, started, _ = await call(before, "POST", "/api/v1/journeys/parcel/start", {"orderId": "o-1"})
     assert status == 200, started
     journey = f"/api/v1/journeys/{started['journeyId']}"
     await before.stop()
 
-    after = await _serve(start_server, database_url, _definitions(definitions))
+    after = await serve(start_server, database_url, definitions_dir(definitions))
     status, shown, _ = await call(after, "GET", journey)
     assert status == 200 and shown["currentState"] == "waitForStatus" and shown["journeyVersion"] == "1"
     assert "waitForStatus" not in shown["_links"] and "cancel" not in shown["_links"]
@@ -208,20 +106,20 @@ async def test_journeys_from_before_versions_are_adopted_by_the_version_loaded_a
 ) -> None:
     """A journey written before versions were stored (no version recorded) runs by the definition loaded when
     the server starts, and keeps that version after later redeploys."""
-    definitions = _definitions(tmp_path / "definitions", **{"order-review": ORDER_REVIEW_V1})
+    definitions = definitions_dir(tmp_path / "definitions", **{"order-review": ORDER_REVIEW_V1})
     store = await JourneyStore.open(database_url)
     at = load_definition(definitions / "order-review.journey.yaml")
     legacy = InstanceRecord("legacy-1", "order-review", "1", "Running", "review", True, {}, None, NOW, NOW)
     await store.insert(legacy, TransitionRecord("legacy-1", 1, "start", None, "review", "Running", ["review"], NOW))
     await store.close()
 
-    adopting = await _serve(start_server, database_url, definitions)
+    adopting = await serve(start_server, database_url, definitions)
     adopted = await adopting.engine.store.get("legacy-1")
     assert adopted is not None and adopted.definition_digest == at.digest
     await adopting.stop()
 
-    after = await _serve(start_server, database_url, _definitions(definitions, **{"order-review": ORDER_REVIEW_V2}))
-    result = await _approve(after, "legacy-1", "review")
+    after = await serve(start_server, database_url, definitions_dir(definitions, **{"order-review": ORDER_REVIEW_V2}))
+    result = await approve(after, "legacy-1", "review")
     assert (result["phase"], result["journeyVersion"]) == ("Succeeded", "1")
 
 
@@ -234,15 +132,15 @@ async def _journey_ids(server: LiveServer, query: str) -> list[str]:
 async def test_an_operator_sees_which_versions_still_run_journeys_and_lists_the_journeys_of_one(
     start_server: Start, database_url: str, tmp_path: Path
 ) -> None:
-    definitions = _definitions(tmp_path / "definitions", **{"order-review": ORDER_REVIEW_V1})
-    before = await _serve(start_server, database_url, definitions)
-    waiting, done = await _start_review(before), await _start_review(before)
-    await _approve(before, done["journeyId"], "review")
+    definitions = definitions_dir(tmp_path / "definitions", **{"order-review": ORDER_REVIEW_V1})
+    before = await serve(start_server, database_url, definitions)
+    waiting, done = await start_review(before), await start_review(before)
+    await approve(before, done["journeyId"], "review")
     await before.stop()
 
-    _definitions(definitions, **{"order-review": ORDER_REVIEW_V2})
-    after = await _serve(start_server, database_url, definitions, now=NOW + timedelta(days=1))
-    new = await _start_review(after)
+    definitions_dir(definitions, **{"order-review": ORDER_REVIEW_V2})
+    after = await serve(start_server, database_url, definitions, now=NOW + timedelta(days=1))
+    new = await start_review(after)
 
     status, versions, _ = await call(after, "GET", "/api/v1/journeys/order-review/versions")
     assert status == 200, versions
@@ -272,13 +170,13 @@ async def test_an_operator_sees_which_versions_still_run_journeys_and_lists_the_
 async def test_versions_stay_listed_after_the_file_went_and_an_unknown_name_is_not_found(
     start_server: Start, database_url: str, tmp_path: Path
 ) -> None:
-    definitions = _definitions(tmp_path / "definitions", **{"order-review": ORDER_REVIEW_V1})
-    before = await _serve(start_server, database_url, definitions)
-    await _start_review(before)
+    definitions = definitions_dir(tmp_path / "definitions", **{"order-review": ORDER_REVIEW_V1})
+    before = await serve(start_server, database_url, definitions)
+    await start_review(before)
     await before.stop()
 
     other = ORDER_REVIEW_V1.replace("order-review", "other-review")
-    after = await _serve(start_server, database_url, _definitions(definitions, **{"other-review": other}))
+    after = await serve(start_server, database_url, definitions_dir(definitions, **{"other-review": other}))
     status, versions, _ = await call(after, "GET", "/api/v1/journeys/order-review/versions")
     assert status == 200, versions
     assert [(v["journeyVersion"], v["loaded"], v["instances"]["Running"]) for v in versions["items"]] == [

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from journeys.store import InstanceRecord, JourneyStore, TransitionRecord
+from journeys.store import InstanceRecord, JourneyFilter, JourneyStore, TransitionRecord
 from journeys.store.database import normalise_url
 from journeys.store.migrations import head_revision
 
@@ -103,13 +103,33 @@ async def test_due_runnable_and_list_queries(database_url: str) -> None:
             await store.insert(row, _transition(row))
         assert [r.id for r in await store.due(NOW)] == ["due"]
         assert [r.id for r in await store.runnable()] == ["pending"]
-        assert [r.id for r in await store.list(journey_name=None, phase="Succeeded", limit=10, after=None)] == ["done"]
-        first = await store.list(journey_name="payment-callback", phase=None, limit=2, after=None)
-        rest = await store.list(
-            journey_name="payment-callback", phase=None, limit=10, after=(first[-1].created_at, first[-1].id)
-        )
+        assert [r.id for r in await store.list(JourneyFilter(phase="Succeeded"), limit=10, after=None)] == ["done"]
+        first = await store.list(JourneyFilter(journey_name="payment-callback"), limit=2, after=None)
+        after = (first[-1].created_at, first[-1].id)
+        rest = await store.list(JourneyFilter(journey_name="payment-callback"), limit=10, after=after)
         assert first[0].id == "done"
         assert sorted(r.id for r in first + rest) == sorted(r.id for r in rows)
+    finally:
+        await store.close()
+
+
+async def test_timers_of_versions_that_cannot_run_never_fill_the_due_batch(database_url: str) -> None:
+    """Journeys of a version that no longer compiles cannot time out; left in the batch, enough of them would keep
+    every other journey's timer from firing."""
+    store = await JourneyStore.open(database_url)
+    try:
+        past = NOW - timedelta(minutes=1)
+        rows = [
+            _record("broken-1", due_at=past - timedelta(hours=2), definition_digest="broken"),
+            _record("broken-2", due_at=past - timedelta(hours=1), definition_digest="broken"),
+            _record("legacy", due_at=past, definition_digest=None),
+            _record("fine", due_at=past, definition_digest="fine"),
+        ]
+        for row in rows:
+            await store.insert(row, _transition(row))
+        assert [r.id for r in await store.due(NOW, limit=2)] == ["broken-1", "broken-2"]
+        kept = await store.due(NOW, limit=2, skip_digests=frozenset({"broken"}))
+        assert sorted(r.id for r in kept) == ["fine", "legacy"]
     finally:
         await store.close()
 
@@ -119,7 +139,7 @@ async def test_the_schema_revision_is_recorded(sqlite_url: str, tmp_path: Path) 
     await store.close()
     with sqlite3.connect(tmp_path / "journeys.db") as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
-        assert head_revision() == "0003"
+        assert head_revision() == "0004"
 
 
 def test_url_normalisation() -> None:

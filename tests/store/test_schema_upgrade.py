@@ -23,7 +23,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-from journeys.store import InstanceRecord, JourneyStore, TransitionRecord, normalise_url
+from journeys.store import InstanceRecord, JourneyFilter, JourneyStore, TransitionRecord, normalise_url
 from journeys.store.migrations import (
     LOCATION,
     alembic_config,
@@ -109,7 +109,7 @@ async def test_a_new_database_gets_the_schema_the_models_describe(database_url: 
     store = await JourneyStore.open(database_url)
     await store.close()
     assert await _on(database_url, _differences) == []
-    assert await _on(database_url, _revision) == head_revision() == "0003"
+    assert await _on(database_url, _revision) == head_revision() == "0004"
 
 
 @pytest.mark.parametrize("legacy_version", [1, 2])
@@ -142,7 +142,7 @@ async def test_a_database_of_an_earlier_release_is_upgraded_with_its_journeys(
         await upgraded.insert(waiting, TransitionRecord("j-2", 1, "start", None, "wait", "Running", [], NOW))
         holder = await upgraded.inbound_holder("midtrans", "o-1")
         assert holder is not None and holder.id == "j-2" and holder.started_by == "shop-backend"
-        mine = await upgraded.list(journey_name=None, phase=None, limit=5, after=None, started_by="shop-backend")
+        mine = await upgraded.list(JourneyFilter(started_by="shop-backend"), limit=5, after=None)
         assert [r.id for r in mine] == ["j-2"]
         assert await upgraded.deliveries.page(source=None, verdict=None, journey_id=None, limit=5, after=None) == []
     finally:

@@ -15,6 +15,7 @@ from journeys.server.auth.policy import (
     guard,
     owner_of,
     principal_name,
+    reader_of,
 )
 from journeys.server.auth.settings import ClientAuth, parse_clients
 
@@ -30,4 +31,5 @@ __all__ = [
     "owner_of",
     "parse_clients",
     "principal_name",
+    "reader_of",
 ]

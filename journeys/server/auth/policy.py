@@ -16,7 +16,7 @@ from enum import Enum
 
 from aiohttp import web
 
-from journeys.http_api import CANCEL, OPERATOR, READ, start_scope
+from journeys.http_api import CANCEL, OPERATOR, READ, READ_ALL, start_scope
 from journeys.server.auth.credentials import Authenticator, CredentialRejected
 from journeys.server.auth.scopes import Principal
 from journeys.server.problems import problem_response
@@ -29,7 +29,8 @@ class Access(Enum):
     PUBLIC = "public"  # the contract documents and docs page: they describe definitions, hold no journey data
     DELIVERY = "delivery"  # step submissions and inbound deliveries: verified per step and per source instead
     START = "start"  # journeys:start:<the journey's name>
-    READ = "read"  # journeys:read, on the principal's own journeys unless operator
+    READ = "read"  # journeys:read, on the principal's own journeys unless operator or journeys:read:all
+    READ_ALL = "read-all"  # journeys:read:all: every client's journeys, read only (console pages, metrics)
     CANCEL = "cancel"  # journeys:cancel, likewise
     OPERATOR = "operator"  # the inbound log
 
@@ -48,7 +49,7 @@ def guard(app: web.Application, route: web.AbstractRoute, access: Access) -> Non
 def _required_scope(access: Access, request: web.Request) -> str:
     if access is Access.START:
         return start_scope(request.match_info["journeyName"])
-    return {Access.READ: READ, Access.CANCEL: CANCEL}.get(access, OPERATOR)
+    return {Access.READ: READ, Access.READ_ALL: READ_ALL, Access.CANCEL: CANCEL}.get(access, OPERATOR)
 
 
 @web.middleware
@@ -96,6 +97,13 @@ def principal_name(request: web.Request) -> str | None:
 
 
 def owner_of(request: web.Request) -> str | None:
-    """Whose journeys the caller may see and cancel: its own, or everyone's (None) as operator or on an open API."""
+    """Whose journeys the caller may cancel: its own, or everyone's (None) as operator or on an open API."""
     principal = principal_of(request)
     return None if principal is None or principal.operator else principal.name
+
+
+def reader_of(request: web.Request) -> str | None:
+    """Whose journeys the caller may see: its own, or everyone's (None) with journeys:read:all, as operator or on an
+    open API."""
+    principal = principal_of(request)
+    return None if principal is None or principal.reads_all else principal.name

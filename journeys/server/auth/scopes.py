@@ -3,6 +3,7 @@
 - `journeys:start:<journey name>` starts journeys of that definition, `journeys:start:*` of any;
 - `journeys:read` lists journeys and reads their status, result and history, `journeys:cancel` cancels them: both
   only on the journeys the principal started;
+- `journeys:read:all` reads every client's journeys and changes nothing (an observer, a metrics scraper);
 - `operator` does everything, on every journey, and reads and replays the inbound log.
 
 The scope names are part of what the API promises, so they live in `journeys.http_api` (the generated documents
@@ -20,7 +21,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from journeys.http_api import CANCEL, OPERATOR, READ, SCOPES, START_ANY, START_PREFIX
+from journeys.http_api import CANCEL, OPERATOR, READ, READ_ALL, SCOPES, START_ANY, START_PREFIX
 
 JWT_PREFIX = "jwt:"
 MAX_NAME_LENGTH = 200  # the width of journey_instance.started_by (journeys/store/tables.py), which records it
@@ -45,7 +46,8 @@ def checked_scopes(scopes: object, where: str) -> frozenset[str]:
     if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
         raise ValueError(f"{where}: scopes must be a list of strings, some of {', '.join(SCOPES)}")
     for scope in scopes:
-        known = scope in (READ, CANCEL, OPERATOR) or (scope.startswith(START_PREFIX) and scope != START_PREFIX)
+        named = scope.startswith(START_PREFIX) and scope != START_PREFIX
+        known = scope in (READ, READ_ALL, CANCEL, OPERATOR) or named
         if not known:
             raise ValueError(f"{where}: unknown scope '{scope}'; known: {', '.join(SCOPES)}")
     return frozenset(scopes)
@@ -67,7 +69,14 @@ class Principal:
     def operator(self) -> bool:
         return OPERATOR in self.scopes
 
+    @property
+    def reads_all(self) -> bool:
+        """Whether every client's journeys are this principal's to read (not to change)."""
+        return self.operator or READ_ALL in self.scopes
+
     def allows(self, scope: str) -> bool:
         if self.operator or scope in self.scopes:
             return True
+        if scope == READ:
+            return READ_ALL in self.scopes
         return scope.startswith(START_PREFIX) and START_ANY in self.scopes
