@@ -34,9 +34,10 @@ from journeys.definitions.model import (
     TaskState,
 )
 from journeys.engine.api_keys import ApiKey, ApiKeyProfile
-from journeys.engine.interpreter import NO_REQUEST, InboundRequest, Interpreter, Run
+from journeys.engine.interpreter import Interpreter
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
 from journeys.engine.outbound import OutboundResponse
+from journeys.engine.runs import NO_REQUEST, InboundRequest, Run
 
 SIMULATED_KEY = "journeys-export-simulated-key"
 WRONG_KEY = "not-a-valid-key"

@@ -30,7 +30,7 @@ from journeys.engine.errors import (
     UnknownSource,
 )
 from journeys.engine.inbound_messages import Answer, InboundMessage
-from journeys.engine.interpreter import InboundRequest
+from journeys.engine.runs import InboundRequest
 from journeys.engine.service import JourneyEngine, Snapshot, utc_now
 from journeys.engine.starts import Started
 from journeys.engine.versions import VersionSummary

@@ -59,8 +59,9 @@ from journeys.engine.inbound_messages import (
     stored_body,
 )
 from journeys.engine.inbox import Inbox
-from journeys.engine.interpreter import InboundRequest, Interpreter
+from journeys.engine.interpreter import Interpreter
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
+from journeys.engine.runs import InboundRequest
 from journeys.engine.verification import SignedRequest, header_value, verify_delivery
 from journeys.store import AdvanceOutcome, DeliveryRecord, DeliveryStore, InboxClaim, InstanceRecord
 

@@ -10,7 +10,6 @@ advance cheap and deterministic.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,60 +28,15 @@ from journeys.engine.api_keys import ApiKeyProfile, match_key
 from journeys.engine.errors import EngineConfigurationError
 from journeys.engine.http_calls import PendingCall, call_result, prepare_call
 from journeys.engine.inbound_messages import COLUMN_WIDTH, nests_deeper_than
-from journeys.engine.lifecycle import RUNNING, Lifecycle
+from journeys.engine.lifecycle import Lifecycle
 from journeys.engine.outbound import OutboundError, OutboundResponse
+from journeys.engine.runs import InboundRequest, Run
 from journeys.engine.search_keys import render_search_keys
 from journeys.expressions import ExpressionEvaluationError
 
 MAX_STATES_PER_ADVANCE = 10_000
 # orjson writes documents nested at most 254 levels, and a stored outcome holds the output two levels down.
 MAX_CONTEXT_DEPTH = 250
-
-
-@dataclass(frozen=True, slots=True)
-class InboundRequest:
-    """What auth tasks may read from the HTTP request that triggered this advance."""
-
-    headers: Mapping[str, str] = field(default_factory=dict)
-    query: Mapping[str, str] = field(default_factory=dict)
-    operator: str | None = None
-    """Set when an operator submits the step on a caller's behalf: the journey's API-key checks are vouched for."""
-
-
-NO_REQUEST = InboundRequest()
-
-
-class Run:
-    """The mutable working copy of one instance during an advance (a `transitions` model)."""
-
-    def __init__(self, journey_id: str, state: str, context: dict[str, Any], started_at: datetime) -> None:
-        self.journey_id = journey_id
-        self.phase = RUNNING
-        self.state = state
-        self.context = context
-        self.started_at = started_at
-        self.outcome: dict[str, Any] | None = None
-        self.waiting = False
-        self.due_at: datetime | None = None
-        self.path: list[str] = []
-        self.auth_problem: dict[str, Any] | None = None
-        self.platform: dict[str, Any] | None = None
-        self.pending_call: PendingCall | None = None
-        self.base_version = 0  # the committed version this advance started from (for idempotency keys)
-        self.resumed_from: str | None = None  # the step whose submission started this advance
-        # The inbound (source, key) of the last sourced webhook state; open while the run waits there.
-        self.inbound_source: str | None = None
-        self.inbound_key: str | None = None
-        self.inbound_open = False
-        # What the history keeps of this advance: the request body that caused it, redacted by these paths.
-        self.request: Any = None
-        self.redact: tuple[str, ...] = ()
-        # The business keys rendered after the advance (None when the definition declares none).
-        self.search_keys: dict[str, str] | None = None
-
-    def idempotency_key(self) -> str:
-        """Stable for the call at this point of this advance: a re-run after a crash sends the same key."""
-        return f"{self.journey_id}:{self.base_version}:{len(self.path)}"
 
 
 class _StateFailure(Exception):
@@ -188,14 +142,21 @@ class Interpreter:
 
     def advance(self, run: Run, state_id: str, request: InboundRequest, now: datetime) -> None:
         """Enter `state_id` and keep executing until the run pauses at a step or reaches a terminal phase."""
+        if self.definition.search_keys and run.loaded and run.keys_before is None:
+            run.keys_before = self.search_keys_of(run)
         self._run(run, state_id, request, now)
         self._settle(run)
 
+    def search_keys_of(self, run: Run) -> dict[str, str]:
+        return render_search_keys(self.definition.search_keys, run.context, self.platform(run))
+
     def _settle(self, run: Run) -> None:
-        """What the commit records besides the row: how its history is redacted, which business keys it indexes."""
+        """What the commit records besides the row: how its history is redacted, which business keys it indexes
+        (those of a new journey, or those that changed: most advances leave them as they were)."""
         run.redact = self.definition.redact
         if self.definition.search_keys:
-            run.search_keys = render_search_keys(self.definition.search_keys, run.context, self.platform(run))
+            keys = self.search_keys_of(run)
+            run.search_keys = None if keys == run.keys_before else keys
 
     def _run(self, run: Run, state_id: str, request: InboundRequest, now: datetime) -> None:
         states = self.definition.states

@@ -23,8 +23,8 @@ from journeys.engine.errors import (
     StepNotActive,
     StepNotFound,
 )
-from journeys.engine.interpreter import NO_REQUEST, InboundRequest
 from journeys.engine.lifecycle import FAILED, RUNNING
+from journeys.engine.runs import NO_REQUEST, InboundRequest
 from journeys.engine.snapshots import Snapshot
 
 if TYPE_CHECKING:

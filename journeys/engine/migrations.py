@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING
 
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
 from journeys.engine.errors import DefinitionVersionUnusable, InvalidMigration
-from journeys.engine.interpreter import NO_REQUEST, Interpreter, Run
+from journeys.engine.interpreter import Interpreter
 from journeys.engine.lifecycle import RUNNING
+from journeys.engine.runs import NO_REQUEST, Run
 from journeys.engine.snapshots import successor, transition_of
 from journeys.engine.versions import describe
 from journeys.store import AdvanceOutcome, DefinitionVersionRecord, InstanceRecord, KeyInUse
@@ -159,6 +160,7 @@ class Migrations:
         run.resumed_from = to_state
         run.due_at = record.due_at if step.timeout_sec else None
         into.advance(run, to_state, NO_REQUEST, now)
+        run.search_keys = into.search_keys_of(run) if into.definition.search_keys else None  # the target's keys
         if run.phase != RUNNING or not run.waiting:
             reason = (run.outcome or {}).get("error", {}).get("reason", "it would not wait there")
             return Move(record.id, state, to_state, REFUSED, f"waiting at '{to_state}' would fail it: {reason}")

@@ -28,12 +28,13 @@ from journeys.engine.errors import (
 )
 from journeys.engine.http_calls import PendingCall
 from journeys.engine.inbound_log import InboundLog
-from journeys.engine.interpreter import NO_REQUEST, InboundRequest, Interpreter, Run
+from journeys.engine.interpreter import Interpreter
 from journeys.engine.interventions import Interventions
 from journeys.engine.lifecycle import PHASES, RUNNING, TERMINAL_PHASES
 from journeys.engine.migrations import Migrations
 from journeys.engine.observer import EngineObserver, send_observed
 from journeys.engine.outbound import NoOutboundHttp, OutboundError, OutboundHttp, OutboundResponse
+from journeys.engine.runs import NO_REQUEST, InboundRequest, Run
 from journeys.engine.snapshots import Clock, Snapshot, successor, transition_of, utc_now
 from journeys.engine.starts import DEFAULT_IDEMPOTENCY_WINDOW, RenderStart, StartDesk, Started
 from journeys.engine.terminal_watch import TerminalWatch
@@ -285,6 +286,7 @@ class JourneyEngine:
         run.outcome = record.outcome
         run.inbound_source, run.inbound_key = record.inbound_source, record.inbound_key
         run.inbound_open = record.inbound_open_key is not None
+        run.loaded = True
         return run
 
     async def resume(self, journey_id: str) -> None:

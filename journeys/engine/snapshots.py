@@ -9,7 +9,7 @@ from typing import Any
 
 from journeys.definitions.model import JourneyDefinition
 from journeys.engine.inbound_messages import redact
-from journeys.engine.interpreter import Run
+from journeys.engine.runs import Run
 from journeys.store import InstanceRecord, TransitionRecord
 
 Clock = Callable[[], datetime]

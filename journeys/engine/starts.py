@@ -31,7 +31,8 @@ from journeys.engine.errors import (
 )
 from journeys.engine.inbound_messages import Answer
 from journeys.engine.inbox import PRUNE_EVERY
-from journeys.engine.interpreter import InboundRequest, Interpreter, Run
+from journeys.engine.interpreter import Interpreter
+from journeys.engine.runs import InboundRequest, Run
 from journeys.engine.snapshots import Snapshot, record_of, transition_of
 from journeys.expressions import ExpressionEvaluationError
 from journeys.store import KeyInUse, StartKeyRecord

@@ -65,22 +65,28 @@ def phase_counts_query(journeys: JourneyFilter) -> Select[Any]:
     return filtered(select(instance_table.c.phase, func.count()), journeys).group_by(instance_table.c.phase)
 
 
-_UPSERT = {
-    "sqlite": sqlite.insert(search_key_table),
-    "postgresql": postgresql.insert(search_key_table),
-}
-
-
-def write_search_keys(conn: Connection, journey_id: str, keys: Mapping[str, str]) -> None:
-    """Index `keys` for the journey: new names inserted, changed values replaced, unchanged ones left alone (a key
-    that no longer renders keeps its last value: a business key found once stays findable)."""
-    insert = _UPSERT[conn.dialect.name]
-    upsert = insert.on_conflict_do_update(
+def _upsert(insert: Any) -> Any:
+    """New names inserted, changed values replaced, unchanged ones left alone."""
+    return insert.on_conflict_do_update(
         index_elements=["journey_id", "name"],
         set_={"value": insert.excluded.value},
         where=search_key_table.c.value != insert.excluded.value,
     )
-    conn.execute(upsert, [{"journey_id": journey_id, "name": n, "value": v} for n, v in keys.items()])
+
+
+# Built once: constructing the statement per advance cost more than running it.
+_UPSERT = {
+    "sqlite": _upsert(sqlite.insert(search_key_table)),
+    "postgresql": _upsert(postgresql.insert(search_key_table)),
+}
+
+
+def write_search_keys(conn: Connection, journey_id: str, keys: Mapping[str, str]) -> None:
+    """Index `keys` for the journey (a key that no longer renders keeps its last value: a business key found once
+    stays findable)."""
+    conn.execute(
+        _UPSERT[conn.dialect.name], [{"journey_id": journey_id, "name": n, "value": v} for n, v in keys.items()]
+    )
 
 
 def search_keys_query(journey_id: str) -> Select[Any]:
