@@ -87,7 +87,7 @@ class JourneyStore:
         Returns None when inserted, or (nothing written) the live key another start with the same scope holds.
         """
         values = instance_values(record)
-        history = transition_values(transition)
+        history = transition_values(transition, values["context"] if transition.context is record.context else None)
 
         def write(conn: Connection) -> StartKeyRecord | None:
             if start_key is not None:
@@ -127,7 +127,7 @@ class JourneyStore:
             (COMPARE_AND_SET_REPINNED, REPINNED_COLUMNS) if repin else (COMPARE_AND_SET, UPDATED_COLUMNS)
         )
         instance = compare_and_set_values(record, expected_version, columns)
-        history = transition_values(transition)
+        history = transition_values(transition, instance["context"] if transition.context is record.context else None)
         owner = None if delivery is None else delivery_values(delivery)
         flip = applied = None
         if inbox is not None:

@@ -46,7 +46,9 @@ def instance_values(record: InstanceRecord) -> dict[str, Any]:
     }
 
 
-def transition_values(transition: TransitionRecord) -> dict[str, Any]:
+def transition_values(transition: TransitionRecord, context_json: str | None = None) -> dict[str, Any]:
+    """Bind values of a history row; `context_json`, its context already serialised for the instance row (when the
+    definition redacts nothing the two are one object: serialised once, not twice)."""
     return {
         "journey_id": transition.journey_id,
         "seq": transition.seq,
@@ -58,7 +60,7 @@ def transition_values(transition: TransitionRecord) -> dict[str, Any]:
         "detail": None if transition.detail is None else dumps(transition.detail),
         "at": transition.at,
         "request": None if transition.request is None else dumps(transition.request),
-        "context": None if transition.context is None else dumps(transition.context),
+        "context": context_json or (None if transition.context is None else dumps(transition.context)),
     }
 
 
