@@ -15,10 +15,10 @@ import asyncio
 import shutil
 import tempfile
 import time
-import uuid
 from pathlib import Path
+from typing import Any
 
-import asyncpg
+from scratch_databases import scratch_database
 
 from journeys.definitions import load_catalog
 from journeys.engine import JourneyEngine, parse_profiles
@@ -28,14 +28,36 @@ from journeys.store import JourneyStore
 ROOT = Path(__file__).resolve().parent.parent
 
 
-async def _database(postgres: str | None, directory: Path) -> tuple[str, str | None]:
-    if postgres is None:
-        return f"sqlite:///{directory / 'bench.db'}", None
-    name = f"journeys_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(postgres)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    return f"{postgres.rsplit('/', 1)[0]}/{name}", name
+async def _measure(url: str, definitions: Path, count: int) -> tuple[Any, float, dict[bool, tuple[int, float]]]:
+    """Start `count` waiting journeys, reload a changed copy of their definition, migrate them (a dry run, then for
+    real); returns the reloaded catalog, the reload's milliseconds and (moved, seconds) by dry-run flag."""
+    store = await JourneyStore.open(url)
+    journeys, sources = load_catalog([definitions])
+    engine = JourneyEngine(journeys, store, parse_profiles({"payments-callback": ["s"]}), sources=sources)
+    await engine.versions.publish(engine.clock())
+    for n in range(count):
+        await engine.start("payment-callback", {"paymentId": f"p-{n}", "amount": 1, "currency": "EUR"})
+
+    path = definitions / "payment-callback.journey.yaml"
+    path.write_text(path.read_text().replace("version: 1.1.0", "version: 2.0.0"))
+    began = time.perf_counter()
+    catalog = load_catalog([definitions])
+    await engine.versions.reload(*catalog, {}, engine.clock())
+    reload_ms = (time.perf_counter() - began) * 1000
+
+    timings = {}
+    for dry_run in (True, False):
+        began, after, moved = time.perf_counter(), None, 0
+        while True:
+            migration = Migration("payment-callback", "1.1.0", "2.0.0", dry_run=dry_run, after=after)
+            report = await engine.migrations.migrate(migration)
+            moved += len(report.moves)
+            after = report.next_after
+            if after is None:
+                break
+        timings[dry_run] = (moved, time.perf_counter() - began)
+    await store.close()
+    return catalog, reload_ms, timings
 
 
 async def run(count: int, postgres: str | None) -> None:
@@ -43,37 +65,8 @@ async def run(count: int, postgres: str | None) -> None:
         directory = Path(temp)
         definitions = directory / "definitions"
         shutil.copytree(ROOT / "definitions", definitions)
-        url, created = await _database(postgres, directory)
-        store = await JourneyStore.open(url)
-        journeys, sources = load_catalog([definitions])
-        engine = JourneyEngine(journeys, store, parse_profiles({"payments-callback": ["s"]}), sources=sources)
-        await engine.versions.publish(engine.clock())
-        for n in range(count):
-            await engine.start("payment-callback", {"paymentId": f"p-{n}", "amount": 1, "currency": "EUR"})
-
-        path = definitions / "payment-callback.journey.yaml"
-        path.write_text(path.read_text().replace("version: 1.1.0", "version: 2.0.0"))
-        began = time.perf_counter()
-        catalog = load_catalog([definitions])
-        await engine.versions.reload(*catalog, {}, engine.clock())
-        reload_ms = (time.perf_counter() - began) * 1000
-
-        timings = {}
-        for dry_run in (True, False):
-            began, after, moved = time.perf_counter(), None, 0
-            while True:
-                migration = Migration("payment-callback", "1.1.0", "2.0.0", dry_run=dry_run, after=after)
-                report = await engine.migrations.migrate(migration)
-                moved += len(report.moves)
-                after = report.next_after
-                if after is None:
-                    break
-            timings[dry_run] = (moved, time.perf_counter() - began)
-        await store.close()
-        if created:
-            admin = await asyncpg.connect(postgres)
-            await admin.execute(f'DROP DATABASE "{created}" WITH (FORCE)')
-            await admin.close()
+        async with scratch_database(postgres, directory) as url:
+            catalog, reload_ms, timings = await _measure(url, definitions, count)
     backend = "postgresql" if postgres else "sqlite"
     print(f"{backend}: reload of {len(catalog[0])} journeys and {len(catalog[1])} sources: {reload_ms:.0f} ms")
     for dry_run, (moved, seconds) in timings.items():

@@ -1,5 +1,5 @@
-"""The `journeys` command line: `serve` runs the HTTP server, `validate` checks definition files, `list`, `show` and
-`cancel` operate a running server."""
+"""The `journeys` command line: `serve` runs the HTTP server, `validate` checks definition files, `test` runs journey
+scenarios, `list`, `show` and `cancel` operate a running server."""
 
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ def _contract_test(args: argparse.Namespace) -> int:
 
     token = args.token or os.environ.get("JOURNEYS_TOKEN") or None
     return run_contract_test(args.arazzo, base_url=args.base_url, inputs=args.inputs, out=sys.stdout, token=token)
+
+
+def _scenario_test(args: argparse.Namespace) -> int:
+    from journeys.scenarios.command import run_scenario_tests
+
+    return run_scenario_tests(args.scenarios, out=sys.stdout, junit_xml=args.junit_xml, selected=args.select)
 
 
 def _operator(command: str) -> Callable[[argparse.Namespace], int]:
@@ -165,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--token", default=None, help="client API key or JWT for a server with clients (default: env JOURNEYS_TOKEN)"
     )
     contract.set_defaults(handler=_contract_test)
+
+    scenario = commands.add_parser("test", help="run journey scenarios against scripted downstream services")
+    scenario.add_argument("scenarios", nargs="+", help="scenario files (*.scenario.yaml) or directories")
+    scenario.add_argument("--junit-xml", default=None, metavar="PATH", help="also write the results as JUnit XML")
+    scenario.add_argument("-k", dest="select", default=None, metavar="TEXT", help="only scenarios whose name has TEXT")
+    scenario.set_defaults(handler=_scenario_test)
 
     _add_operator_commands(commands)
     return parser

@@ -59,6 +59,7 @@ async def walk_routes(
         "source": "midtrans",
         "deliveryId": delivery_id,
         "name": "swagger-ui.css",
+        "apiName": "no-such-api",  # a kind: Api path: client authentication answers before the lookup
     }
     app = build_app(server_config("sqlite://", client_auth=client_auth), engine=server.engine)
     routes = sorted(

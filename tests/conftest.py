@@ -98,6 +98,8 @@ async def start_server() -> AsyncIterator[Callable[..., object]]:
             outbound=outbound,
             sources=sources,
             inbound_secrets=config.inbound_secrets,
+            platform_config=config.platform_config,
+            result_push=config.result_push,
         )
         runner = ProblemAppRunner(build_app(config, engine=engine))
         await runner.setup()

@@ -46,7 +46,8 @@ class AiohttpOutbound:
                     raise OutboundError("NETWORK", f"response body larger than {MAX_RESPONSE_BYTES} bytes")
                 # Header names are aiohttp `istr`s; plain strings keep the result JSON-serialisable.
                 headers = {str(name): value for name, value in response.headers.items()}
-                return OutboundResponse(response.status, headers, body)
+                set_cookies = tuple(response.headers.getall("Set-Cookie", ()))
+                return OutboundResponse(response.status, headers, body, set_cookies)
         except TimeoutError as error:
             raise OutboundError("TIMEOUT", f"no response within {request.timeout_seconds:g} s") from error
         except (aiohttp.ClientError, ValueError) as error:

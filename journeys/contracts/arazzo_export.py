@@ -59,7 +59,14 @@ def export_arazzo(
     name = definition.name
     sources = sources or {}
     steering = Steering(definition)
-    plans = [steering.plan(path) for path in journey_paths(definition)]
+    # A path through a `timer` state waits for time to pass, which an HTTP contract cannot make happen.
+    untimed = [p for p in journey_paths(definition) if not any(definition.states[s].type == "timer" for s in p.states)]
+    if not untimed:
+        raise ValueError(
+            f"every path of {name} waits at a timer state, which an HTTP workflow cannot make pass: "
+            "test it with `journeys test` scenarios instead"
+        )
+    plans = [steering.plan(path) for path in untimed]
     workflow_ids = _workflow_ids(definition, plans)
     plans = [
         personalised(steering, definition, plan, workflow_id, sources)
@@ -75,8 +82,9 @@ def export_arazzo(
                 f"Generated from the {name} journey definition. Each workflow starts the journey, submits "
                 "its external-input steps in the order of one path through the state graph and reads the "
                 "result. The inputs' defaults steer the journey along that path; override them with "
-                "`journeys contract-test --inputs`. Timeouts are not covered (they cannot be triggered over "
-                "HTTP), nor are submissions the journey rejects and waits again for. A step fed by an inbound "
+                "`journeys contract-test --inputs`. Timeouts, timer states and deadlines are not covered (they "
+                "cannot be triggered over HTTP: `journeys test` scenarios move time instead), nor are "
+                "submissions the journey rejects and waits again for. A step fed by an inbound "
                 f"source carries `{VERIFICATION_EXTENSION}`: its deliveries must be signed as the source verifies "
                 "them, which `journeys contract-test` does with the source's secret given as an input (without "
                 "it, the workflow is skipped)."

@@ -53,6 +53,8 @@ def _export(format: str, source: Path, output_path: str | None) -> dict[str, Any
     from journeys.contracts.arazzo_export import export_arazzo
 
     definition, sources = load_with_sources(source)
+    if definition.kind == "Api":
+        raise ValueError("a kind: Api is one request, not a workflow: export its OpenAPI document instead")
     return export_arazzo(definition, openapi_url=_openapi_url(definition.name, output_path), sources=sources)
 
 

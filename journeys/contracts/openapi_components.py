@@ -15,7 +15,7 @@ from journeys.engine.lifecycle import PHASES, TERMINAL_PHASES
 from journeys.http_api import MAX_LONG_POLL_SECONDS, PROBLEM_CONTENT_TYPE
 
 JSON = "application/json"
-HISTORY_EVENTS = ("start", "step", "timeout", "cancel", "resume", "migrate", "retry")
+HISTORY_EVENTS = ("start", "step", "timeout", "timer", "deadline", "call-retry", "cancel", "resume", "migrate", "retry")
 # The verdicts answered 2xx (a rejection is a problem document, an expiry happens after the answer).
 ANSWERED_VERDICTS = (APPLIED, DUPLICATE, BUFFERED, LATE, UNMATCHED)
 _JOURNEY_VERSION = {
@@ -66,6 +66,22 @@ def wait_seconds_parameter() -> dict[str, Any]:
     }
 
 
+def _instance_metadata() -> dict[str, Any]:
+    """`tags` and `attributes` (DSL 2.8), shown on reads of journeys whose definition declares tags or bindings."""
+    return {
+        "tags": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The definition's `metadata.tags` and the tags bound from the start request.",
+        },
+        "attributes": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Attributes bound from the start request (`spec.metadata.bindings.attributes`).",
+        },
+    }
+
+
 def _timestamp() -> dict[str, Any]:
     return {"type": "string", "format": "date-time"}
 
@@ -102,6 +118,7 @@ def shared_schemas() -> dict[str, Any]:
                 "journeyVersion": _JOURNEY_VERSION,
                 "phase": {"type": "string", "enum": list(PHASES)},
                 "currentState": {"type": "string", "description": "The state the journey is in or ended at."},
+                **_instance_metadata(),
                 "updatedAt": _timestamp(),
                 "_links": _links_property(),
             },
@@ -125,6 +142,11 @@ def shared_schemas() -> dict[str, Any]:
                 },
                 "output": {"description": "The journey's output; null when it failed."},
                 "error": {**ref("JourneyError"), "description": "Only when the journey failed."},
+                "outcomeId": {
+                    "type": "string",
+                    "description": "The first `spec.outcomes` entry matching how the journey ended; absent if none.",
+                },
+                **_instance_metadata(),
                 "updatedAt": _timestamp(),
                 "_links": _links_property(),
             },

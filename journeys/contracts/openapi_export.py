@@ -20,6 +20,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from journeys.contracts.inbound_contract import fed_steps
 from journeys.contracts.journey_graph import advance_from
 from journeys.contracts.naming import operation_id
+from journeys.contracts.openapi_apis import api_paths, api_schemas
 from journeys.contracts.openapi_components import (
     JSON,
     add_server_responses,
@@ -31,7 +32,12 @@ from journeys.contracts.openapi_components import (
 )
 from journeys.contracts.openapi_inbound import INBOUND_TAG, source_operation, source_path
 from journeys.contracts.openapi_inbound_log import GET_DELIVERY, log_paths, log_schemas
-from journeys.contracts.openapi_listing import list_operation
+from journeys.contracts.openapi_listing import indexed_key_names, list_operation
+from journeys.contracts.openapi_notifications import (
+    NOTIFICATIONS_PATH,
+    notifications_operation,
+    notifications_schemas,
+)
 from journeys.contracts.openapi_operations import (
     OperationIds,
     cancel_operation,
@@ -123,6 +129,8 @@ def export_openapi(
 
     Raises openapi_spec_validator's OpenAPIValidationError if the result is not valid OpenAPI 3.1.
     """
+    if definition.kind == "Api":
+        return _api_document(definition)
     sources = sources or {}
     name = definition.name
     steps = steps_of(definition)
@@ -244,6 +252,8 @@ def export_api_openapi(
     Raises openapi_spec_validator's OpenAPIValidationError if the result is not valid OpenAPI 3.1.
     """
     sources = sources or {}
+    apis = [definitions[name] for name in sorted(definitions) if definitions[name].kind == "Api"]
+    definitions = {name: definition for name, definition in definitions.items() if definition.kind != "Api"}
     ordered = [definitions[name] for name in sorted(definitions)]
     owners: dict[str, list[tuple[JourneyDefinition, ExternalInputState]]] = {}
     for definition in ordered:
@@ -266,7 +276,7 @@ def export_api_openapi(
     outcomes = [ref(outcome_schema_name(definition)) for definition in ordered] or [ref("JourneyOutcome")]
     outcome = outcomes[0] if len(outcomes) == 1 else {"oneOf": outcomes}
     tags = [API_TAG]
-    keys = sorted({name for definition in ordered for name in definition.search_keys})
+    keys = sorted({name for definition in ordered for name in indexed_key_names(definition)})
     paths: dict[str, Any] = {"/journeys": {"get": needs_scope(list_operation("listJourneys", tags, keys), READ)}}
     for definition in ordered:
         start = start_operation(definition, ids_of(definition))
@@ -282,10 +292,12 @@ def export_api_openapi(
     paths[RESULT_PATH] = {"get": needs_scope(result_operation("getResult", tags, outcome), READ)}
     paths[CANCEL_PATH] = {"post": needs_scope(cancel_operation("cancel", tags, outcome), CANCEL)}
     paths[HISTORY_PATH] = {"get": needs_scope(history_operation("getHistory", tags), READ)}
+    paths[NOTIFICATIONS_PATH] = {"get": needs_scope(notifications_operation(tags), READ)}
     paths[VERSIONS_PATH] = {"get": needs_scope(versions_operation(tags, sorted(definitions)), READ)}
     for path, operations in operator_paths(tags, sorted(definitions)).items():
         paths[path] = {method: needs_scope(operation, OPERATOR) for method, operation in operations.items()}
     paths.update(log_paths())
+    paths.update(api_paths(apis))
     for name in sorted(sources):
         source = sources[name]
         guarded = any(advance_from(d, step.next).can_refuse(step) for d, step in fed_steps(definitions, name))
@@ -300,7 +312,9 @@ def export_api_openapi(
     schemas.update(_inbound_schemas(used))
     schemas.update(log_schemas())
     schemas.update(versions_schemas())
+    schemas.update(notifications_schemas())
     schemas.update(operator_schemas())
+    schemas.update(api_schemas(apis))
     info = {
         "title": "Journeys API",
         "version": API_VERSION,
@@ -315,7 +329,18 @@ def export_api_openapi(
         {"name": API_TAG, "description": "Operations on journeys of any definition."},
         {"name": INBOUND_TAG, "description": "Gateway deliveries to inbound sources, and the inbound log."},
     ]
-    return _document(info, journey_tags + [_journey_tag(d) for d in ordered], paths, schemas)
+    return _document(info, journey_tags + [_journey_tag(d) for d in [*ordered, *apis]], paths, schemas)
+
+
+def _api_document(definition: JourneyDefinition) -> dict[str, Any]:
+    """The document of one `kind: Api`: its operation (at each of its paths), nothing about journeys."""
+    description = (
+        f"{definition.description or f'The {definition.name} API.'}\n\n"
+        f"Generated from `{definition.source.name}` by `journeys export openapi`: edit the definition, not this "
+        "document."
+    )
+    info = {"title": f"{definition.name} API", "version": definition.version, "description": description}
+    return _document(info, [_journey_tag(definition)], api_paths([definition]), api_schemas([definition]))
 
 
 def _link_to_delivery(operation: dict[str, Any]) -> None:

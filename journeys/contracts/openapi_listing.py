@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from journeys.contracts.openapi_components import json_response, problem_response, ref
+from journeys.definitions.model import JourneyDefinition
 from journeys.engine.lifecycle import PHASES
 from journeys.http_api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SEARCH_KEY_PREFIX
 
@@ -57,6 +58,15 @@ def list_parameters(search_keys: Sequence[str] = ()) -> list[dict[str, Any]]:
             for name in search_keys
         ),
         {
+            "name": "tag",
+            "in": "query",
+            "required": False,
+            "description": "Only journeys carrying this tag (`metadata.tags` or a bound one); repeat for several.",
+            "schema": {"type": "array", "items": {"type": "string"}},
+            "style": "form",
+            "explode": True,
+        },
+        {
             "name": "limit",
             "in": "query",
             "required": False,
@@ -65,6 +75,12 @@ def list_parameters(search_keys: Sequence[str] = ()) -> list[dict[str, Any]]:
         },
         _text("pageToken", "The `nextPageToken` of the previous page."),
     ]
+
+
+def indexed_key_names(definition: JourneyDefinition) -> list[str]:
+    """The `key.<name>` filters a journey answers: its search keys and its bound attributes (one index)."""
+    bound = definition.metadata_bindings.attributes if definition.metadata_bindings is not None else ()
+    return [*definition.search_keys, *(name for name, _ in bound)]
 
 
 def list_operation(operation_id: str, tags: list[str], search_keys: Sequence[str] = ()) -> dict[str, Any]:

@@ -88,6 +88,13 @@ def outcome_schema_name(definition: JourneyDefinition) -> str:
     return schema_name(definition.name, "Outcome")
 
 
+def _outcome_ids(definition: JourneyDefinition) -> dict[str, Any]:
+    """`outcomeId` narrowed to the ids the journey declares under `spec.outcomes` (nothing when it declares none)."""
+    if not definition.outcomes:
+        return {}
+    return {"outcomeId": {"enum": [outcome.id for outcome in definition.outcomes]}}
+
+
 def journey_schemas(definition: JourneyDefinition) -> dict[str, Any]:
     """The schema components declared by one journey: its start body, output, outcome and step bodies."""
     name = definition.name
@@ -105,6 +112,7 @@ def journey_schemas(definition: JourneyDefinition) -> dict[str, Any]:
                 "properties": {
                     "journeyName": {"const": name},
                     "output": {"anyOf": [output, {"type": "null"}]} if output else {},
+                    **_outcome_ids(definition),
                 },
             },
         ],

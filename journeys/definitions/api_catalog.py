@@ -29,7 +29,8 @@ class ApiOperation:
     required_path_params: frozenset[str]
 
 
-def _locate(reference: str, definition_file: Path) -> Path:
+def locate_api_document(reference: str, definition_file: Path) -> Path:
+    """The file an `openApiRef` names (also used by `journeys test` to serve the document's operations)."""
     candidate = Path(reference)
     if candidate.is_absolute():
         if candidate.is_file():
@@ -63,7 +64,7 @@ def _operations(document: Any, source: Path) -> dict[str, ApiOperation]:
 
 def load_api_catalog(reference: str, definition_file: Path) -> dict[str, ApiOperation]:
     """operationId -> operation of the OpenAPI document `reference` names, relative to `definition_file`."""
-    source = _locate(reference, definition_file)
+    source = locate_api_document(reference, definition_file)
     try:
         document = yaml.safe_load(source.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:

@@ -4,9 +4,10 @@ A misspelt context name is not an error anywhere else: `context.amout` evaluates
 is always false and the journey takes a wrong branch, or waits, without a word. Each journey is checked as a
 whole (which state runs first does not matter): the names written are the start input's declared properties
 (`spec.input.schema`, and `spec.context.schema`, which describes the context), every `resultVar` and `authVar`,
-the top-level key of each transform or errorMapping target, the keys of a whole-context transform's result, and
-`payload` when the journey has steps. The names read are those of DataWeave expressions (`context.x` and bare
-`x`), of `${context.x}` templates, and of `outputVar`s.
+the top-level key of each transform or errorMapping target, the keys of a whole-context transform's result, the
+fields `spec.bindings.http` copies request headers and query parameters to, and `payload` when the journey has
+steps. The names read are those of DataWeave expressions (`context.x` and bare `x`), of `${context.x}` templates,
+and of `outputVar`s.
 
 The check stays silent rather than guess: when what the start body holds is undescribed (no input schema, or one
 whose property names are open-ended), or when a whole-context write's keys cannot be known (a jsonata or jq
@@ -32,6 +33,7 @@ from journeys.definitions.model import (
     JourneyDefinition,
     SucceedState,
     TaskState,
+    TimerState,
     TransformState,
 )
 from journeys.definitions.source import Location, dotted, parse_document
@@ -84,15 +86,30 @@ def unwritten_reads(definition: JourneyDefinition) -> list[DefinitionWarning]:
     if start_names is None:
         return []
     usage.writes |= start_names | (_schema_names(_mapping(spec.get("context")).get("schema")) or set())
+    usage.writes |= _bound_names(definition)
     for state in definition.states.values():
         _state(usage, state, _mapping(_mapping(spec.get("states")).get(state.id)))
     for name, template in definition.search_keys.items():
         usage.template(template, ("spec", "metadata", "searchKeys", name))
     if definition.idempotency_key is not None:
         usage.template(definition.idempotency_key, ("spec", "lifecycle", "idempotencyKey"))
+    for outcome in definition.outcomes:  # spec.outcomes predicates read the final context
+        if outcome.predicate is not None:
+            usage.expression(outcome.predicate, ("spec", "outcomes", outcome.id, "when", "predicate", "expr"))
     if not usage.certain:
         return []
     return list(_warnings(definition, usage))
+
+
+def _bound_names(definition: JourneyDefinition) -> set[str]:
+    """The top-level context names `spec.bindings.http` writes from request headers and query parameters."""
+    bindings = definition.http_bindings
+    if bindings is None:
+        return set()
+    names: set[str] = set()
+    for request in (bindings.start, *bindings.steps.values()):
+        names |= {path[0] for path in (*request.headers_to_context.values(), *request.query_to_context.values())}
+    return names
 
 
 def _warnings(definition: JourneyDefinition, usage: _Usage) -> Iterator[DefinitionWarning]:
@@ -151,6 +168,10 @@ def _state(usage: _Usage, state: object, raw: Mapping[str, Any]) -> None:
             usage.template(state.correlation_key, (*base, state.type, "correlationKey"))
         if state.response_output_var is not None:
             usage.reads.append(((*base, state.type, "response", "outputVar"), None, state.response_output_var))
+    elif isinstance(state, TimerState):
+        for key, spec in (("duration", state.duration), ("until", state.until)):
+            if spec is not None and hasattr(spec, "evaluate"):
+                usage.expression(spec, (*base, "timer", key, "mapper", "expr"))  # type: ignore[arg-type]
     elif not isinstance(state, FailState):
         usage.certain = False  # a state type this check does not know may write anything
 

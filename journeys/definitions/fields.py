@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 
 from journeys.definitions.api_catalog import ApiOperation
 from journeys.definitions.errors import DefinitionError, DefinitionErrors
-from journeys.definitions.model import CompiledExpression, CompiledSchema, CompiledTemplate
+from journeys.definitions.model import (
+    CompiledExpression,
+    CompiledSchema,
+    CompiledTemplate,
+    HttpDefaults,
+    RetryPolicy,
+)
 from journeys.definitions.schemas import InvalidSchemaError, compile_schema
 from journeys.definitions.source import Location, SourceDocument, dotted, parse_document, read_document, state_of
 from journeys.expressions import ExpressionSyntaxError, compile_template
@@ -46,6 +52,12 @@ class LoadContext:
     mappers: dict[str, CompiledExpression | None] = field(default_factory=dict)
     apis: dict[str, dict[str, ApiOperation] | None] = field(default_factory=dict)
     """`spec.apis`: name -> operationId -> operation (None when the document could not be loaded)."""
+    resilience: dict[str, RetryPolicy | None] = field(default_factory=dict)
+    """`spec.policies.httpResilience.definitions` by id (None when the policy had errors)."""
+    default_policy: str | None = None
+    http_defaults: HttpDefaults | None = None
+    """`spec.defaults.http`, merged into every HTTP task at load."""
+    """The policy of HTTP tasks that name none (`spec.defaults.tasks` or `spec.policies.httpResilience.default`)."""
     opaque_states: list[str] = field(default_factory=list)
     """States whose outgoing edges are unknown: of a type this engine cannot parse, or with errors of their own."""
 

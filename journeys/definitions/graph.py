@@ -34,8 +34,9 @@ def check_graph(ctx: LoadContext, start: str | None, state_ids: Collection[str])
     if not complete:
         # A missing edge (dangling or inside an unparsed state) would make reachable states look orphaned.
         return
-    reached = {start}
-    pending = [start]
+    # References outside every state (`spec.execution.onTimeout.next`) are entry points as well as `spec.start`.
+    reached = {start, *edges[None]}
+    pending = list(reached)
     while pending:
         for target in edges[pending.pop()]:
             if target not in reached:

@@ -2,7 +2,7 @@
 
 Everything a call needs is compiled here: URL, header, query and path-parameter templates, the body
 (literal JSON, a string template, or a mapper) and the optional `errorMapping`. Features that need
-blocks this engine does not implement yet (`resiliencePolicyRef`, outbound `auth`, `cookies`) are
+blocks this engine does not implement yet (`resiliencePolicyRef`, outbound `auth`) are
 rejected as unsupported rather than silently ignored.
 """
 
@@ -15,13 +15,13 @@ from typing import Any, Literal, cast
 from journeys.definitions.fields import Block, template_at
 from journeys.definitions.mappers import mapper_or_ref
 from journeys.definitions.model import CompiledTemplate, ErrorMapping, HttpCallTask
+from journeys.definitions.resilience import resolve_policy
+from journeys.definitions.spec_defaults import with_default_headers
 from journeys.definitions.write_targets import parse_write_target
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 UNSUPPORTED_FIELDS = {
-    "resiliencePolicyRef": "HTTP resilience policies (spec.policies)",
     "auth": "outbound auth policies (spec.policies.httpClientAuth)",
-    "cookies": "the cookie jar (spec.cookies)",
 }
 
 
@@ -72,6 +72,15 @@ def _error_mapping(task: Block) -> ErrorMapping | Literal[False] | None:
     return ErrorMapping(mapper, target.kind, target.path, target.result_var)
 
 
+def _use_jar(task: Block) -> bool:
+    """`cookies.useJar` (DSL 22.3): whether the run's cookie jar is attached to this call (default true)."""
+    cookies = task.block("cookies")
+    if cookies is None:
+        return True
+    cookies.allow("useJar")
+    return cookies.boolean("useJar", default=True)
+
+
 def _operation(task: Block) -> tuple[str, str, frozenset[str]] | None:
     """(method, url template source, required path params) of `operationRef: <api>.<operationId>`."""
     reference = task.string("operationRef", required=True)
@@ -98,7 +107,7 @@ def _operation(task: Block) -> tuple[str, str, frozenset[str]] | None:
 def parse_http_call(task: Block) -> HttpCallTask | None:
     task.allow(
         "kind", "mode", "operationRef", "params", "method", "url", "headers", "body", "accept", "timeoutMs",
-        "resultVar", "errorMapping", *UNSUPPORTED_FIELDS,
+        "resultVar", "errorMapping", "cookies", "resiliencePolicyRef", *UNSUPPORTED_FIELDS,
     )  # fmt: skip
     for key, feature in UNSUPPORTED_FIELDS.items():
         if task.has(key):
@@ -131,11 +140,18 @@ def parse_http_call(task: Block) -> HttpCallTask | None:
             task.report("params", f"missing path parameter '{name}' required by {task.data.get('operationRef')}")
     query = _templates(params.block("query") if params is not None else None)
     headers = _templates(headers_block)
+    if headers is not None:
+        headers = with_default_headers(headers, task.ctx.http_defaults)
     body = _body(task, method)
-    timeout_ms = task.positive_int("timeoutMs") or 10_000
+    default_timeout = task.ctx.http_defaults.timeout_ms if task.ctx.http_defaults is not None else None
+    timeout_ms = task.positive_int("timeoutMs") or default_timeout or 10_000
     accept = task.string("accept", default="application/json")
     result_var = task.identifier("resultVar")
     error_mapping = _error_mapping(task)
+    retry = resolve_policy(task) if mode != "notify" else None
+    if mode == "notify" and task.has("resiliencePolicyRef"):
+        task.report("resiliencePolicyRef", "a notify call is not retried (its outcome is never awaited)")
+    use_jar = _use_jar(task)
     if mode == "notify":
         for key in ("resultVar", "errorMapping"):
             if task.has(key):
@@ -158,4 +174,6 @@ def parse_http_call(task: Block) -> HttpCallTask | None:
         mode=cast(Literal["requestResponse", "notify"], mode),
         error_mapping=error_mapping,
         operation=task.data.get("operationRef"),
+        retry=retry,
+        use_jar=use_jar,
     )

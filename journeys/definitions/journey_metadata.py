@@ -8,8 +8,8 @@ spec:
     redact: [card.number, customer.email]   # in request bodies, the context and its payload, wherever shown
 ```
 
-JourneyForge's `spec.metadata.bindings` (tags and attributes lifted from the start request) is not run yet and is
-refused at load, never ignored.
+`bindings` (instance tags and attributes lifted from the start request) are parsed by `metadata_bindings`. Bound
+attributes are indexed beside the search keys (one index, one `key.<name>` filter), so a name may not be both.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from journeys.definitions.fields import Block, template_at
+from journeys.definitions.metadata_bindings import MetadataBindings, parse_metadata_bindings
 from journeys.definitions.model import CompiledTemplate
 
 KEY_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
@@ -31,6 +32,7 @@ _PATH = re.compile(r"[^.\s]+(\.[^.\s]+)*")
 class JourneyMetadata:
     search_keys: Mapping[str, CompiledTemplate] = field(default_factory=dict)
     redact: tuple[str, ...] = ()
+    bindings: MetadataBindings = field(default_factory=MetadataBindings)
 
 
 def parse_journey_metadata(spec: Block) -> JourneyMetadata:
@@ -38,9 +40,11 @@ def parse_journey_metadata(spec: Block) -> JourneyMetadata:
     if metadata is None:
         return JourneyMetadata()
     metadata.allow("searchKeys", "redact", "bindings")
-    if "bindings" in metadata.data:
-        metadata.report("bindings", "spec.metadata.bindings is not supported by this engine yet", unsupported=True)
-    return JourneyMetadata(search_keys=_search_keys(metadata), redact=_redact(metadata))
+    search_keys = _search_keys(metadata)
+    bindings = parse_metadata_bindings(metadata)
+    for name in sorted({name for name, _ in bindings.attributes} & set(search_keys)):
+        metadata.report("bindings", f"'{name}' is both a search key and a bound attribute: they share one index")
+    return JourneyMetadata(search_keys=search_keys, redact=_redact(metadata), bindings=bindings)
 
 
 def _search_keys(metadata: Block) -> Mapping[str, CompiledTemplate]:

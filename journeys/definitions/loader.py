@@ -16,10 +16,14 @@ from typing import Any
 
 import orjson
 
+from journeys.definitions.api_kind import KINDS, check_api_spec, pausing_states, route_clash_errors
+from journeys.definitions.cookie_spec import parse_cookies
 from journeys.definitions.errors import DefinitionError, DefinitionErrors
 from journeys.definitions.fields import Block, LoadContext, compile_file, compile_text, describe
 from journeys.definitions.graph import check_graph, unknown_state_message
+from journeys.definitions.http_bindings import parse_bindings
 from journeys.definitions.inbound_model import SOURCE_SUFFIXES
+from journeys.definitions.metadata_bindings import check_definition_tags
 from journeys.definitions.model import JourneyDefinition, State
 from journeys.definitions.spec_blocks import parse_spec_blocks
 from journeys.definitions.states import parse_state
@@ -58,6 +62,7 @@ def load_definitions(paths: Iterable[str | Path]) -> dict[str, JourneyDefinition
         except DefinitionErrors as failure:
             errors.extend(failure.errors)
     errors.extend(duplicate_name_errors(definitions))
+    errors.extend(route_clash_errors(definitions))
     if errors:
         raise DefinitionErrors(errors)
     return {definition.name: definition for definition in definitions}
@@ -109,19 +114,19 @@ def _compile(ctx: LoadContext, data: Any, path: Path) -> JourneyDefinition | Non
     if api_version is not None and api_version != "v1":
         root.report("apiVersion", f"must be v1, not '{api_version}'")
     kind = root.string("kind", required=True)
-    if kind == "Api":
-        # Api specs follow different rules (no wait/webhook, HTTP bindings); validating them as journeys
-        # would only produce misleading errors.
-        root.report("kind", "kind 'Api' is not supported by this engine (only kind 'Journey')", unsupported=True)
-        return None
-    if kind is not None and kind != "Journey":
-        root.report("kind", f"must be 'Journey', not '{kind}'")
+    if kind is not None and kind not in KINDS:
+        root.report("kind", f"must be 'Journey' or 'Api', not '{kind}'")
 
-    name, version, description = _metadata(root)
+    name, version, description, tags = _metadata(root)
     spec = root.block("spec", required=True)
     if spec is None:
         return None
     settings = parse_spec_blocks(spec)
+    pausing = pausing_states(spec)
+    if kind == "Api":
+        check_api_spec(spec, pausing)
+    bindings = parse_bindings(spec, kind or "Journey", [s for s, t in pausing.items() if t != "timer"])
+    cookies = parse_cookies(spec, kind or "Journey", pausing)
     states, state_ids = _states(spec)
     start = spec.string("start", required=True)
     if start is not None and state_ids and start not in state_ids:
@@ -144,17 +149,26 @@ def _compile(ctx: LoadContext, data: Any, path: Path) -> JourneyDefinition | Non
         links_enabled=settings.links_enabled,
         raw=data,
         idempotency_key=settings.idempotency_key,
+        callback_url=settings.callback_url,
         source_text=ctx.source.text,
         digest=content_digest(data),
         search_keys=settings.metadata.search_keys,
         redact=settings.metadata.redact,
+        execution=settings.execution,
+        kind="Api" if kind == "Api" else "Journey",
+        http_bindings=bindings,
+        cookies=cookies,
+        platform_config=settings.platform_config,
+        outcomes=settings.outcomes,
+        tags=tags,
+        metadata_bindings=settings.metadata.bindings,
     )
 
 
-def _metadata(root: Block) -> tuple[str | None, str | None, str | None]:
+def _metadata(root: Block) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:
     metadata = root.block("metadata", required=True)
     if metadata is None:
-        return None, None, None
+        return None, None, None, ()
     metadata.allow("name", "version", "description", "tags")
     name = metadata.string("name", required=True)
     if name is not None and not JOURNEY_NAME.fullmatch(name):
@@ -173,7 +187,7 @@ def _metadata(root: Block) -> tuple[str | None, str | None, str | None]:
         metadata.report("tags", f"must be a list of strings, not {describe(tags)}")
     elif not all(isinstance(tag, str) and tag for tag in tags):
         metadata.report("tags", "must contain only non-empty strings")
-    return name, version, description
+    return name, version, description, check_definition_tags(metadata)
 
 
 def _states(spec: Block) -> tuple[dict[str, State], list[str]]:

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from journeys.definitions.durations import Duration
+
+if TYPE_CHECKING:
+    from journeys.definitions.cookie_spec import CookieSpec
+    from journeys.definitions.http_bindings import HttpBindings
+    from journeys.definitions.metadata_bindings import MetadataBindings
+    from journeys.definitions.named_outcomes import NamedOutcome
+    from journeys.definitions.platform_config import PlatformConfigKey
 
 
 class CompiledExpression(Protocol):
@@ -60,6 +70,32 @@ class ErrorMapping:
 
 
 @dataclass(frozen=True, slots=True)
+class HttpDefaults:
+    """`spec.defaults.http`: the timeout and baseline headers of HTTP tasks that do not set their own."""
+
+    timeout_ms: int | None
+    headers: Mapping[str, CompiledTemplate]
+
+
+DEFAULT_RETRY_ON = frozenset(("NETWORK_ERROR", "TIMEOUT", "HTTP_5XX", "HTTP_429"))
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """One policy of `spec.policies.httpResilience.definitions`: `max_attempts` includes the first attempt."""
+
+    name: str
+    max_attempts: int = 3
+    retry_on: frozenset[str] = DEFAULT_RETRY_ON
+    statuses: frozenset[int] = frozenset()
+    """Individual statuses that are retried besides the classes in `retry_on` (e.g. 409 for a busy resource)."""
+    base_delay_ms: int = 100
+    max_delay_ms: int = 10_000
+    factor: float = 2.0
+    jitter: Literal["none", "full"] = "full"
+
+
+@dataclass(frozen=True, slots=True)
 class HttpCallTask:
     """`httpCall:v1`: one outbound HTTP request, its structured result stored at `context.<result_var>`.
 
@@ -81,6 +117,10 @@ class HttpCallTask:
     mode: Literal["requestResponse", "notify"] = "requestResponse"
     error_mapping: ErrorMapping | None = None
     operation: str | None = None
+    retry: RetryPolicy | None = None
+    """The resilience policy: failed attempts it deems retryable are tried again after a durable backoff."""
+    use_jar: bool = True
+    """`cookies.useJar`: attach the run's jar cookies (when `spec.cookies.jar` exists and no Cookie header is set)."""
     kind: str = "httpCall:v1"
 
 
@@ -156,7 +196,33 @@ class ExternalInputState:
     correlation expression yields the same key is applied to this journey."""
 
 
-State = TaskState | ChoiceState | TransformState | SucceedState | FailState | ExternalInputState
+@dataclass(frozen=True, slots=True)
+class TimerState:
+    """`timer`: the journey pauses (no step URL) until a due time computed on entry, then goes on to `next`.
+
+    Exactly one of `duration` (a parsed literal, or a mapper yielding an ISO-8601 duration) and `until` (a parsed
+    RFC 3339 instant, or a mapper yielding one) is set.
+    """
+
+    id: str
+    next: str
+    duration: Duration | CompiledExpression | None = None
+    until: datetime | CompiledExpression | None = None
+    type: Literal["timer"] = "timer"
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionDeadline:
+    """`spec.execution`: the journey's whole-run budget from its start; when it runs out the journey fails with
+    `error_code`/`reason`, or (this engine's extension, `onTimeout.next`) is routed to `next` instead."""
+
+    max_duration_sec: int
+    error_code: str | None = None
+    reason: str | None = None
+    next: str | None = None
+
+
+State = TaskState | ChoiceState | TransformState | SucceedState | FailState | ExternalInputState | TimerState
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +241,8 @@ class JourneyDefinition:
     raw: Mapping[str, Any] = field(default_factory=dict)
     idempotency_key: CompiledTemplate | None = None
     """`spec.lifecycle.idempotencyKey`: derives a start's idempotency key from its body (e.g. a payment id)."""
+    callback_url: str | None = None
+    """`spec.lifecycle.callbackUrl`: where the outcome is POSTed when a journey ends, unless its start names one."""
     source_text: str = ""
     """The file's text as loaded: stored with the version, so an instance can be run by it after the file changed."""
     digest: str = ""
@@ -183,6 +251,22 @@ class JourneyDefinition:
     """`spec.metadata.searchKeys`: business keys rendered from the context after every advance and indexed."""
     redact: tuple[str, ...] = ()
     """`spec.metadata.redact`: dotted paths hidden in the history's request bodies and contexts."""
+    execution: ExecutionDeadline | None = None
+    """`spec.execution`: the deadline armed at the start (a `deadline` timer)."""
+    kind: Literal["Journey", "Api"] = "Journey"
+    """`Api`: a synchronous endpoint run in memory per request (`journeys.engine.api_endpoints`), never stored."""
+    http_bindings: HttpBindings | None = None
+    """`spec.bindings.http`: the Api route, request headers/query copied into the context, status mapping."""
+    cookies: CookieSpec | None = None
+    """`spec.cookies`: the per-run cookie jar and what of it goes back to the client."""
+    platform_config: Mapping[str, PlatformConfigKey] = field(default_factory=dict)
+    """`spec.platform.config`: the keys bound at `platform.config.*`, their values from the server config."""
+    outcomes: tuple[NamedOutcome, ...] = ()
+    """`spec.outcomes`: named classifications of how a journey ended (the JourneyOutcome's `outcomeId`)."""
+    tags: tuple[str, ...] = ()
+    """`metadata.tags`: the definition's tags, which every instance carries too."""
+    metadata_bindings: MetadataBindings | None = None
+    """`spec.metadata.bindings`: instance tags and attributes taken from the start request."""
 
     def external_input(self, state_id: str) -> ExternalInputState | None:
         """The wait/webhook state called `state_id`, or None when there is no such step."""

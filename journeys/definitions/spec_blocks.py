@@ -7,16 +7,23 @@ journey without the deadline its author relies on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from journeys.definitions.api_catalog import ApiCatalogError, load_api_catalog
+from journeys.definitions.callback_urls import callback_url_refusal
 from journeys.definitions.fields import Block, template_at
 from journeys.definitions.journey_metadata import JourneyMetadata, parse_journey_metadata
 from journeys.definitions.mappers import compile_spec_mappers
-from journeys.definitions.model import CompiledSchema, CompiledTemplate
+from journeys.definitions.model import CompiledSchema, CompiledTemplate, ExecutionDeadline
+from journeys.definitions.named_outcomes import NamedOutcome, parse_named_outcomes
+from journeys.definitions.platform_config import PlatformConfigKey, parse_platform_config
+from journeys.definitions.resilience import parse_policies
+from journeys.definitions.spec_defaults import parse_defaults
 from journeys.definitions.states import parse_response
+from journeys.definitions.timer_state import parse_execution
 
 IMPLEMENTED_SPEC_BLOCKS = (
     "start",
@@ -29,20 +36,20 @@ IMPLEMENTED_SPEC_BLOCKS = (
     "httpSurface",
     "apis",
     "metadata",
+    "execution",
+    "policies",
+    "defaults",
+    "bindings",
+    "cookies",
+    "platform",
+    "outcomes",
 )
 
 UNSUPPORTED_SPEC_BLOCKS = frozenset(
     (
         "access",
-        "bindings",
         "compensation",
-        "cookies",
-        "defaults",
         "errors",
-        "execution",
-        "outcomes",
-        "platform",
-        "policies",
         "subjourneys",
     )
 )
@@ -64,6 +71,10 @@ class SpecSettings:
     links_enabled: bool = True
     idempotency_key: CompiledTemplate | None = None
     metadata: JourneyMetadata = field(default_factory=JourneyMetadata)
+    execution: ExecutionDeadline | None = None
+    platform_config: Mapping[str, PlatformConfigKey] = field(default_factory=dict)
+    outcomes: tuple[NamedOutcome, ...] = ()
+    callback_url: str | None = None
 
 
 def _load_apis(apis: Block) -> None:
@@ -95,6 +106,16 @@ def _idempotency_key(lifecycle: Block) -> CompiledTemplate | None:
     return template
 
 
+def _callback_url(lifecycle: Block) -> str | None:
+    """`callbackUrl`: where the journey's outcome is POSTed when it ends (result push), unless its start names one."""
+    url = lifecycle.string("callbackUrl")
+    refusal = None if url is None else callback_url_refusal(url, None)
+    if refusal is not None:
+        lifecycle.report("callbackUrl", f"{refusal}, e.g. 'https://orders.example.com/hooks/journeys'")
+        return None
+    return url
+
+
 def parse_spec_blocks(spec: Block) -> SpecSettings:
     """Validate every spec-level key and compile the implemented blocks (mappers go into the context)."""
     for key in spec.data:
@@ -108,6 +129,12 @@ def parse_spec_blocks(spec: Block) -> SpecSettings:
     apis = spec.block("apis")
     if apis is not None:
         _load_apis(apis)
+    policies = spec.block("policies")
+    if policies is not None:
+        parse_policies(policies)
+    defaults = spec.block("defaults")
+    if defaults is not None:
+        parse_defaults(defaults)
 
     context = spec.block("context")
     if context is not None:
@@ -129,14 +156,15 @@ def parse_spec_blocks(spec: Block) -> SpecSettings:
 
     start_mode: Literal["sync", "async"] = "sync"
     cancellable = True
-    idempotency_key = None
+    idempotency_key = callback_url = None
     lifecycle = spec.block("lifecycle")
     if lifecycle is not None:
-        lifecycle.allow("startMode", "cancellable", "idempotencyKey")
+        lifecycle.allow("startMode", "cancellable", "idempotencyKey", "callbackUrl")
         if lifecycle.one_of("startMode", ("sync", "async"), default="sync") == "async":
             start_mode = "async"
         cancellable = lifecycle.boolean("cancellable", default=True)
         idempotency_key = _idempotency_key(lifecycle)
+        callback_url = _callback_url(lifecycle)
 
     links_enabled = True
     surface = spec.block("httpSurface")
@@ -147,12 +175,17 @@ def parse_spec_blocks(spec: Block) -> SpecSettings:
             links.allow("enabled")
             links_enabled = links.boolean("enabled", default=True)
 
+    execution = spec.block("execution")
     return SpecSettings(
+        execution=None if execution is None else parse_execution(execution),
         metadata=parse_journey_metadata(spec),
+        platform_config=parse_platform_config(spec),
+        outcomes=parse_named_outcomes(spec),
         input_schema=input_schema,
         output_schema=output_schema,
         start_mode=start_mode,
         cancellable=cancellable,
         links_enabled=links_enabled,
         idempotency_key=idempotency_key,
+        callback_url=callback_url,
     )

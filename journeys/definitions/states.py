@@ -25,13 +25,14 @@ from journeys.definitions.model import (
     TransformState,
 )
 from journeys.definitions.tasks import parse_task
+from journeys.definitions.timer_state import parse_timer_state
 from journeys.definitions.write_targets import parse_write_target
 
 STATE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 # DSL state types this engine does not run yet: reported as "not supported" rather than "unknown".
-DSL_ONLY_STATE_TYPES = ("parallel", "subjourney", "timer")
+DSL_ONLY_STATE_TYPES = ("parallel", "subjourney")
 
 # Top-level JourneyStatus fields a step response may not overwrite with projected properties (DSL 12.1).
 RESERVED_STATUS_FIELDS = frozenset(
@@ -257,4 +258,5 @@ _PARSERS: dict[str, StateParser] = {
     "fail": _parse_fail,
     "wait": _parse_external_input,
     "webhook": _parse_external_input,
+    "timer": parse_timer_state,
 }

@@ -61,6 +61,7 @@ from journeys.engine.inbound_messages import (
 from journeys.engine.inbox import Inbox
 from journeys.engine.interpreter import Interpreter
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
+from journeys.engine.request_bindings import bind_to_context, request_bindings
 from journeys.engine.runs import InboundRequest
 from journeys.engine.verification import SignedRequest, header_value, verify_delivery
 from journeys.store import AdvanceOutcome, DeliveryRecord, DeliveryStore, InboxClaim, InstanceRecord
@@ -301,6 +302,7 @@ class InboundDesk:
         run.path.append(step.id)
         run.resumed_from = step.id
         request = InboundRequest(headers=d.message.headers, query=d.message.query)
+        bind_to_context(request_bindings(interpreter.definition, step.id), run.context, request)
         await engine.advance(interpreter, run, step.next, request, now)
         if run.auth_problem is not None and run.waiting and run.state == step.id:
             detail = str(run.auth_problem.get("detail") or "authentication failed")

@@ -27,6 +27,8 @@ class PendingCall:
     task: HttpCallTask
     next: str
     request: OutboundRequest
+    key: str = ""
+    """The idempotency key of the call: every attempt of it sends the same one."""
 
     @property
     def notify(self) -> bool:
@@ -71,7 +73,7 @@ def prepare_call(
         headers["Idempotency-Key"] = idempotency_key
     body = _body(task, context, payload, platform, headers)
     request = OutboundRequest(task.method, url, headers, body, task.timeout_ms / 1000)
-    return PendingCall(state.id, task, state.next, request)
+    return PendingCall(state.id, task, state.next, request, idempotency_key)
 
 
 def _decode(response: OutboundResponse) -> Any:

@@ -22,30 +22,29 @@ from journeys.definitions.model import (
     JourneyDefinition,
     SucceedState,
     TaskState,
+    TimerState,
     TransformState,
 )
 from journeys.engine.api_keys import ApiKeyProfile, match_key
+from journeys.engine.call_extras import absorb_cookies, with_extras
+from journeys.engine.cookie_jar import CookieJar
 from journeys.engine.errors import EngineConfigurationError
 from journeys.engine.http_calls import PendingCall, call_result, prepare_call
 from journeys.engine.inbound_messages import COLUMN_WIDTH, nests_deeper_than
 from journeys.engine.lifecycle import Lifecycle
+from journeys.engine.named_outcomes import name_outcome
 from journeys.engine.outbound import OutboundError, OutboundResponse
+from journeys.engine.retries import retry_after
 from journeys.engine.runs import InboundRequest, Run
 from journeys.engine.search_keys import render_search_keys
+from journeys.engine.state_failure import StateFailure
+from journeys.engine.timer_states import arm_deadline, enter_timer, leave_pause
 from journeys.expressions import ExpressionEvaluationError
+from journeys.store import Timer
 
 MAX_STATES_PER_ADVANCE = 10_000
 # orjson writes documents nested at most 254 levels, and a stored outcome holds the output two levels down.
 MAX_CONTEXT_DEPTH = 250
-
-
-class _StateFailure(Exception):
-    """A state could not be executed; the journey fails with `code` (naming the state) and `reason`."""
-
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
 
 
 def business_status(phase: str, output: Any, error: dict[str, Any] | None) -> str:
@@ -128,6 +127,7 @@ class Interpreter:
             SucceedState: self._succeed,
             FailState: self._fail,
             ExternalInputState: self._pause,
+            TimerState: self._timer,
         }
 
     def platform(self, run: Run) -> dict[str, Any]:
@@ -135,7 +135,11 @@ class Interpreter:
         if run.platform is None:
             run.platform = {
                 **self._platform_base,
-                "journey": {"name": self.definition.name, "kind": "Journey", "version": self.definition.version},
+                "journey": {
+                    "name": self.definition.name,
+                    "kind": self.definition.kind,
+                    "version": self.definition.version,
+                },
                 "run": {"id": run.journey_id, "startedAt": run.started_at.isoformat().replace("+00:00", "Z")},
             }
         return run.platform
@@ -144,6 +148,9 @@ class Interpreter:
         """Enter `state_id` and keep executing until the run pauses at a step or reaches a terminal phase."""
         if self.definition.search_keys and run.loaded and run.keys_before is None:
             run.keys_before = self.search_keys_of(run)
+        leave_pause(run)
+        if self.definition.cookies is not None and run.jar is None:
+            run.jar = CookieJar(self.definition.cookies)
         self._run(run, state_id, request, now)
         self._settle(run)
 
@@ -154,6 +161,7 @@ class Interpreter:
         """What the commit records besides the row: how its history is redacted, which business keys it indexes
         (those of a new journey, or those that changed: most advances leave them as they were)."""
         run.redact = self.definition.redact
+        run.links_enabled = self.definition.links_enabled
         if self.definition.search_keys:
             keys = self.search_keys_of(run)
             run.search_keys = None if keys == run.keys_before else keys
@@ -176,7 +184,7 @@ class Interpreter:
             run.path.append(current)
             try:
                 current = self._handlers[type(state)](state, run, request, now)
-            except _StateFailure as failure:
+            except StateFailure as failure:
                 self._terminate_failed(run, failure.code, failure.reason)
                 return
 
@@ -197,8 +205,18 @@ class Interpreter:
     ) -> None:
         """Record the outcome of `call` (None for a notify call) and continue from the task's `next`."""
         task = call.task
+        backoff = retry_after(task.retry, outcome, run.attempt)
+        if backoff is not None:
+            # Try again after a durable backoff: the run waits at the task, as a row, for its `retry` timer.
+            run.timers["retry"] = Timer("retry", call.state_id, now + backoff, run.attempt + 1, call.key)
+            run.state, run.waiting, run.inbound_open = call.state_id, True, False
+            return
+        attempts, run.attempt, run.call_key = run.attempt + 1, 0, None
         if outcome is not None:
             result = call_result(outcome)
+            if task.retry is not None:
+                result["attempts"] = attempts
+            absorb_cookies(call, outcome, result, run, now)
             if task.result_var is not None:
                 run.context[task.result_var] = result
             mapping = task.error_mapping
@@ -209,7 +227,7 @@ class Interpreter:
                 except ExpressionEvaluationError as error:
                     self._terminate_failed(run, f"EXPRESSION_ERROR:{call.state_id}", f"errorMapping: {error}")
                     return
-                except _StateFailure as failure:
+                except StateFailure as failure:
                     self._terminate_failed(run, failure.code, failure.reason)
                     return
         self.advance(run, call.next, request, now)
@@ -221,13 +239,15 @@ class Interpreter:
             return state.next
         if isinstance(task, HttpCallTask):
             try:
-                run.pending_call = prepare_call(state, task, run.context, self.platform(run), run.idempotency_key())
+                key = run.call_key or run.idempotency_key()
+                call = prepare_call(state, task, run.context, self.platform(run), key)
+                run.pending_call = with_extras(call, self.definition, run, request, now)
             except ExpressionEvaluationError as error:
-                raise _StateFailure(f"EXPRESSION_ERROR:{state.id}", f"state '{state.id}': {error}") from error
+                raise StateFailure(f"EXPRESSION_ERROR:{state.id}", f"state '{state.id}': {error}") from error
             except ValueError as error:
-                raise _StateFailure(f"HTTP_REQUEST_INVALID:{state.id}", f"state '{state.id}': {error}") from error
+                raise StateFailure(f"HTTP_REQUEST_INVALID:{state.id}", f"state '{state.id}': {error}") from error
             return None
-        raise _StateFailure(f"UNSUPPORTED_TASK:{state.id}", f"state '{state.id}': task kind {task.kind}")
+        raise StateFailure(f"UNSUPPORTED_TASK:{state.id}", f"state '{state.id}': task kind {task.kind}")
 
     def admits_retry(self, step_id: str, request: InboundRequest) -> dict[str, Any] | None:
         """None when a retry to `step_id` may be answered from the log; else the 401 problem of its key check."""
@@ -270,25 +290,25 @@ class Interpreter:
             try:
                 verdict = branch.predicate.evaluate(run.context, payload, platform)
             except ExpressionEvaluationError as error:
-                raise _StateFailure(
+                raise StateFailure(
                     f"EXPRESSION_ERROR:{state.id}", f"state '{state.id}' choices[{index}]: {error}"
                 ) from error
             if verdict is True:
                 return branch.next
             if verdict is not False:
-                raise _StateFailure(
+                raise StateFailure(
                     f"EXPRESSION_ERROR:{state.id}",
                     f"state '{state.id}' choices[{index}]: predicate returned {verdict!r}, expected a boolean",
                 )
         if state.default is None:
-            raise _StateFailure(f"NO_CHOICE_MATCHED:{state.id}", f"state '{state.id}': no branch matched")
+            raise StateFailure(f"NO_CHOICE_MATCHED:{state.id}", f"state '{state.id}': no branch matched")
         return state.default
 
     def _transform(self, state: TransformState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         try:
             result = state.mapper.evaluate(run.context, run.context.get("payload"), self.platform(run))
         except ExpressionEvaluationError as error:
-            raise _StateFailure(f"EXPRESSION_ERROR:{state.id}", f"state '{state.id}': {error}") from error
+            raise StateFailure(f"EXPRESSION_ERROR:{state.id}", f"state '{state.id}': {error}") from error
         self._write(run, state.id, state.target_kind, state.path, state.result_var, result)
         return state.next
 
@@ -301,7 +321,7 @@ class Interpreter:
         """
         position = 1 if kind == "var" else len(path)
         if nests_deeper_than(value, MAX_CONTEXT_DEPTH - position):
-            raise _StateFailure(
+            raise StateFailure(
                 f"CONTEXT_TOO_DEEP:{state_id}",
                 f"state '{state_id}': the result would nest the context more than {MAX_CONTEXT_DEPTH} levels deep",
             )
@@ -312,7 +332,7 @@ class Interpreter:
         elif isinstance(value, dict):
             run.context = value
         else:
-            raise _StateFailure(
+            raise StateFailure(
                 f"EXPRESSION_ERROR:{state_id}",
                 f"state '{state_id}': a whole-context write must be an object, got {type(value).__name__}",
             )
@@ -321,19 +341,32 @@ class Interpreter:
         context = run.context
         output = context[state.output_var] if state.output_var and state.output_var in context else context
         run.outcome = {"status": business_status("Succeeded", output, None), "output": output, "error": None}
+        if self.definition.outcomes:
+            name_outcome(self.definition, run, "Succeeded", self.platform(run))
         self.lifecycle.fire(run, "succeed")
-        run.waiting, run.due_at = False, None
+        run.waiting = False
+        run.timers.clear()
         return None
 
     def _fail(self, state: FailState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         self._terminate_failed(run, state.error_code, state.reason or state.error_code)
         return None
 
+    def arm_deadline(self, run: Run) -> None:
+        """Arm `spec.execution`'s deadline on a new journey: its budget runs from the start, whatever it waits for."""
+        arm_deadline(self.definition, run)
+
+    def _timer(self, state: TimerState, run: Run, request: InboundRequest, now: datetime) -> str | None:
+        return enter_timer(state, run, now, self.platform(run))
+
     def _pause(self, state: ExternalInputState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         run.context.pop("payload", None)
         # A status update routed back to its own step keeps the step's deadline: "pending" must not extend it.
-        if run.resumed_from != state.id or run.due_at is None:
-            run.due_at = now + timedelta(seconds=state.timeout_sec) if state.timeout_sec else None
+        kept = run.left_step_timer
+        if run.resumed_from == state.id and kept is not None and kept.state == state.id:
+            run.timers["step-timeout"] = kept
+        elif state.timeout_sec:
+            run.timers["step-timeout"] = Timer("step-timeout", state.id, now + timedelta(seconds=state.timeout_sec))
         run.inbound_open = False
         if state.source is not None and state.correlation_key is not None:
             run.inbound_source, run.inbound_key = state.source, self._correlation_key(state, run)
@@ -346,9 +379,9 @@ class Interpreter:
             key = state.correlation_key.render(run.context, None, self.platform(run))  # type: ignore[union-attr]
         except ExpressionEvaluationError as error:
             reason = f"state '{state.id}' correlationKey: {error}"
-            raise _StateFailure(f"EXPRESSION_ERROR:{state.id}", reason) from error
+            raise StateFailure(f"EXPRESSION_ERROR:{state.id}", reason) from error
         if not key or len(key) > COLUMN_WIDTH or "\x00" in key:
-            raise _StateFailure(
+            raise StateFailure(
                 f"CORRELATION_KEY_INVALID:{state.id}",
                 f"state '{state.id}': the correlation key must be 1 to {COLUMN_WIDTH} characters, none of them NUL",
             )
@@ -357,5 +390,8 @@ class Interpreter:
     def _terminate_failed(self, run: Run, code: str, reason: str, trigger: str = "fail") -> None:
         error = {"code": code, "reason": reason}
         run.outcome = {"status": business_status("Failed", None, error), "output": None, "error": error}
+        if self.definition.outcomes:
+            name_outcome(self.definition, run, "Failed", self.platform(run))
         self.lifecycle.fire(run, trigger)  # type: ignore[arg-type]
-        run.waiting, run.due_at = False, None
+        run.waiting = False
+        run.timers.clear()

@@ -51,7 +51,8 @@ class Interventions:
         now = engine.clock()
         run = engine.run_from(record)
         interpreter.lifecycle.fire(run, "retry")
-        run.outcome, run.waiting, run.due_at = None, False, None
+        run.outcome, run.waiting = None, False
+        run.timers.clear()
         await engine.advance(interpreter, run, from_state, NO_REQUEST, now)
         error = (record.outcome or {}).get("error") or {}
         detail = {"retriedBy": by, "reason": reason, "failedAt": record.current_state, "failedWith": error.get("code")}

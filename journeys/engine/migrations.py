@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -158,7 +158,9 @@ class Migrations:
         run = self._engine.run_from(record)
         # Entering the step as a status update would: its deadline is kept (when it has one), not restarted.
         run.resumed_from = to_state
-        run.due_at = record.due_at if step.timeout_sec else None
+        kept = run.timers.pop("step-timeout", None)
+        if kept is not None and step.timeout_sec:
+            run.timers["step-timeout"] = replace(kept, state=to_state)
         into.advance(run, to_state, NO_REQUEST, now)
         run.search_keys = into.search_keys_of(run) if into.definition.search_keys else None  # the target's keys
         if run.phase != RUNNING or not run.waiting:
@@ -179,6 +181,8 @@ class Migrations:
         state = record.current_state
         if not record.waiting:
             return "it is not waiting at a step (it is being run); migrate it once it waits"
+        if "timer" in record.timers or "retry" in record.timers:
+            return "it waits for a timer or a call's next attempt, not at a step; migrate it once it waits at a step"
         if state in state_map:
             return None  # the operator's explicit choice; the map itself was checked
         into = new.states.get(state)

@@ -31,6 +31,10 @@ class EngineObserver:
         """An outbound call of `state` took `seconds` and was answered `status`, or got no answer (`failure`:
         TIMEOUT or NETWORK)."""
 
+    def result_pushed(self, outcome: str) -> None:
+        """An attempt to push a journey's outcome to its callback URL ended `outcome`: delivered, retrying (it will
+        be tried again) or abandoned (given up)."""
+
 
 async def send_observed(
     outbound: OutboundHttp, observer: EngineObserver, journey: str, call: PendingCall

@@ -22,6 +22,8 @@ class OutboundResponse:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    set_cookies: tuple[str, ...] = ()
+    """Every `Set-Cookie` value: `headers` keeps one value per name, and a response may set several cookies."""
 
 
 class OutboundError(Exception):

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from journeys.engine.cookie_jar import CookieJar
 from journeys.engine.http_calls import PendingCall
 from journeys.engine.lifecycle import RUNNING
+from journeys.store import Timer
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +37,16 @@ class Run:
         self.started_at = started_at
         self.outcome: dict[str, Any] | None = None
         self.waiting = False
-        self.due_at: datetime | None = None
+        # The armed timers by kind (journeys.store.records.Timer), and those the advance started with: the
+        # commit rewrites the timer table only when they differ.
+        self.timers: dict[str, Timer] = {}
+        self.timers_before: dict[str, Timer] = {}
+        # The step timeout the run had when it left its step: a submission routed back to that step keeps it.
+        self.left_step_timer: Timer | None = None
+        # A call attempt a `retry` timer started: its number (1 = the first retry) and the idempotency key every
+        # attempt of the call sends.
+        self.attempt = 0
+        self.call_key: str | None = None
         self.path: list[str] = []
         self.auth_problem: dict[str, Any] | None = None
         self.platform: dict[str, Any] | None = None
@@ -54,6 +65,17 @@ class Run:
         self.search_keys: dict[str, str] | None = None
         self.keys_before: dict[str, str] | None = None
         self.loaded = False
+        # Result push (journeys.engine.result_push): where the outcome goes when the run ends (fixed at the start),
+        # and whether the outcome document shows `_links` (the definition's `httpSurface.links`).
+        self.callback_url: str | None = None
+        self.links_enabled = True
+        # The run's cookie jar (`spec.cookies`): in memory only, for a run that cannot pause (cookie_jar.py).
+        self.jar: CookieJar | None = None
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When the earliest armed timer fires."""
+        return min((timer.fires_at for timer in self.timers.values()), default=None)
 
     def idempotency_key(self) -> str:
         """Stable for the call at this point of this advance: a re-run after a crash sends the same key."""

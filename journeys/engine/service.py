@@ -17,6 +17,7 @@ from typing import Any
 
 from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
+from journeys.engine.api_endpoints import ApiEndpoints, split_kinds
 from journeys.engine.api_keys import ApiKeyProfile
 from journeys.engine.deliveries import DEFAULT_RETENTION, InboundDesk
 from journeys.engine.errors import (
@@ -34,10 +35,13 @@ from journeys.engine.lifecycle import PHASES, RUNNING, TERMINAL_PHASES
 from journeys.engine.migrations import Migrations
 from journeys.engine.observer import EngineObserver, send_observed
 from journeys.engine.outbound import NoOutboundHttp, OutboundError, OutboundHttp, OutboundResponse
+from journeys.engine.platform_binding import PlatformConfigValues, check_platform_config, platform_base
+from journeys.engine.result_push import PushSettings, ResultPusher
 from journeys.engine.runs import NO_REQUEST, InboundRequest, Run
 from journeys.engine.snapshots import Clock, Snapshot, successor, transition_of, utc_now
 from journeys.engine.starts import DEFAULT_IDEMPOTENCY_WINDOW, RenderStart, StartDesk, Started
 from journeys.engine.terminal_watch import TerminalWatch
+from journeys.engine.timer_desk import TimerDesk
 from journeys.engine.versions import DefinitionVersions
 from journeys.outages import DATABASE, log_failure
 from journeys.store import (
@@ -70,20 +74,28 @@ class JourneyEngine:
         inbound_secrets: Mapping[str, ApiKeyProfile] | None = None,
         inbound_retention: timedelta = DEFAULT_RETENTION,
         idempotency_window: timedelta = DEFAULT_IDEMPOTENCY_WINDOW,
+        result_push: PushSettings | None = None,
+        platform_config: PlatformConfigValues | None = None,
     ) -> None:
-        platform = {"environment": environment}
+        platform_config = platform_config or {}
+        check_platform_config(definitions.values(), platform_config)
+        self.platform_config = platform_config
         self.store = store
         self._clock = clock
-        self.versions = DefinitionVersions(
-            definitions, store, lambda definition: Interpreter(definition, api_keys, platform), sources or {}
-        )
+        journeys, apis = split_kinds(definitions)  # kind: Api is served per request, never stored (api_endpoints)
+        interpreter_of = lambda d: Interpreter(d, api_keys, platform_base(d, environment, platform_config))  # noqa: E731
+        self.versions = DefinitionVersions(journeys, store, interpreter_of, sources or {})
+        self.apis = ApiEndpoints(self, apis.values(), interpreter_of)
         self._outbound: OutboundHttp = outbound or NoOutboundHttp()
         self._background: set[asyncio.Task[Any]] = set()
         self._terminal = TerminalWatch()
         self.inbound = InboundDesk(self, inbound_secrets or {}, inbound_retention)
         self.inbound_log = InboundLog(store, clock)
         self.starts = StartDesk(self, idempotency_window)
+        # Result push: its delivery worker runs beside the scheduler (`result_push.run`, started by the server).
+        self.result_push = ResultPusher(self, result_push or PushSettings(), self._outbound)
         self.migrations = Migrations(self)
+        self.timers = TimerDesk(self)
         self.interventions = Interventions(self)
         self.observer = EngineObserver()  # the server's observability sets one that counts and logs
         self.ticked_at: datetime | None = None  # when the scheduler began its last tick (readiness reads it)
@@ -185,21 +197,8 @@ class JourneyEngine:
     # -- timers and recovery ----------------------------------------------------------------------
 
     async def fire_due_timers(self) -> int:
-        """Move every waiting journey whose step timed out to its `onTimeout` state; returns how many moved."""
-        now = self._clock()
-        moved = 0
-        # Journeys of versions that no longer compile cannot time out: left out, they never fill the batch.
-        for record in await self.store.due(now, skip_digests=self.versions.unusable()):
-            interpreter = await self.interpreter_for(record)
-            step = interpreter.definition.states.get(record.current_state) if interpreter else None
-            if interpreter is None or not isinstance(step, ExternalInputState) or step.on_timeout is None:
-                continue
-            run = self.run_from(record)
-            await self.advance(interpreter, run, step.on_timeout, NO_REQUEST, now)
-            with contextlib.suppress(ConcurrentUpdate):  # a submission won the race: the timer is stale
-                await self.commit(record, run, "timeout", now, {"step": record.current_state})
-                moved += 1
-        return moved
+        """Fire every timer due by the engine's clock (journeys.engine.timer_desk); returns how many moved a journey."""
+        return await self.timers.fire_due()
 
     async def recover(self, stale_after: timedelta = timedelta(seconds=0)) -> int:
         """Run Running-but-not-paused instances (accepted async starts, crashed runs); returns how many ran."""
@@ -214,23 +213,29 @@ class JourneyEngine:
         return resumed
 
     async def run_scheduler(self, interval: float, stop: asyncio.Event) -> None:
-        """Until `stop` is set: fire due timers and pick up other processes' abandoned runs.
+        """Until `stop` is set: fire timers as they fall due and, every `interval`, pick up other processes'
+        abandoned runs and sweep expired deliveries and idempotency keys.
 
         Stopped between ticks, never cancelled in one: a statement cancelled mid-flight leaves its pooled
         PostgreSQL connection in the middle of an operation, and closing the pool then fails on it."""
+        loop = asyncio.get_running_loop()
+        housekept = float("-inf")
         while not stop.is_set():
             self.ticked_at = self._clock()
             try:
                 await self.fire_due_timers()
-                await self.recover(stale_after=timedelta(seconds=30))
-                await self.inbound.sweep()
-                await self.starts.prune(self._clock())
+                if loop.time() - housekept >= interval:
+                    housekept = loop.time()
+                    await self.recover(stale_after=timedelta(seconds=30))
+                    await self.inbound.sweep()
+                    await self.starts.prune(self._clock())
+                await self.timers.sleep_until_due(stop, interval)
             except Exception as error:  # keep the scheduler alive; the next tick retries
                 log_failure(error, "the scheduler", log, "scheduler tick failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), interval)
             else:
                 DATABASE.succeeded()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
 
     async def drain(self) -> None:
         """Wait for background runs (async starts) to commit; used on graceful shutdown."""
@@ -282,10 +287,11 @@ class JourneyEngine:
         run.base_version = record.version
         run.phase = record.phase
         run.waiting = record.waiting
-        run.due_at = record.due_at
+        run.timers, run.timers_before = dict(record.timers), record.timers
         run.outcome = record.outcome
         run.inbound_source, run.inbound_key = record.inbound_source, record.inbound_key
         run.inbound_open = record.inbound_open_key is not None
+        run.callback_url = record.callback_url
         run.loaded = True
         return run
 
@@ -357,8 +363,12 @@ class JourneyEngine:
     def after_commit(self, before: InstanceRecord | None, after: InstanceRecord, event: str) -> None:
         """Tell the observer; wake long-polls of an ended journey; apply the inbox of a key the journey just opened."""
         self.observer.committed(before, after, event)
+        if after.timers_changed and after.due_at is not None:
+            self.timers.notice(after.due_at)
         if after.phase in TERMINAL_PHASES:
             self._terminal.signal(after.id)
+            if after.result_push is not None:
+                self.result_push.wake()
         source, opened = after.inbound_source, after.inbound_open_key
         if source is None or opened is None:
             return

@@ -9,6 +9,8 @@ from typing import Any
 
 from journeys.definitions.model import JourneyDefinition
 from journeys.engine.inbound_messages import redact
+from journeys.engine.lifecycle import TERMINAL_PHASES
+from journeys.engine.result_push import outcome_push
 from journeys.engine.runs import Run
 from journeys.store import InstanceRecord, TransitionRecord
 
@@ -40,8 +42,9 @@ def record_of(
     version: int,
     started_by: str | None,
 ) -> InstanceRecord:
-    """The row to commit for `run` after an advance (`started_by` and the version are fixed at the start)."""
-    return InstanceRecord(
+    """The row to commit for `run` after an advance (`started_by` and the version are fixed at the start); when the
+    run ended a journey that has a callback URL, with the push of its outcome to put in the outbox."""
+    record = InstanceRecord(
         id=run.journey_id,
         journey_name=name,
         journey_version=version_label,
@@ -54,13 +57,19 @@ def record_of(
         updated_at=updated_at,
         version=version,
         due_at=run.due_at,
+        timers=run.timers,
+        timers_changed=run.timers != run.timers_before,
         inbound_source=run.inbound_source,
         inbound_key=run.inbound_key,
         inbound_open_key=run.inbound_key if run.waiting and run.inbound_open else None,
         started_by=started_by,
         definition_digest=definition_digest,
         search_keys=run.search_keys,
+        callback_url=run.callback_url,
     )
+    if record.phase in TERMINAL_PHASES:
+        record.result_push = outcome_push(record, links=run.links_enabled)
+    return record
 
 
 def successor(

@@ -31,7 +31,10 @@ from journeys.engine.errors import (
 )
 from journeys.engine.inbound_messages import Answer
 from journeys.engine.inbox import PRUNE_EVERY
+from journeys.engine.instance_metadata import index_rows, instance_metadata
 from journeys.engine.interpreter import Interpreter
+from journeys.engine.lifecycle import SUCCEEDED
+from journeys.engine.request_bindings import bind_to_context, request_bindings
 from journeys.engine.runs import InboundRequest, Run
 from journeys.engine.snapshots import Snapshot, record_of, transition_of
 from journeys.expressions import ExpressionEvaluationError
@@ -55,6 +58,8 @@ class Started:
     snapshot: Snapshot
     answer: Answer | None
     replayed: bool = False
+    set_cookies: tuple[str, ...] = ()
+    """`spec.cookies.returnToClient` of a sync start that succeeded; never stored, so a replay carries none."""
 
 
 def fingerprint(body: Any) -> str:
@@ -89,7 +94,7 @@ class StartDesk:
         answer: RenderStart | None,
     ) -> Started:
         definition = interpreter.definition
-        _check_body(definition, body)
+        check_start_body(definition, body)
         # A journey that derives its key from the input is idempotent on it whatever the caller sends: one
         # journey per payment holds even for a client that makes up a new Idempotency-Key per attempt.
         key = _derived_key(definition, body) or idempotency_key
@@ -125,12 +130,18 @@ class StartDesk:
         key's holder when another start claimed it first, and then nothing was written."""
         engine, definition = self.engine, interpreter.definition
         now = engine.clock()
+        tags, attributes = instance_metadata(definition, body, request.headers)  # before the run changes the body
         run = Run(uuid.uuid4().hex, definition.start, body, now)
+        bind_to_context(request_bindings(definition, None), run.context, request)  # spec.bindings.http.start
+        interpreter.arm_deadline(run)
         run.redact = definition.redact
+        run.callback_url = engine.result_push.callback_url(definition, body)
         # The body is the context the run changes in place: the history keeps it as it came.
         run.request = orjson.loads(orjson.dumps(body)) if definition.start_mode == "sync" else body
         if definition.start_mode == "sync":
             await engine.advance(interpreter, run, definition.start, request, now)
+        if tags or attributes:  # indexed with the insert; advances never rewrite them (write-once)
+            run.search_keys = {**index_rows(tags, attributes), **(run.search_keys or {})}
         record = record_of(
             run,
             definition.name,
@@ -161,7 +172,8 @@ class StartDesk:
         if definition.start_mode == "async":
             engine.spawn(engine.resume(record.id))
         engine.after_commit(None, record, "start")
-        return Started(snapshot, rendered)
+        returned = run.jar.returned() if run.jar is not None and record.phase == SUCCEEDED else []
+        return Started(snapshot, rendered, set_cookies=tuple(returned))
 
     async def _replay(self, held: StartKeyRecord, digest: str, principal: str | None) -> Started:
         if held.fingerprint != digest:
@@ -199,7 +211,7 @@ class StartDesk:
         return await self.engine.store.start_keys.prune(now)
 
 
-def _check_body(definition: JourneyDefinition, body: Any) -> None:
+def check_start_body(definition: JourneyDefinition, body: Any) -> None:
     if not isinstance(body, dict):
         raise InvalidInput("the start body must be a JSON object", ["$: expected an object"])
     if definition.input_schema is not None:

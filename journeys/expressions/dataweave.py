@@ -14,6 +14,8 @@ Supported constructs
       .dayOfYear`) on RFC 3339 strings, so `now().hour` works
     * operators: `++ - + * / == != < <= > >= <=> default and or not !` and `as String|Number|
       Boolean|DateTime`; `default:` is accepted as a spelling of `default`
+    * string interpolation `"id-$(expr)"` and `"Hi $name"` (see `dataweave_interpolation`); null
+      interpolates as nothing, objects and arrays are evaluation errors
     * `if (c) a else b`, `if c then a else b`, `else if` chains
     * `do { var x = ... --- body }` (the `---` may be omitted, as in the examples)
     * lambdas `(x) -> ...`, `(item, acc = 0) -> ...`, as arguments of map/filter/reduce/
@@ -39,7 +41,7 @@ Deliberate differences from DataWeave
       `dataweave_higher_order`); `<=>` is a three-way comparison returning -1, 0 or 1.
     * field selection on an array yields null (no implicit multi-value selection).
 
-Not supported: string interpolation `"$(expr)"`, `$`/`$$` implicit lambda parameters,
+Not supported: interpolation in object keys, `$`/`$$` implicit lambda parameters,
 `fun` declarations, `import`, dynamic or conditional object keys, `match`/`case`, types other
 than the four coercion targets, descendant selectors (`..`), and `log` (expressions are pure).
 """

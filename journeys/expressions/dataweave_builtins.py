@@ -16,7 +16,7 @@ import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -36,6 +36,7 @@ from journeys.expressions.dataweave_values import (
     type_name,
 )
 from journeys.expressions.errors import ExpressionEvaluationError
+from journeys.expressions.evaluation_clock import evaluation_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ def _argument_error(function: str, expected: str, value: Any) -> ExpressionEvalu
 
 def _now() -> str:
     """RFC 3339 UTC timestamp with millisecond precision and a `Z` suffix."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return evaluation_now().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _uuid() -> str:

@@ -13,7 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from journeys.expressions.dataweave_higher_order import Evaluator
-from journeys.expressions.dataweave_values import NUMBER_TYPES, require_boolean, select_from_non_object
+from journeys.expressions.dataweave_values import (
+    NUMBER_TYPES,
+    interpolated_text,
+    require_boolean,
+    select_from_non_object,
+)
 
 
 def always(value: Any) -> Evaluator:
@@ -139,3 +144,12 @@ def call(function: Callable[..., Any], evaluators: list[Evaluator]) -> Evaluator
         return lambda env: function(first(env), second(env))
     first, second, third = evaluators
     return lambda env: function(first(env), second(env), third(env))
+
+
+def interpolate(parts: tuple[str | Evaluator, ...]) -> Evaluator:
+    """`"id-$(expr)"`: literal pieces and evaluated pieces joined into one string."""
+
+    def evaluate(env: list[Any]) -> str:
+        return "".join(part if type(part) is str else interpolated_text(part(env)) for part in parts)
+
+    return evaluate

@@ -41,6 +41,7 @@ from journeys.expressions.dataweave_closures import (
     equals_constant,
     evaluator_path,
     if_then_else,
+    interpolate,
     logical_and,
     logical_or,
     slot_path,
@@ -117,6 +118,7 @@ class _Compiler:
         self._handlers: dict[str, Callable[[Tree[Token]], Evaluator]] = {
             "number": self._number,
             "string": self._string,
+            "interpolation": self._interpolation,
             "true": lambda node: always(True),
             "false": lambda node: always(False),
             "null": lambda node: always(None),
@@ -198,6 +200,10 @@ class _Compiler:
 
     def _string(self, node: Tree[Token]) -> Evaluator:
         return always(decode_string(node.children[0]))
+
+    def _interpolation(self, node: Tree[Token]) -> Evaluator:
+        parts = tuple(part if isinstance(part, str) else self.expression(part) for part in node.children)
+        return interpolate(parts)
 
     def _object(self, node: Tree[Token]) -> Evaluator:
         entries = tuple(

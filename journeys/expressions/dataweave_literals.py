@@ -62,7 +62,11 @@ def parse_number(token: Token) -> int | float:
 
 
 def decode_string(token: Token) -> str:
-    body = token.value[1:-1]
+    return decode_escapes(token.value[1:-1], token)
+
+
+def decode_escapes(body: str, token: Token) -> str:
+    """Replace the escapes of raw literal text (`body` is part of `token`, which positions errors)."""
     if "\\" not in body:
         return body
 

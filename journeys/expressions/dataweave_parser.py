@@ -2,7 +2,8 @@
 
 The LALR tables are built once per process, on first use, from `dataweave_grammar.lark`
 (shipped as package data). Every lark error is turned into ExpressionSyntaxError carrying a
-1-based line/column, so definition loading can point authors at the exact spot.
+1-based line/column, so definition loading can point authors at the exact spot. String literals that
+interpolate (`"id-$(context.x)"`) come back already expanded into `interpolation` nodes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from functools import cache
 from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
+from journeys.expressions.dataweave_interpolation import expand
 from journeys.expressions.errors import ExpressionSyntaxError
 
 _MAX_EXPECTED_SHOWN = 8
@@ -33,10 +35,11 @@ def parse(source: str) -> Tree[Token]:
     """Parse `source`; raises ExpressionSyntaxError describing the first offending token."""
     parser = _parser()
     try:
-        return parser.parse(source)
+        tree = parser.parse(source)
     except UnexpectedInput as error:
         line, column = _position(source, error)
         raise ExpressionSyntaxError(_describe(parser, error), line, column) from None
+    return expand(tree, parse)
 
 
 def _position(source: str, error: UnexpectedInput) -> tuple[int, int]:

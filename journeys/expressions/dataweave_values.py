@@ -255,6 +255,15 @@ def to_string(value: Any) -> Any:
     raise ExpressionEvaluationError(f"cannot coerce {type_name(value)} to String")
 
 
+def interpolated_text(value: Any) -> str:
+    """A value spliced into a string by `$(...)`: scalars as `as String` writes them, null as nothing."""
+    if value is None:
+        return ""
+    if type(value) in (dict, list):
+        raise ExpressionEvaluationError(f"cannot interpolate {type_name(value)} into a string")
+    return to_string(value)
+
+
 def to_number(value: Any) -> Any:
     value_type = type(value)
     if value is None or value_type in NUMBER_TYPES:

@@ -12,6 +12,9 @@ from aiohttp import web
 from journeys.connectors.http_client import AiohttpOutbound
 from journeys.definitions import load_catalog
 from journeys.engine import JourneyEngine
+from journeys.engine.clock import AdjustableClock
+from journeys.engine.snapshots import utc_now
+from journeys.server.api_routes import add_api_routes
 from journeys.server.app_keys import BODY_TIMEOUT_SECONDS, ENGINE, MAX_BODY_BYTES
 from journeys.server.auth import AUTHENTICATOR, Authenticator, client_auth_middleware
 from journeys.server.config import ServerConfig
@@ -21,8 +24,10 @@ from journeys.server.inbound import add_inbound_routes
 from journeys.server.observability import access_middleware, add_observability, watch_engine
 from journeys.server.operator_routes import add_operator_routes
 from journeys.server.problems import problem_middleware
+from journeys.server.push_routes import add_push_routes
 from journeys.server.reloading import DefinitionReloader, warn_unconfigured
 from journeys.server.routes import add_routes
+from journeys.server.test_clock import add_test_clock
 from journeys.store import JourneyStore
 
 log = logging.getLogger("journeys.server")
@@ -41,11 +46,15 @@ def build_app(
     app[BODY_TIMEOUT_SECONDS] = config.body_timeout_seconds
     app[AUTHENTICATOR] = Authenticator(config.client_auth)
     add_routes(app)
+    add_push_routes(app)
+    add_api_routes(app)
     add_inbound_routes(app)
     add_contract_routes(app)
     reloader = DefinitionReloader(app, config)
     add_operator_routes(app, reloader)
     add_console(app)
+    if config.test_clock:
+        add_test_clock(app)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         own_engine = engine is None
@@ -63,6 +72,9 @@ def build_app(
                 inbound_secrets=config.inbound_secrets,
                 inbound_retention=timedelta(days=config.inbound_retention_days),
                 idempotency_window=timedelta(hours=config.idempotency_window_hours),
+                result_push=config.result_push,
+                platform_config=config.platform_config,
+                clock=AdjustableClock() if config.test_clock else utc_now,
             )
         else:
             app[ENGINE] = engine
@@ -75,6 +87,7 @@ def build_app(
             log.info("recovered %d journeys that were accepted but not yet run", recovered)
         stop_scheduler = asyncio.Event()
         scheduler = asyncio.create_task(current.run_scheduler(config.scheduler_interval, stop_scheduler))
+        pusher = asyncio.create_task(current.result_push.run(config.scheduler_interval, stop_scheduler))
         if reload_on_sighup:
             reloader.listen()
         try:
@@ -84,6 +97,7 @@ def build_app(
                 await reloader.stop_listening()
             stop_scheduler.set()
             await scheduler
+            await pusher
             await current.drain()
             if own_engine:
                 await outbound.close()

@@ -13,6 +13,8 @@ import orjson
 import yaml
 
 from journeys.engine import ApiKeyProfile, parse_profiles
+from journeys.engine.result_push import PushSettings
+from journeys.server import push_config
 from journeys.server.auth.settings import ClientAuth, parse_clients, parse_jwt
 from journeys.store import DEFAULT_DATABASE_URL
 
@@ -48,6 +50,12 @@ class ServerConfig:
     """The API's clients (`clients:`, their keys kept as digests) and JWT verification (`jwt:`)."""
     pinned_versions: Mapping[str, str] = field(default_factory=dict)
     """Journey name -> the stored version (label or digest prefix) new starts run instead of the loaded one."""
+    platform_config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Journey name -> values of the keys it declares under `spec.platform.config` (bound at `platform.config`)."""
+    test_clock: bool = False
+    """Serve POST /api/v1/test/clock, which moves the clock forward (tests of timers and deadlines only)."""
+    result_push: PushSettings = field(default_factory=PushSettings)
+    """`resultPush`: how ended journeys' outcomes are pushed to their callback URLs (see `push_config`)."""
     config_file: Path | None = None
     """The file this config was read from: a reload reads `pinnedVersions` from it again."""
 
@@ -101,6 +109,9 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
         "clients",
         "jwt",
         "pinnedVersions",
+        "resultPush",
+        "platformConfig",
+        "testClock",
     }
     unknown = sorted(set(document) - known)
     if unknown:
@@ -120,14 +131,25 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
     if "inboundRetentionDays" in document:
         days = document["inboundRetentionDays"]
         changes["inbound_retention_days"] = _retention_days(days, f"{path}: inboundRetentionDays")
+    if "testClock" in document:
+        if not isinstance(document["testClock"], bool):
+            raise ConfigError(f"{path}: testClock must be true or false")
+        changes["test_clock"] = document["testClock"]
     if "idempotencyWindowHours" in document:
         hours = document["idempotencyWindowHours"]
         changes["idempotency_window_hours"] = _window_hours(hours, f"{path}: idempotencyWindowHours")
     if "bodyTimeoutSeconds" in document:
         seconds = document["bodyTimeoutSeconds"]
         changes["body_timeout_seconds"] = _positive_seconds(seconds, f"{path}: bodyTimeoutSeconds")
+    if "platformConfig" in document:
+        changes["platform_config"] = _platform_config(document["platformConfig"], f"{path}: platformConfig")
     if "pinnedVersions" in document:
         changes["pinned_versions"] = _pins(document["pinnedVersions"], f"{path}: pinnedVersions")
+    if "resultPush" in document:
+        try:
+            changes["result_push"] = push_config.from_document(config.result_push, document["resultPush"], "resultPush")
+        except ValueError as error:
+            raise ConfigError(f"{path}: {error}") from None
     if "databaseUrl" in document:
         changes["database_url"] = str(document["databaseUrl"])
     if "host" in document:
@@ -148,6 +170,14 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
         entries = entries if isinstance(entries, list) else [entries]
         changes["definitions"] = tuple((path.parent / str(entry)).resolve() for entry in entries)
     return replace(config, **changes)
+
+
+def _platform_config(value: object, where: str) -> dict[str, dict[str, Any]]:
+    """Journey names to their `platform.config` values (checked against each journey's declarations at start)."""
+    value = value or {}
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError(f"{where} must map journey names to their config values, e.g. {{payments: {{baseUrl: ...}}}}")
+    return {str(name): {str(k): v for k, v in values.items()} for name, values in value.items()}
 
 
 def _pins(value: object, where: str) -> dict[str, str]:
@@ -204,6 +234,12 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
     if environ.get("JOURNEYS_BODY_TIMEOUT_SECONDS"):
         seconds = environ["JOURNEYS_BODY_TIMEOUT_SECONDS"]
         changes["body_timeout_seconds"] = _positive_seconds(seconds, "JOURNEYS_BODY_TIMEOUT_SECONDS")
+    if environ.get("JOURNEYS_TEST_CLOCK"):
+        changes["test_clock"] = environ["JOURNEYS_TEST_CLOCK"].lower() in ("1", "true", "yes")
+    try:
+        changes["result_push"] = push_config.from_environment(config.result_push, environ)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
     if environ.get("JOURNEYS_DEFINITIONS"):
         changes["definitions"] = tuple(Path(p) for p in environ["JOURNEYS_DEFINITIONS"].split(os.pathsep) if p)
     if environ.get("JOURNEYS_OUTBOUND_REWRITES"):
@@ -220,6 +256,12 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
             raise ConfigError(
                 f'JOURNEYS_INBOUND_SECRETS must be JSON like {{"midtrans": ["server-key"]}}: {error}'
             ) from error
+    if environ.get("JOURNEYS_PLATFORM_CONFIG"):
+        try:
+            values = orjson.loads(environ["JOURNEYS_PLATFORM_CONFIG"])
+        except orjson.JSONDecodeError as error:
+            raise ConfigError(f"JOURNEYS_PLATFORM_CONFIG is not valid JSON: {error}") from error
+        changes["platform_config"] = _platform_config(values, "JOURNEYS_PLATFORM_CONFIG")
     if environ.get("JOURNEYS_PINNED_VERSIONS"):
         try:
             pins = orjson.loads(environ["JOURNEYS_PINNED_VERSIONS"])

@@ -94,7 +94,7 @@ def _sources(request: web.Request) -> Mapping[str, InboundSource]:
 
 
 async def get_api_openapi(request: web.Request) -> web.Response:
-    definitions, sources = _definitions(request), _sources(request)
+    definitions, sources = {**_definitions(request), **request.app[ENGINE].apis.definitions}, _sources(request)
     body = await request.app[CONTRACT_DOCUMENTS].get(None, lambda: export_api_openapi(definitions, sources))
     return web.Response(body=body, content_type="application/json")
 

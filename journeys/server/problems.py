@@ -37,6 +37,7 @@ from journeys.engine import (
     UnknownSource,
 )
 from journeys.engine.inbound_messages import BodyTooDeep
+from journeys.engine.instance_metadata import MetadataLimitExceeded
 from journeys.http_api import PROBLEM_CONTENT_TYPE
 from journeys.outages import DATABASE, is_database_unavailable
 from journeys.server.app_keys import MAX_BODY_BYTES
@@ -74,6 +75,7 @@ _ENGINE_ERRORS: dict[type[EngineError], tuple[int, str, str]] = {
     InboundBusy: (503, "inbound-busy", "Journey busy"),
     DeliveryNotFound: (404, "delivery-not-found", "Delivery not found"),
     NotReplayable: (409, "delivery-not-replayable", "Delivery not replayable"),
+    MetadataLimitExceeded: (400, "metadata-limit-exceeded", "Journey tags or attributes over their limits"),
 }
 
 

@@ -12,6 +12,7 @@ from typing import TypeVar
 import orjson
 from aiohttp import web
 
+from journeys.engine.instance_metadata import tag_filters
 from journeys.http_api import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SEARCH_KEY_PREFIX
 from journeys.server.problems import ProblemError
 
@@ -110,3 +111,11 @@ def key_params(request: web.Request) -> dict[str, str]:
             if value is not None:
                 keys[name.removeprefix(SEARCH_KEY_PREFIX)] = value
     return keys
+
+
+def tag_params(request: web.Request) -> dict[str, str]:
+    """`tag=a&tag=b`: journeys carrying every one of these tags, as the search-key filters they are indexed as."""
+    tags = [tag for tag in request.query.getall("tag", []) if tag]
+    if any("\x00" in tag for tag in tags):
+        raise ProblemError(400, "invalid-query", "Invalid query parameter", "tag must not contain NUL characters")
+    return tag_filters(tags)

@@ -19,6 +19,8 @@ from aiohttp import web
 from journeys.definitions import DefinitionErrors, load_catalog
 from journeys.definitions.model import ApiKeyValidateTask, TaskState
 from journeys.engine import EngineError, JourneyEngine
+from journeys.engine.api_endpoints import split_kinds
+from journeys.engine.platform_binding import check_platform_config
 from journeys.engine.versions import Reloaded
 from journeys.server.app_keys import ENGINE
 from journeys.server.config import ConfigError, ServerConfig, read_pins
@@ -37,7 +39,7 @@ class ReloadRefused(Exception):
 
 def warn_unconfigured(engine: JourneyEngine, config: ServerConfig) -> None:
     """Journeys and sources whose secrets the config lacks still load, but answer 500 until configured: say so."""
-    for definition in engine.definitions.values():
+    for definition in [*engine.definitions.values(), *engine.apis.definitions.values()]:
         for state in definition.states.values():
             task = state.task if isinstance(state, TaskState) else None
             if isinstance(task, ApiKeyValidateTask) and task.profile not in config.api_keys:
@@ -78,7 +80,10 @@ class DefinitionReloader:
             # In a thread: compiling many definitions would otherwise stall every request in flight.
             definitions, sources = await asyncio.to_thread(load_catalog, self._config.definitions)
             pins = read_pins(self._config)
-            reloaded = await engine.versions.reload(definitions, sources, pins, engine.clock())
+            check_platform_config(definitions.values(), engine.platform_config)
+            journeys, apis = split_kinds(definitions)
+            reloaded = await engine.versions.reload(journeys, sources, pins, engine.clock())
+            engine.apis.replace(apis.values())
         except DefinitionErrors as failure:
             raise self._refused([str(error) for error in failure.errors]) from failure
         except (ConfigError, EngineError) as failure:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from journeys.definitions.model import ExternalInputState
 from journeys.engine import Snapshot, VersionSummary
 from journeys.engine.lifecycle import RUNNING
-from journeys.http_api import API_PREFIX
+from journeys.engine.outcome_document import journey_path, outcome_document, rfc3339
 from journeys.store import TransitionRecord
 
 RESERVED_STATUS_FIELDS = frozenset(
@@ -16,17 +15,8 @@ RESERVED_STATUS_FIELDS = frozenset(
 )
 
 
-def rfc3339(value: datetime) -> str:
-    """A UTC timestamp as the API writes them: RFC 3339 with a `Z`."""
-    return value.isoformat().replace("+00:00", "Z")
-
-
 def _timestamp(snapshot: Snapshot) -> str:
     return rfc3339(snapshot.record.updated_at)
-
-
-def journey_path(journey_id: str) -> str:
-    return f"{API_PREFIX}/journeys/{journey_id}"
 
 
 def _links_enabled(snapshot: Snapshot) -> bool:
@@ -68,22 +58,8 @@ def status_body(snapshot: Snapshot) -> dict[str, Any]:
 
 
 def outcome_body(snapshot: Snapshot) -> dict[str, Any]:
-    record = snapshot.record
-    outcome = record.outcome or {}
-    body: dict[str, Any] = {
-        "journeyId": record.id,
-        "journeyName": record.journey_name,
-        "journeyVersion": record.journey_version,
-        "phase": record.phase,
-        "status": outcome.get("status"),
-        "output": outcome.get("output"),
-        "updatedAt": _timestamp(snapshot),
-    }
-    if outcome.get("error") is not None:
-        body["error"] = outcome["error"]
-    if _links_enabled(snapshot):
-        body["_links"] = {"self": {"href": f"{journey_path(record.id)}/result", "method": "GET"}}
-    return body
+    """The JourneyOutcome, rendered by the engine's function: a result push carries the same document."""
+    return outcome_document(snapshot.record, links=_links_enabled(snapshot))
 
 
 def start_accepted_body(snapshot: Snapshot, origin: str) -> dict[str, Any]:

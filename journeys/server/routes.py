@@ -13,6 +13,7 @@ from journeys.http_api import API_PREFIX, MAX_LONG_POLL_SECONDS
 from journeys.server.answers import answer_response
 from journeys.server.app_keys import ENGINE
 from journeys.server.auth import Access, guard, owner_of, principal_name, reader_of
+from journeys.server.instance_fields import with_instance_metadata
 from journeys.server.problems import ProblemError
 from journeys.server.query_params import (
     instant_param,
@@ -20,6 +21,7 @@ from journeys.server.query_params import (
     next_page_token,
     number_param,
     page_params,
+    tag_params,
     text_param,
 )
 from journeys.server.representations import (
@@ -80,14 +82,16 @@ async def start_journey(request: web.Request) -> web.Response:
 
 
 async def get_status(request: web.Request) -> web.Response:
-    return _json(status_body(await request.app[ENGINE].get(request.match_info["journeyId"], owner=reader_of(request))))
+    engine = request.app[ENGINE]
+    snapshot = await engine.get(request.match_info["journeyId"], owner=reader_of(request))
+    return _json(await with_instance_metadata(engine, snapshot, status_body(snapshot)))
 
 
 async def get_result(request: web.Request) -> web.Response:
     wait = number_param(request, "waitSeconds", default=0.0, maximum=MAX_LONG_POLL_SECONDS)
     journey_id = request.match_info["journeyId"]
     snapshot = await request.app[ENGINE].result(journey_id, wait_seconds=wait, owner=reader_of(request))
-    return _json(outcome_body(snapshot))
+    return _json(await with_instance_metadata(request.app[ENGINE], snapshot, outcome_body(snapshot)))
 
 
 async def get_history(request: web.Request) -> web.Response:
@@ -122,7 +126,7 @@ def journey_filters(request: web.Request) -> dict[str, Any]:
         "journey_version": text_param(request, "journeyVersion"),
         "phase": _phase_param(request),
         "current_state": text_param(request, "currentState"),
-        "keys": key_params(request),
+        "keys": {**key_params(request), **tag_params(request)},
         "started_after": instant_param(request, "startedAfter"),
         "started_before": instant_param(request, "startedBefore"),
         "updated_after": instant_param(request, "updatedAfter"),

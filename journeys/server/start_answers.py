@@ -70,4 +70,7 @@ class StartAnswerRenderer:
 def start_response(started: Started, render: StartAnswerRenderer) -> web.Response:
     """The answer the start got: the first start's, as stored, when this one was a retry of it."""
     answer = started.answer or render(started.snapshot)
-    return answer_response(answer, {REPLAYED: "true"} if started.replayed else None)
+    response = answer_response(answer, {REPLAYED: "true"} if started.replayed else None)
+    for cookie in started.set_cookies:  # spec.cookies.returnToClient
+        response.headers.add("Set-Cookie", cookie)
+    return response

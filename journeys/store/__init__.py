@@ -10,6 +10,7 @@ from journeys.store.records import (
     InstanceRecord,
     KeyInUse,
     StartKeyRecord,
+    Timer,
     TransitionRecord,
 )
 from journeys.store.repository import JourneyStore
@@ -26,6 +27,7 @@ __all__ = [
     "JourneyStore",
     "KeyInUse",
     "StartKeyRecord",
+    "Timer",
     "TransitionRecord",
     "normalise_url",
 ]

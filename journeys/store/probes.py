@@ -1,8 +1,8 @@
 """Reads for health probes and metrics scrapes: is the database there, how many journeys wait in each state, and
 the oldest timer that is due but has not fired.
 
-Each is one statement, run at most once per probe or scrape (never per request). The timer read walks the due
-index (`ix_journey_instance_due`) from its oldest entry; the waiting count is one GROUP BY over the running
+Each is one statement, run at most once per probe or scrape (never per request). The timer read walks the timer
+table's due index from its oldest entry; the waiting count is one GROUP BY over the running
 journeys (through the phase index), so it grows with the number of journeys running, not with the history.
 """
 
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, text
+from sqlalchemy import func, select, text
 
 from journeys.store.database import Database
 from journeys.store.rows import utc
 from journeys.store.tables import instance_table
+from journeys.store.timers import oldest_due_query
 
 _TABLE = instance_table
 _WAITING_NOW = (_TABLE.c.phase == "Running", _TABLE.c.waiting.is_(True))
@@ -25,7 +26,6 @@ _WAITING_BY_STATE = (
     .where(*_WAITING_NOW)
     .group_by(_TABLE.c.journey_name, _TABLE.c.current_state)
 )
-_DUE = select(_TABLE.c.due_at).where(*_WAITING_NOW, _TABLE.c.due_at <= bindparam("now"))
 
 
 class ProbeStore:
@@ -43,11 +43,7 @@ class ProbeStore:
 
     async def oldest_due(self, now: datetime, skip_digests: frozenset[str] = frozenset()) -> datetime | None:
         """The earliest timer of a waiting journey that was due by `now` (not fired yet), if any; the journeys of the
-        definition versions in `skip_digests` left out, as the scheduler leaves them (`JourneyStore.due`)."""
-        query = _DUE
-        if skip_digests:
-            digest = _TABLE.c.definition_digest
-            query = query.where(or_(digest.is_(None), digest.not_in(skip_digests)))
-        oldest = query.order_by(_TABLE.c.due_at).limit(1)
+        definition versions in `skip_digests` left out, as the scheduler leaves them (`JourneyStore.claim_timers`)."""
+        oldest = oldest_due_query(skip_digests)
         due = await self._database.read(lambda conn: conn.execute(oldest, {"now": now}).scalar())
         return utc(due)

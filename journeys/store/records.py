@@ -6,6 +6,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from journeys.store.push_records import ResultPush
+
+TIMER_KINDS = ("timer", "step-timeout", "deadline", "retry")
+
+
+@dataclass(slots=True, frozen=True)
+class Timer:
+    """A durable timer of a journey: one per kind at a time (`TIMER_KINDS`), fired once by the scheduler.
+
+    `state` is the state that armed it (the step timing out, the timer state, the task to try again; empty for the
+    journey's deadline). A `retry` timer also carries the attempt it starts and the idempotency key every attempt
+    of that call sends, so a retry after a restart is the same call to the downstream service.
+    """
+
+    kind: str
+    state: str
+    fires_at: datetime
+    attempt: int = 0
+    key: str | None = None
+
 
 @dataclass(slots=True)
 class InstanceRecord:
@@ -29,9 +49,18 @@ class InstanceRecord:
     """The principal (authenticated client) that started the journey; None without client authentication."""
     definition_digest: str | None = None
     """The definition version the journey runs by; None only on a row from before versions, not yet adopted."""
+    timers: dict[str, Timer] = field(default_factory=dict)
+    """The journey's armed timers by kind; `due_at` is the earliest of them."""
+    timers_changed: bool = False
+    """Set on a record to commit when its timers differ from the committed ones: the timer table is rewritten."""
     search_keys: dict[str, str] | None = None
     """Business keys (`spec.metadata.searchKeys`) as rendered by the advance that made this record, to be indexed
     with it; None when the definition declares none (or the record was read back: keys live in their own table)."""
+    callback_url: str | None = None
+    """Where the outcome is POSTed when the journey ends (fixed at its start); None when nobody asked."""
+    result_push: ResultPush | None = None
+    """The push of the outcome this record ends the journey with, to be put in the outbox with it (result push);
+    None unless the record is a committed end of a journey with a callback URL (and on every record read back)."""
 
 
 @dataclass(slots=True, frozen=True)

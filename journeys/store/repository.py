@@ -9,15 +9,16 @@ rows updated means another request advanced the journey first, and that caller l
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, select
 
 from journeys.store.database import Database, open_database
 from journeys.store.definition_versions import DefinitionVersionStore
 from journeys.store.deliveries import APPLIED_TO, DELETE_ROW, FLIP, DeliveryStore, InboxClaim, claim_row
 from journeys.store.listing import JourneyFilter, filtered, phase_counts_query, search_keys_query, write_search_keys
+from journeys.store.outbox import OutboxStore, put_in_outbox
 from journeys.store.probes import ProbeStore
 from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, StartKeyRecord, TransitionRecord
 from journeys.store.rows import (
@@ -41,6 +42,7 @@ from journeys.store.rows import (
 )
 from journeys.store.start_keys import StartKeyStore, claim_start_key
 from journeys.store.tables import instance_table
+from journeys.store.timers import TimerClaim, claim_due, drop_stale, next_due, release, replace_timers
 from journeys.store.write_batcher import WriteBatcher
 
 
@@ -49,7 +51,7 @@ class JourneyStore:
 
     `deliveries` is the inbound log, dedupe record and inbox; `start_keys` the idempotency keys of starts (both
     share this store's database and group commit); `definition_versions` the stored versions of definitions;
-    `probes` the reads of health probes and metrics scrapes.
+    `probes` the reads of health probes and metrics scrapes; `outbox` the result pushes of ended journeys.
     """
 
     def __init__(self, database: Database) -> None:
@@ -59,6 +61,7 @@ class JourneyStore:
         self.start_keys = StartKeyStore(database, self._writes)
         self.definition_versions = DefinitionVersionStore(database)
         self.probes = ProbeStore(database)
+        self.outbox = OutboxStore(database, self._writes)
 
     @classmethod
     async def open(cls, url: str) -> JourneyStore:
@@ -96,8 +99,12 @@ class JourneyStore:
                     return holder
             conn.execute(INSTANCE_INSERT, values)
             conn.execute(TRANSITION_INSERT, history)
+            if record.timers:
+                replace_timers(conn, record.id, record.timers, fresh=True)
             if record.search_keys:
                 write_search_keys(conn, record.id, record.search_keys)
+            if record.result_push is not None:  # a sync journey that ended at its start
+                put_in_outbox(conn, record.result_push)
             return None
 
         holder: StartKeyRecord | None = await submit_guarded(self._writes, write)
@@ -154,8 +161,12 @@ class JourneyStore:
             if applied is not None:
                 conn.execute(APPLIED_TO, applied)
             conn.execute(TRANSITION_INSERT, history)
+            if record.timers_changed:
+                replace_timers(conn, record.id, record.timers)
             if record.search_keys:
                 write_search_keys(conn, record.id, record.search_keys)
+            if record.result_push is not None:
+                put_in_outbox(conn, record.result_push)
             return AdvanceOutcome.APPLIED
 
         return str(await submit_guarded(self._writes, write))
@@ -167,6 +178,11 @@ class JourneyStore:
             return None
         row = await self._database.read(lambda conn: conn.execute(BY_ID, {"journey_id": journey_id}).first())
         return None if row is None else to_record(row)
+
+    async def get_many(self, journey_ids: Sequence[str]) -> dict[str, InstanceRecord]:
+        """The journeys of `journey_ids` that exist, by id, in one query (a batch of due timers)."""
+        query = select(instance_table).where(instance_table.c.id.in_(journey_ids))
+        return {record.id: record for record in await self._records(query)}
 
     async def inbound_holder(self, source: str, key: str) -> InstanceRecord | None:
         """The journey waiting for (source, key), else the one that held it last (to tell a late delivery)."""
@@ -205,17 +221,26 @@ class JourneyStore:
         )
         return await self._records(query)
 
-    async def due(
-        self, now: datetime, limit: int = 500, skip_digests: frozenset[str] = frozenset()
-    ) -> Sequence[InstanceRecord]:
-        """Waiting instances whose step timer has fired, but for those of the definition versions in `skip_digests`."""
-        table = instance_table
-        query = select(table).where(table.c.phase == "Running", table.c.waiting.is_(True), table.c.due_at <= now)
-        if skip_digests:
-            query = query.where(
-                or_(table.c.definition_digest.is_(None), table.c.definition_digest.not_in(skip_digests))
-            )
-        return await self._records(query.order_by(table.c.due_at).limit(limit))
+    # -- timers (journeys.store.timers) ------------------------------------------------------------
+
+    async def claim_timers(
+        self, now: datetime, lease: timedelta, limit: int = 500, skip_digests: frozenset[str] = frozenset()
+    ) -> list[TimerClaim]:
+        """Claim due timers for `lease`, but for those of journeys of the definition versions in `skip_digests`."""
+        claimed: list[TimerClaim] = await self._writes.submit(
+            lambda conn: claim_due(conn, now, lease, limit, skip_digests)
+        )
+        return claimed
+
+    async def release_timer(self, claim: TimerClaim) -> None:
+        await self._writes.submit(lambda conn: release(conn, claim))
+
+    async def drop_stale_timer(self, claim: TimerClaim) -> None:
+        await self._writes.submit(lambda conn: drop_stale(conn, claim))
+
+    async def next_timer_due(self, now: datetime, skip_digests: frozenset[str] = frozenset()) -> datetime | None:
+        due: datetime | None = await self._database.read(lambda conn: next_due(conn, now, skip_digests))
+        return due
 
     async def _records(self, query: Any) -> list[InstanceRecord]:
         rows = await self._database.read(lambda conn: conn.execute(query).all())

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Row, Select, and_, bindparam, exc, or_, select
 
-from journeys.store.records import DeliveryRecord, InstanceRecord, KeyInUse, TransitionRecord
+from journeys.store.records import DeliveryRecord, InstanceRecord, KeyInUse, Timer, TransitionRecord
 from journeys.store.tables import delivery_table, instance_table, transition_table
 from journeys.store.write_batcher import Statement, WriteBatcher
 
@@ -24,6 +25,30 @@ def utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
+def timers_json(timers: Mapping[str, Timer]) -> str | None:
+    """The instance row's `timers` column: NULL when none is armed."""
+    if not timers:
+        return None
+    document: dict[str, dict[str, Any]] = {}
+    for kind, timer in timers.items():
+        entry: dict[str, Any] = {"state": timer.state, "at": timer.fires_at.isoformat()}
+        if timer.attempt:
+            entry["attempt"] = timer.attempt
+        if timer.key is not None:
+            entry["key"] = timer.key
+        document[kind] = entry
+    return orjson.dumps(document).decode()
+
+
+def timers_from_json(text: str | None) -> dict[str, Timer]:
+    if not text:
+        return {}
+    return {
+        kind: Timer(kind, e["state"], utc(datetime.fromisoformat(e["at"])), e.get("attempt", 0), e.get("key"))
+        for kind, e in orjson.loads(text).items()
+    }
+
+
 def instance_values(record: InstanceRecord) -> dict[str, Any]:
     return {
         "id": record.id,
@@ -34,6 +59,7 @@ def instance_values(record: InstanceRecord) -> dict[str, Any]:
         "waiting": record.waiting,
         "context": dumps(record.context),
         "outcome": None if record.outcome is None else dumps(record.outcome),
+        "timers": timers_json(record.timers),
         "due_at": record.due_at,
         "created_at": record.created_at,
         "updated_at": record.updated_at,
@@ -43,6 +69,7 @@ def instance_values(record: InstanceRecord) -> dict[str, Any]:
         "inbound_open_key": record.inbound_open_key,
         "started_by": record.started_by,
         "definition_digest": record.definition_digest,
+        "callback_url": record.callback_url,
     }
 
 
@@ -75,6 +102,7 @@ def to_record(row: Row[Any]) -> InstanceRecord:
         waiting=bool(m["waiting"]),
         context=orjson.loads(m["context"]),
         outcome=None if m["outcome"] is None else orjson.loads(m["outcome"]),
+        timers=timers_from_json(m["timers"]),
         due_at=utc(m["due_at"]),
         created_at=utc(m["created_at"]),  # type: ignore[arg-type]
         updated_at=utc(m["updated_at"]),  # type: ignore[arg-type]
@@ -84,6 +112,7 @@ def to_record(row: Row[Any]) -> InstanceRecord:
         inbound_open_key=m["inbound_open_key"],
         started_by=m["started_by"],
         definition_digest=m["definition_digest"],
+        callback_url=m["callback_url"],
     )
 
 
@@ -114,6 +143,7 @@ UPDATED_COLUMNS = (
     "waiting",
     "context",
     "outcome",
+    "timers",
     "due_at",
     "updated_at",
     "version",

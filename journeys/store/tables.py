@@ -36,7 +36,9 @@ class JourneyInstanceRow(SQLModel, table=True):
     waiting: bool = Field(default=False)
     context: str = Field(sa_column=Column(Text, nullable=False))
     outcome: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    # When the active step times out (wait/webhook timeoutSec); NULL when no timer is armed.
+    # The earliest of the journey's timers (NULL when none is armed), and all of them as JSON {kind: timer}: the row
+    # is the truth a compare-and-set protects; journey_timer is the index the scheduler claims due timers from.
+    timers: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     due_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
@@ -52,6 +54,9 @@ class JourneyInstanceRow(SQLModel, table=True):
     # The definition version (journey_definition.digest) the journey runs by, fixed at its start; NULL only on
     # rows from before versions were stored, until a server start adopts them (operations.md).
     definition_digest: str | None = Field(default=None, max_length=64)
+    # Where the journey's outcome is POSTed when it ends (the start's `callbackUrl` or the definition's
+    # `spec.lifecycle.callbackUrl`), fixed at its start; NULL when nobody asked (journeys.engine.result_push).
+    callback_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class JourneyTransitionRow(SQLModel, table=True):
@@ -82,6 +87,23 @@ class JourneySearchKeyRow(SQLModel, table=True):
     journey_id: str = Field(primary_key=True, max_length=64)
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=200)
+
+
+class JourneyTimerRow(SQLModel, table=True):
+    """A due time of a journey, rewritten in the same transaction as the advance that arms or clears it.
+
+    The scheduler claims due rows by `fires_at` (an index range scan bounded by what is due), setting
+    `claimed_until` so another process skips them while this one fires them (on PostgreSQL the claim also takes
+    `FOR UPDATE SKIP LOCKED`); a claim left by a dead process lapses and the timer is fired again.
+    """
+
+    __tablename__ = "journey_timer"
+    __table_args__ = (Index("ix_journey_timer_fires", "fires_at"),)
+
+    journey_id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(primary_key=True, max_length=16)
+    fires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    claimed_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
 class InboundDeliveryRow(SQLModel, table=True):
@@ -169,3 +191,56 @@ delivery_table = InboundDeliveryRow.__table__
 start_key_table = StartIdempotencyRow.__table__
 definition_table = JourneyDefinitionRow.__table__
 search_key_table = JourneySearchKeyRow.__table__
+timer_table = JourneyTimerRow.__table__
+
+
+# -- result push (journeys.store.outbox) ------------------------------------------------------------------------
+
+
+class ResultPushRow(SQLModel, table=True):
+    """The outbox of result pushes: one row per end of a journey whose outcome is to be POSTed to its callback URL,
+    inserted in the transaction of the advance that ended it, so a push is never lost nor sent for an end that
+    was not committed. A delivery worker claims a due row by moving `next_attempt_at` a lease ahead (a worker that
+    dies holding it lets it come due again: at least once), and settles it `delivered` or `abandoned`.
+    """
+
+    __tablename__ = "result_push"
+    __table_args__ = (
+        # Only pending rows are claimed: settled ones (the many) stay out of this index.
+        Index(
+            "ix_result_push_due",
+            "next_attempt_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_result_push_journey", "journey_id", "created_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)  # the `webhook-id`: the same on every attempt
+    journey_id: str = Field(max_length=64)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the JourneyOutcome as sent (and signed)
+    status: str = Field(max_length=16)  # pending, delivered, abandoned
+    attempts: int = Field(default=0)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    next_attempt_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    claim: str | None = Field(default=None, max_length=64)  # the worker holding the row until next_attempt_at
+    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class ResultPushAttemptRow(SQLModel, table=True):
+    """One attempt to deliver a result push: what the receiver answered, or why there was no answer."""
+
+    __tablename__ = "result_push_attempt"
+    __table_args__ = (Index("ix_result_push_attempt_push", "push_id", "at"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    push_id: str = Field(max_length=64)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    status: int | None = Field(default=None)  # the receiver's HTTP status; NULL when it gave no answer
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    duration_ms: float = Field(default=0.0)
+
+
+result_push_table = ResultPushRow.__table__
+result_push_attempt_table = ResultPushAttemptRow.__table__

@@ -44,6 +44,7 @@ async def test_another_clients_journey_is_not_found(auth_server: LiveServer) -> 
         f"/api/v1/journeys/{theirs}",
         f"/api/v1/journeys/{theirs}/result",
         f"/api/v1/journeys/{theirs}/history",
+        f"/api/v1/journeys/{theirs}/notifications",
     ):
         status, body, content_type = await call(auth_server, "GET", path, headers=bearer(SHOP_KEY))
         assert (status, body["type"], content_type) == (
@@ -83,7 +84,11 @@ async def test_clients_cancel_their_own_and_the_operator_anyones(auth_server: Li
 
 async def test_the_operator_reads_every_journey(auth_server: LiveServer) -> None:
     theirs = await start_as(auth_server, OTHER_SHOP_KEY, OTHER_PAYMENT)
-    for path in (f"/api/v1/journeys/{theirs}", f"/api/v1/journeys/{theirs}/history"):
+    for path in (
+        f"/api/v1/journeys/{theirs}",
+        f"/api/v1/journeys/{theirs}/history",
+        f"/api/v1/journeys/{theirs}/notifications",
+    ):
         status, _, _ = await call(auth_server, "GET", path, headers=bearer(OPS_KEY))
         assert status == 200, path
 
@@ -92,7 +97,11 @@ async def test_an_observer_reads_every_journey_and_changes_only_its_own(auth_ser
     """`journeys:read:all` widens reading, never cancelling: with `journeys:cancel` too, only its own journeys."""
     theirs = await start_as(auth_server, OTHER_SHOP_KEY, OTHER_PAYMENT)
     assert theirs in await journey_ids(auth_server, OBSERVER_KEY)
-    for path in (f"/api/v1/journeys/{theirs}", f"/api/v1/journeys/{theirs}/history"):
+    for path in (
+        f"/api/v1/journeys/{theirs}",
+        f"/api/v1/journeys/{theirs}/history",
+        f"/api/v1/journeys/{theirs}/notifications",
+    ):
         status, _, _ = await call(auth_server, "GET", path, headers=bearer(OBSERVER_KEY))
         assert status == 200, path
     status, body, _ = await call(

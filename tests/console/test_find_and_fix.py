@@ -96,6 +96,7 @@ async def test_retry_a_journey_that_failed_on_its_outbound_call(
     await expect(page.locator(".flash-ok")).to_contain_text("Retried from reserveStock")
     await expect(page.locator("#phase")).to_have_text("Running")
     await expect(page.locator("#current-state")).to_contain_text("waitForPayment")
+    await expect(page.locator("#timers")).to_contain_text("step-timeout of waitForPayment")  # armed again
     last = page.locator("#history tbody tr").last
     await expect(last.locator(".event")).to_have_text("retry")
     await expect(last).to_contain_text("the stock service is back")

@@ -263,17 +263,23 @@ async def test_a_wrong_source_secret_fails_at_the_signed_step(start_server: Star
 # Examples whose workflows pass against a server loading the examples our engine runs. Every other example
 # workflow calls an operation of a journey this engine cannot load (it is skipped, with the reason).
 EXAMPLES_PASSING = {
+    "business-hours-payment-after-hours",
+    "business-hours-payment-immediate",
     "choice-multi-branch-happy-path",
     "http-204-no-content-happy-path",
     "http-failure-branch-happy-path",
     "http-header-interpolation-happy-path",
     "http-post-json-happy-path",
+    "http-success-happy-path",
     "http-timeout-branch-happy-path",
+    "metadata-from-payload-happy-path",
     "sync-wrapper-wait-happy-path",
     "transform-pipeline-happy-path",
 }
 # Workflows whose documents cannot pass as written, with (failing step, status) and why; none is the server's fault.
 EXAMPLES_FAILING = {
+    # The journey polls with a `timer` between attempts: time does not pass within a workflow, so it is Running.
+    "async-fire-and-observe-basic": ("getResult", 409),
     # Their `inputs` schema declares no start fields, so no valid start body can be derived (the journey needs some).
     "http-aggregate-errors-happy-path": ("startJourney", 400),
     "http-chained-calls-happy-path": ("startJourney", 400),
@@ -287,11 +293,16 @@ EXAMPLES_FAILING = {
 }
 
 
+# The `spec.platform.config` values the examples declare as required (the server refuses to start without them).
+EXAMPLE_PLATFORM_CONFIG = {"http-success": {"itemsApiBaseUrl": "http://127.0.0.1:9/items-api"}}
+
+
 @needs_shared_examples
 async def test_the_examples_arazzo_files_run_where_the_server_has_their_operations(
     start_server: StartServer, sqlite_url: str
 ) -> None:
-    server = await start_server(sqlite_url, definitions=tuple(LOADABLE_EXAMPLES))
+    examples = tuple(LOADABLE_EXAMPLES)
+    server = await start_server(sqlite_url, definitions=examples, platform_config=EXAMPLE_PLATFORM_CONFIG)
     reports = [
         report
         for path in EXAMPLE_DOCUMENTS
@@ -343,6 +354,7 @@ async def test_generated_workflows_of_the_examples_judge_the_outcome(
         for report in await _run(document, server.base_url, {}):
             verdicts[report.workflow_id] = (report.verdict, report.steps[0].failed_criteria)
     assert verdicts == {
+        "metadata-from-payload-happy-path": (Verdict.PASSED, ()),
         "sync-wrapper-wait-happy-path": (Verdict.PASSED, ()),
         "transform-pipeline-happy-path": (Verdict.FAILED, ("$response.body.phase == 'Succeeded'",)),
     }

@@ -265,9 +265,7 @@ def test_the_api_document_has_every_journey_and_the_shared_operations_once() -> 
     definitions = load_definitions([SHIPPED_DEFINITIONS, TEST_DEFINITIONS])
     api = export_api_openapi(definitions)
     operations = _operations(api)
-    assert {op for op in operations if op.endswith("_start")} == {
-        f"{camel_name(name)}_start" for name in definitions
-    }
+    assert {op for op in operations if op.endswith("_start")} == {f"{camel_name(name)}_start" for name in definitions}
     assert {"accountOpening_start", "paymentCallback_start", "midtransPayment_start"} <= set(operations)
     assert {"listJourneys", "getStatus", "getResult", "getHistory", "cancel"} <= set(operations)
     assert operations["lockedApproval_approve"] == ("post", "/journeys/{journeyId}/steps/approve")

@@ -122,9 +122,10 @@ def test_a_source_with_its_own_answer_documents_it(api: dict[str, Any]) -> None:
     assert set(text["requestBody"]["content"]) == {JSON, "text/plain"}
     xendit = api["paths"]["/inbound/fixture-xendit"]["post"]  # expects a refusal to be 403
     assert "403" in xendit["responses"] and "401" not in xendit["responses"]
-    assert "application/x-www-form-urlencoded" in api["paths"]["/inbound/fixture-paypal-ipn"]["post"]["requestBody"][
-        "content"
-    ]
+    assert (
+        "application/x-www-form-urlencoded"
+        in api["paths"]["/inbound/fixture-paypal-ipn"]["post"]["requestBody"]["content"]
+    )
 
 
 def test_a_source_feeding_several_steps_takes_the_body_of_any(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ BROKEN = Path(__file__).parent / "broken"
 # file -> (state, field, message fragment, unsupported)
 EXPECTED: dict[str, tuple[str | None, str, str, bool]] = {
     "unknown-state-type": ("pause", "spec.states.pause.type", "unknown state type 'sleep' (supported: choice,", False),
-    "unsupported-state-type": ("pause", "spec.states.pause.type", "state type 'timer' is not supported", True),
+    "unsupported-state-type": ("pause", "spec.states.pause.type", "state type 'subjourney' is not supported", True),
     "unknown-state-field": ("checkKey", "spec.states.checkKey.retries", "unknown field 'retries'", False),
     "dangling-next": (
         "checkKey",
@@ -69,8 +69,13 @@ EXPECTED: dict[str, tuple[str | None, str, str, bool]] = {
         False,
     ),
     "yaml-syntax-error": (None, "", "YAML syntax error", False),
-    "kind-api": (None, "kind", "kind 'Api' is not supported by this engine", True),
-    "unsupported-spec-block": (None, "spec.execution", "spec.execution is not supported by this engine yet", True),
+    "kind-api": ("approve", "spec.states.approve.type", "a wait state cannot be used in kind: Api", False),
+    "unsupported-spec-block": (
+        None,
+        "spec.compensation",
+        "spec.compensation is not supported by this engine yet",
+        True,
+    ),
     "unknown-spec-field": (None, "spec.stats", "unknown field 'stats'", False),
     "mapper-and-mapperref": (
         "project",

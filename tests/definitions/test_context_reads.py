@@ -268,3 +268,17 @@ def test_validate_prints_warnings_after_the_ok_line_and_still_exits_zero(tmp_pat
     assert ok == f"OK {path} (reads 1, 2 states)"
     assert warn.startswith(f"WARN {path}:16: spec.states.first.choices[0].when.predicate.expr: reads context.amout")
     assert warn.endswith("did you mean 'amount'?")
+
+
+def test_a_misspelt_name_in_a_timer_duration_is_reported() -> None:
+    states = """    first:
+      type: timer
+      timer:
+        duration:
+          mapper: { lang: dataweave, expr: '"PT" ++ (amont as String) ++ "S"' }
+      next: done
+    done: { type: succeed }
+"""
+    (warning,) = _warnings(states)
+    assert warning.field == "spec.states.first.timer.duration.mapper.expr"
+    assert "did you mean 'amount'" in warning.message

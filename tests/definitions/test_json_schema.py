@@ -140,7 +140,7 @@ def test_a_broken_definition_with_a_shape_defect_is_refused_by_the_schema_too(pa
         pytest.param("        onTimeout: late\n", "", id="timeout-without-onTimeout"),
         pytest.param("      next: keep", "      next: keep\n      default: keep", id="next-and-default"),
         pytest.param("target: { kind: var }", "target: { kind: context }", id="resultVar-with-context-target"),
-        pytest.param("type: wait", "type: timer", id="unsupported-state-type"),
+        pytest.param("type: wait", "type: subjourney", id="unsupported-state-type"),
         pytest.param("lang: dataweave", "lang: python", id="unknown-language"),
         pytest.param(
             "start: review\n  states:\n    review:", "start: cancel\n  states:\n    cancel:", id="reserved-id"

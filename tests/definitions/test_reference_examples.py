@@ -90,7 +90,7 @@ def test_the_reference_has_whole_definitions_of_each_verdict() -> None:
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: example.id)
 def test_every_yaml_block_is_yaml_and_every_whole_definition_is_marked(example: Example) -> None:
     document = yaml.safe_load(example.text)
-    is_definition = isinstance(document, dict) and document.get("kind") == "Journey" and "spec" in document
+    is_definition = isinstance(document, dict) and document.get("kind") in ("Journey", "Api") and "spec" in document
     assert is_definition == (example.verdict is not None), (
         "a whole definition must be marked <!-- example: ... --> (and a fragment must not be)"
     )
@@ -132,5 +132,5 @@ def test_every_state_type_task_kind_and_spec_block_has_a_loading_example() -> No
 def test_everything_the_loader_refuses_as_unsupported_is_listed() -> None:
     listed = _section("Not supported yet")
 
-    for name in [*DSL_ONLY_STATE_TYPES, *UNSUPPORTED_SPEC_BLOCKS, *UNSUPPORTED_FIELDS, "kind: Api", "attributes"]:
+    for name in [*DSL_ONLY_STATE_TYPES, *UNSUPPORTED_SPEC_BLOCKS, *UNSUPPORTED_FIELDS, "attributes"]:
         assert f"`{name}`" in listed, name

@@ -37,6 +37,8 @@ EXAMPLE_DEFECTS: dict[str, set[str]] = {
         "spec.states.runBatch.task.operationRef",
     },
     "http-resilience-degrade": {"spec.states.call_upstream.task.operationRef"},
+    # operationRef names an API the example never declares, and resiliencePolicyRef a policy it never defines.
+    "poll-status-api": {"spec.states.poll.task.operationRef", "spec.states.poll.task.resiliencePolicyRef"},
     "multitenant-routing": {"spec.states.callTenantB.task.operationRef"},
     "notification-throttle": {
         "spec.states.callIntegration.task.operationRef",
@@ -59,10 +61,13 @@ LOADS_CLEANLY = {
     "http-aggregate-errors",
     "http-chained-calls",
     "http-conditional-composition",
+    "http-cookie-jar",
     "http-failure-branch",
     "http-header-interpolation",
     "http-notify-audit",
     "http-post-json",
+    "http-success",
+    "metadata-from-payload",
     "http-timeout-branch",
     "payment-callback",
     "privacy-erasure-sla",

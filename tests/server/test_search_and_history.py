@@ -137,7 +137,7 @@ async def test_a_timeout_has_no_request_but_its_context(start_server: Any, datab
         ("searchKeys: {order-id: '${context.id}'}", "a search key's name"),
         ("searchKeys: {orderId: fixed}", "must read the journey"),
         ("redact: card.number", "must be a list of dotted paths"),
-        ("bindings: {attributes: {}}", "spec.metadata.bindings is not supported"),
+        ("bindings: {attributes: {order-id: {path: id}}}", "an attribute name is a letter"),
         ("serchKeys: {}", "unknown field 'serchKeys'"),
     ],
 )

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from journeys.store import InstanceRecord, JourneyFilter, JourneyStore, TransitionRecord
+from journeys.store import InstanceRecord, JourneyFilter, JourneyStore, Timer, TransitionRecord
 from journeys.store.database import normalise_url
 from journeys.store.migrations import head_revision
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=30)
 
 
 def _record(journey_id: str, *, phase: str = "Running", waiting: bool = True, **changes: object) -> InstanceRecord:
@@ -90,18 +91,25 @@ async def test_a_failing_write_does_not_sink_its_batch(database_url: str) -> Non
         await store.close()
 
 
+def _timed(journey_id: str, due_at: datetime, **changes: object) -> InstanceRecord:
+    """A journey waiting at its step with a step timeout due at `due_at`."""
+    timer = Timer("step-timeout", "waitForCallback", due_at)
+    return _record(journey_id, due_at=due_at, timers={"step-timeout": timer}, **changes)
+
+
 async def test_due_runnable_and_list_queries(database_url: str) -> None:
     store = await JourneyStore.open(database_url)
     try:
         rows = [
-            _record("due", due_at=NOW - timedelta(seconds=1)),
-            _record("later", due_at=NOW + timedelta(hours=1)),
+            _timed("due", NOW - timedelta(seconds=1)),
+            _timed("later", NOW + timedelta(hours=1)),
             _record("pending", waiting=False, current_state="start"),
             _record("done", phase="Succeeded", waiting=False, created_at=NOW + timedelta(seconds=1)),
         ]
         for row in rows:
             await store.insert(row, _transition(row))
-        assert [r.id for r in await store.due(NOW)] == ["due"]
+        assert [c.journey_id for c in await store.claim_timers(NOW, LEASE)] == ["due"]
+        assert (await store.get("due")).timers == rows[0].timers  # type: ignore[union-attr]
         assert [r.id for r in await store.runnable()] == ["pending"]
         assert [r.id for r in await store.list(JourneyFilter(phase="Succeeded"), limit=10, after=None)] == ["done"]
         first = await store.list(JourneyFilter(journey_name="payment-callback"), limit=2, after=None)
@@ -113,6 +121,34 @@ async def test_due_runnable_and_list_queries(database_url: str) -> None:
         await store.close()
 
 
+async def test_a_claimed_timer_is_claimed_again_only_after_its_lease_or_a_release(database_url: str) -> None:
+    store = await JourneyStore.open(database_url)
+    try:
+        row = _timed("due", NOW - timedelta(seconds=1))
+        await store.insert(row, _transition(row))
+        (claim,) = await store.claim_timers(NOW, LEASE)
+        assert await store.claim_timers(NOW, LEASE) == []  # another process asking now gets nothing
+        assert await store.next_timer_due(NOW) is None  # and the scheduler does not spin on it
+        assert [c.journey_id for c in await store.claim_timers(NOW + LEASE, LEASE)] == ["due"]  # a dead claimer
+        await store.release_timer(claim)
+        assert [c.journey_id for c in await store.claim_timers(NOW + LEASE, LEASE)] == ["due"]
+    finally:
+        await store.close()
+
+
+async def test_an_advance_rewrites_the_timers_only_when_they_change(database_url: str) -> None:
+    store = await JourneyStore.open(database_url)
+    try:
+        row = _timed("j", NOW + timedelta(hours=1))
+        await store.insert(row, _transition(row))
+        moved = _record("j", version=2, current_state="next", timers={}, timers_changed=True)
+        assert await store.advance(moved, 1, _transition(moved, "step")) == "applied"
+        assert await store.next_timer_due(NOW + timedelta(days=1)) is None
+        assert (await store.get("j")).timers == {}  # type: ignore[union-attr]
+    finally:
+        await store.close()
+
+
 async def test_timers_of_versions_that_cannot_run_never_fill_the_due_batch(database_url: str) -> None:
     """Journeys of a version that no longer compiles cannot time out; left in the batch, enough of them would keep
     every other journey's timer from firing."""
@@ -120,16 +156,16 @@ async def test_timers_of_versions_that_cannot_run_never_fill_the_due_batch(datab
     try:
         past = NOW - timedelta(minutes=1)
         rows = [
-            _record("broken-1", due_at=past - timedelta(hours=2), definition_digest="broken"),
-            _record("broken-2", due_at=past - timedelta(hours=1), definition_digest="broken"),
-            _record("legacy", due_at=past, definition_digest=None),
-            _record("fine", due_at=past, definition_digest="fine"),
+            _timed("broken-1", past - timedelta(hours=2), definition_digest="broken"),
+            _timed("broken-2", past - timedelta(hours=1), definition_digest="broken"),
+            _timed("legacy", past, definition_digest=None),
+            _timed("fine", past, definition_digest="fine"),
         ]
         for row in rows:
             await store.insert(row, _transition(row))
-        assert [r.id for r in await store.due(NOW, limit=2)] == ["broken-1", "broken-2"]
-        kept = await store.due(NOW, limit=2, skip_digests=frozenset({"broken"}))
-        assert sorted(r.id for r in kept) == ["fine", "legacy"]
+        kept = await store.claim_timers(NOW, LEASE, 2, skip_digests=frozenset({"broken"}))
+        assert sorted(c.journey_id for c in kept) == ["fine", "legacy"]
+        assert [c.journey_id for c in await store.claim_timers(NOW, LEASE, 2)] == ["broken-1", "broken-2"]
     finally:
         await store.close()
 
@@ -139,7 +175,7 @@ async def test_the_schema_revision_is_recorded(sqlite_url: str, tmp_path: Path) 
     await store.close()
     with sqlite3.connect(tmp_path / "journeys.db") as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
-        assert head_revision() == "0004"
+        assert head_revision() == "0006"
 
 
 def test_url_normalisation() -> None:

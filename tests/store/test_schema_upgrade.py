@@ -11,7 +11,7 @@ import time
 import tomllib
 from argparse import Namespace
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -109,7 +109,7 @@ async def test_a_new_database_gets_the_schema_the_models_describe(database_url: 
     store = await JourneyStore.open(database_url)
     await store.close()
     assert await _on(database_url, _differences) == []
-    assert await _on(database_url, _revision) == head_revision() == "0004"
+    assert await _on(database_url, _revision) == head_revision() == "0006"
 
 
 @pytest.mark.parametrize("legacy_version", [1, 2])
@@ -151,6 +151,33 @@ async def test_a_database_of_an_earlier_release_is_upgraded_with_its_journeys(
     assert await _on(database_url, _differences) == []
     assert await _on(database_url, _revision) == head_revision()
     assert "journeys_schema" not in await _on(database_url, _tables)
+
+
+async def test_a_step_timeout_armed_before_the_timer_table_fires_after_the_upgrade(database_url: str) -> None:
+    """Revision 0005 moves a waiting journey's `due_at` (its step timeout) into the timer table."""
+
+    def release_before_timers(conn: sa.Connection) -> None:
+        command.upgrade(alembic_config(conn), "0004")
+        conn.execute(
+            sa.text(
+                "INSERT INTO journey_instance (id, journey_name, journey_version, phase, current_state, waiting,"
+                " context, due_at, created_at, updated_at, version) VALUES ('j-1', 'payment-callback', '1.0.0',"
+                " 'Running', 'waitForCallback', true, '{}', :due, :at, :at, 1)"
+            ),
+            {"due": datetime(2026, 1, 2, tzinfo=UTC), "at": NOW},
+        )
+
+    await _on(database_url, release_before_timers)
+    upgraded = await JourneyStore.open(database_url)
+    try:
+        kept = await upgraded.get("j-1")
+        assert kept is not None and set(kept.timers) == {"step-timeout"}
+        assert kept.timers["step-timeout"].state == "waitForCallback"
+        assert await upgraded.claim_timers(datetime(2026, 1, 1, 23, tzinfo=UTC), timedelta(seconds=30)) == []
+        (claim,) = await upgraded.claim_timers(datetime(2026, 1, 2, tzinfo=UTC), timedelta(seconds=30))
+        assert claim.journey_id == "j-1" and claim.fires_at == kept.timers["step-timeout"].fires_at
+    finally:
+        await upgraded.close()
 
 
 async def test_a_legacy_table_an_older_release_wrote_again_is_dropped(sqlite_url: str) -> None:

@@ -17,6 +17,7 @@ from enum import Enum
 from aiohttp import web
 
 from journeys.http_api import CANCEL, OPERATOR, READ, READ_ALL, start_scope
+from journeys.server.app_keys import ENGINE
 from journeys.server.auth.credentials import Authenticator, CredentialRejected
 from journeys.server.auth.scopes import Principal
 from journeys.server.problems import problem_response
@@ -29,6 +30,7 @@ class Access(Enum):
     PUBLIC = "public"  # the contract documents and docs page: they describe definitions, hold no journey data
     DELIVERY = "delivery"  # step submissions and inbound deliveries: verified per step and per source instead
     START = "start"  # journeys:start:<the journey's name>
+    INVOKE = "invoke"  # journeys:start:<the Api's name>, whichever of its paths was called
     READ = "read"  # journeys:read, on the principal's own journeys unless operator or journeys:read:all
     READ_ALL = "read-all"  # journeys:read:all: every client's journeys, read only (console pages, metrics)
     CANCEL = "cancel"  # journeys:cancel, likewise
@@ -49,6 +51,10 @@ def guard(app: web.Application, route: web.AbstractRoute, access: Access) -> Non
 def _required_scope(access: Access, request: web.Request) -> str:
     if access is Access.START:
         return start_scope(request.match_info["journeyName"])
+    if access is Access.INVOKE:
+        segment = request.match_info["apiName"]
+        api = request.app[ENGINE].apis.find(segment)
+        return start_scope(api.name if api is not None else segment)
     return {Access.READ: READ, Access.READ_ALL: READ_ALL, Access.CANCEL: CANCEL}.get(access, OPERATOR)
 
 

@@ -65,6 +65,9 @@ class JourneyEvents(EngineObserver):
     def delivery_answered(self, source: str, verdict: str) -> None:
         self._metrics.deliveries(source, verdict).inc()
 
+    def result_pushed(self, outcome: str) -> None:
+        self._metrics.result_pushes(outcome).inc()
+
     def called(self, journey: str, state: str, seconds: float, status: int | None, failure: str | None) -> None:
         metrics = self._metrics
         metrics.call_seconds(journey, state).observe(seconds)

@@ -137,6 +137,12 @@ class Metrics:
             "state",
             "kind",
         )
+        self.result_pushes = self._counter(
+            "journeys_result_push_attempts",
+            "Attempts to POST ended journeys' outcomes to their callback URLs, by how each ended "
+            "(delivered, retrying, abandoned)",
+            "outcome",
+        )
         self.commit_seconds = Histogram(
             "journeys_database_commit_duration_seconds",
             "Time a group commit of journey writes took, from the writer's point of view",
