@@ -19,9 +19,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from journeys.server.main import run_server
+    from journeys.server.main import check_server_config, run_server
 
-    return run_server(args)
+    return check_server_config(args) if args.check_config else run_server(args)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -154,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--insecure-no-client-auth",
         action="store_true",
         help="listen beyond loopback with no client configured (only behind something that authenticates clients)",
+    )
+    serve.add_argument(
+        "--check-config",
+        action="store_true",
+        help="load the config and the definitions, check them as start-up would, print a summary and exit "
+        "(0: would start; 2: every problem listed); opens neither the port nor the database",
     )
     serve.set_defaults(handler=_serve)
 

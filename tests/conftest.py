@@ -83,10 +83,14 @@ async def start_server() -> AsyncIterator[Callable[..., object]]:
     """Start a real aiohttp server on a loopback port (any number of times); all are stopped at the end."""
     running: list[Callable[[], Awaitable[None]]] = []
 
-    async def start(database_url: str, *, now: datetime | None = None, **changes: object) -> LiveServer:
-        """`now` is the server's clock when it starts (what it stores its definition versions at)."""
+    async def start(
+        database_url: str, *, now: datetime | None = None, fires_timers: bool = False, **changes: object
+    ) -> LiveServer:
+        """`now` is the server's clock when it starts (what it stores its definition versions at). The clock stands
+        still, so the scheduler fires no timer by itself (tests fire them) unless `fires_timers`."""
         config = server_config(database_url, **changes)
         clock = FakeClock(now)
+        clock.moves_by_itself = fires_timers
         store = await JourneyStore.open(database_url)
         outbound = AiohttpOutbound(config.outbound_rewrites)
         definitions, sources = load_catalog(config.definitions)

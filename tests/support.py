@@ -74,7 +74,9 @@ INBOUND_SECRETS = {
 
 
 class FakeClock:
-    """An injected clock that tests move forward instead of sleeping."""
+    """An injected clock that tests move forward instead of sleeping (and fire the timers that fell due)."""
+
+    moves_by_itself = False
 
     def __init__(self, now: datetime | None = None) -> None:
         self.now = now or datetime(2026, 1, 1, tzinfo=UTC)

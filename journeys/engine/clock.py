@@ -16,6 +16,9 @@ class AdjustableClock:
     def __init__(self, start: datetime | None = None) -> None:
         self._start = start
         self.offset = timedelta(0)
+        self.moves_by_itself = start is None
+        """False for a clock standing still: the scheduler then fires no timer by itself (whoever advances the
+        clock fires what fell due), so a test's explicit `fire_due_timers` never races the background."""
 
     def __call__(self) -> datetime:
         base = self._start if self._start is not None else datetime.now(UTC)

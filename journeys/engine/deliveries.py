@@ -62,7 +62,7 @@ from journeys.engine.inbox import Inbox
 from journeys.engine.interpreter import Interpreter
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
 from journeys.engine.request_bindings import bind_to_context, request_bindings
-from journeys.engine.runs import InboundRequest
+from journeys.engine.runs import InboundRequest, run_from
 from journeys.engine.verification import SignedRequest, header_value, verify_delivery
 from journeys.store import AdvanceOutcome, DeliveryRecord, DeliveryStore, InboxClaim, InstanceRecord
 
@@ -297,7 +297,7 @@ class InboundDesk:
         says) or a stored one (`inbox`, answered long ago). Returns (outcome, receipt; None on a conflict)."""
         engine = self.engine
         now = engine.clock()
-        run = engine.run_from(record)
+        run = run_from(record)
         run.context["payload"] = run.request = d.payload
         run.path.append(step.id)
         run.resumed_from = step.id

@@ -24,7 +24,7 @@ from journeys.engine.errors import (
     StepNotFound,
 )
 from journeys.engine.lifecycle import FAILED, RUNNING
-from journeys.engine.runs import NO_REQUEST, InboundRequest
+from journeys.engine.runs import NO_REQUEST, InboundRequest, run_from
 from journeys.engine.snapshots import Snapshot
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class Interventions:
                 f"'{from_state}' is no state of version '{record.journey_version}' (its states: {known})"
             )
         now = engine.clock()
-        run = engine.run_from(record)
+        run = run_from(record)
         interpreter.lifecycle.fire(run, "retry")
         run.outcome, run.waiting = None, False
         run.timers.clear()
@@ -78,7 +78,7 @@ class Interventions:
         if errors:
             raise InvalidInput(f"the body does not match the input schema of step '{step_id}'", errors)
         now = engine.clock()
-        run = engine.run_from(record)
+        run = run_from(record)
         run.context["payload"] = run.request = body
         run.path.append(step.id)
         run.resumed_from = step.id

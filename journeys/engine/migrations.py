@@ -24,7 +24,7 @@ from journeys.definitions.model import ExternalInputState, JourneyDefinition
 from journeys.engine.errors import DefinitionVersionUnusable, InvalidMigration
 from journeys.engine.interpreter import Interpreter
 from journeys.engine.lifecycle import RUNNING
-from journeys.engine.runs import NO_REQUEST, Run
+from journeys.engine.runs import NO_REQUEST, Run, run_from
 from journeys.engine.snapshots import successor, transition_of
 from journeys.engine.versions import describe
 from journeys.store import AdvanceOutcome, DefinitionVersionRecord, InstanceRecord, KeyInUse
@@ -155,7 +155,7 @@ class Migrations:
         now = self._engine.clock()
         step = into.definition.states[to_state]
         assert isinstance(step, ExternalInputState)
-        run = self._engine.run_from(record)
+        run = run_from(record)
         # Entering the step as a status update would: its deadline is kept (when it has one), not restarted.
         run.resumed_from = to_state
         kept = run.timers.pop("step-timeout", None)

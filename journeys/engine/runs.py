@@ -10,7 +10,7 @@ from typing import Any
 from journeys.engine.cookie_jar import CookieJar
 from journeys.engine.http_calls import PendingCall
 from journeys.engine.lifecycle import RUNNING
-from journeys.store import Timer
+from journeys.store import InstanceRecord, Timer
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +80,18 @@ class Run:
     def idempotency_key(self) -> str:
         """Stable for the call at this point of this advance: a re-run after a crash sends the same key."""
         return f"{self.journey_id}:{self.base_version}:{len(self.path)}"
+
+
+def run_from(record: InstanceRecord) -> Run:
+    """The working copy of a committed journey, to advance it."""
+    run = Run(record.id, record.current_state, record.context, record.created_at)
+    run.base_version = record.version
+    run.phase = record.phase
+    run.waiting = record.waiting
+    run.timers, run.timers_before = dict(record.timers), record.timers
+    run.outcome = record.outcome
+    run.inbound_source, run.inbound_key = record.inbound_source, record.inbound_key
+    run.inbound_open = record.inbound_open_key is not None
+    run.callback_url = record.callback_url
+    run.loaded = True
+    return run

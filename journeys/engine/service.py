@@ -37,12 +37,13 @@ from journeys.engine.observer import EngineObserver, send_observed
 from journeys.engine.outbound import NoOutboundHttp, OutboundError, OutboundHttp, OutboundResponse
 from journeys.engine.platform_binding import PlatformConfigValues, check_platform_config, platform_base
 from journeys.engine.result_push import PushSettings, ResultPusher
-from journeys.engine.runs import NO_REQUEST, InboundRequest, Run
+from journeys.engine.runs import NO_REQUEST, InboundRequest, Run, run_from
 from journeys.engine.snapshots import Clock, Snapshot, successor, transition_of, utc_now
 from journeys.engine.starts import DEFAULT_IDEMPOTENCY_WINDOW, RenderStart, StartDesk, Started
 from journeys.engine.terminal_watch import TerminalWatch
 from journeys.engine.timer_desk import TimerDesk
 from journeys.engine.versions import DefinitionVersions
+from journeys.expressions.evaluation_clock import EVALUATION_CLOCK, use_evaluation_clock
 from journeys.outages import DATABASE, log_failure
 from journeys.store import (
     AdvanceOutcome,
@@ -146,7 +147,7 @@ class JourneyEngine:
         if not interpreter.lifecycle.cancellable:
             raise NotCancellable(f"journey '{record.journey_name}' is not cancellable")
         now = self._clock()
-        run = self.run_from(record)
+        run = run_from(record)
         interpreter.fail(run, "JOURNEY_CANCELLED", "Cancelled by user", trigger="cancel")
         detail = {name: value for name, value in (("cancelledBy", by), ("reason", reason)) if value is not None}
         return Snapshot(await self.commit(record, run, "cancel", now, detail or None), interpreter.definition)
@@ -223,7 +224,8 @@ class JourneyEngine:
         while not stop.is_set():
             self.ticked_at = self._clock()
             try:
-                await self.fire_due_timers()
+                if self.timers.fires_by_itself:
+                    await self.fire_due_timers()
                 if loop.time() - housekept >= interval:
                     housekept = loop.time()
                     await self.recover(stale_after=timedelta(seconds=30))
@@ -264,15 +266,21 @@ class JourneyEngine:
         last committed state and the advance (with its calls) runs again; idempotency keys let
         downstream services recognise the repeat.
         """
-        interpreter.advance(run, state_id, request, now)
-        while run.pending_call is not None:
-            call, run.pending_call = run.pending_call, None
-            outcome: OutboundResponse | OutboundError | None = None
-            if call.notify:
-                self.spawn(self._notify(interpreter.definition.name, call))
-            else:
-                outcome = await send_observed(self._outbound, self.observer, interpreter.definition.name, call)
-            interpreter.resume_after_call(run, call, outcome, request, now)
+        # An engine on an adjustable clock (the test clock, scenarios) gives DataWeave's now() its time too.
+        token = None if self._clock is utc_now else use_evaluation_clock(self._clock)
+        try:
+            interpreter.advance(run, state_id, request, now)
+            while run.pending_call is not None:
+                call, run.pending_call = run.pending_call, None
+                outcome: OutboundResponse | OutboundError | None = None
+                if call.notify:
+                    self.spawn(self._notify(interpreter.definition.name, call))
+                else:
+                    outcome = await send_observed(self._outbound, self.observer, interpreter.definition.name, call)
+                interpreter.resume_after_call(run, call, outcome, request, now)
+        finally:
+            if token is not None:
+                EVALUATION_CLOCK.reset(token)
 
     async def _notify(self, journey: str, call: PendingCall) -> None:
         """Fire-and-forget calls (`mode: notify`): their outcome never reaches the journey, only the log."""
@@ -281,19 +289,6 @@ class JourneyEngine:
             log.warning("notify call %s %s failed: %s", request.method, request.url, outcome.message)
         elif outcome.status >= 400:
             log.warning("notify call %s %s answered %d", request.method, request.url, outcome.status)
-
-    def run_from(self, record: InstanceRecord) -> Run:
-        run = Run(record.id, record.current_state, record.context, record.created_at)
-        run.base_version = record.version
-        run.phase = record.phase
-        run.waiting = record.waiting
-        run.timers, run.timers_before = dict(record.timers), record.timers
-        run.outcome = record.outcome
-        run.inbound_source, run.inbound_key = record.inbound_source, record.inbound_key
-        run.inbound_open = record.inbound_open_key is not None
-        run.callback_url = record.callback_url
-        run.loaded = True
-        return run
 
     async def resume(self, journey_id: str) -> None:
         """Run an accepted (async) start in the background; another process may have picked it up already."""
@@ -304,7 +299,7 @@ class JourneyEngine:
 
     async def _advance_runnable(self, record: InstanceRecord, interpreter: Interpreter) -> None:
         now = self._clock()
-        run = self.run_from(record)
+        run = run_from(record)
         await self.advance(interpreter, run, record.current_state, NO_REQUEST, now)
         await self.commit(record, run, "resume", now, None)
 

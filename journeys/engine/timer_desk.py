@@ -17,7 +17,7 @@ from journeys.definitions.model import ExternalInputState, TimerState
 from journeys.engine.errors import ConcurrentUpdate
 from journeys.engine.interpreter import Interpreter
 from journeys.engine.lifecycle import RUNNING
-from journeys.engine.runs import NO_REQUEST, Run
+from journeys.engine.runs import NO_REQUEST, Run, run_from
 from journeys.store import InstanceRecord, Timer
 
 if TYPE_CHECKING:
@@ -38,10 +38,12 @@ class TimerDesk:
         self._armed = asyncio.Event()
         self._sleeping_until: datetime | None = None
         self._next_due: datetime | None = None  # as the last `fire_due` found it
+        # A clock standing still (tests, scenarios) fires nothing by itself: whoever moves it fires what fell due.
+        self.fires_by_itself: bool = getattr(engine.clock, "moves_by_itself", True)
 
     def notice(self, due_at: datetime) -> None:
         """A commit of this process armed a timer due at `due_at`: wake the scheduler if it sleeps past that."""
-        if self._sleeping_until is not None and due_at < self._sleeping_until:
+        if self.fires_by_itself and self._sleeping_until is not None and due_at < self._sleeping_until:
             self._armed.set()
 
     async def fire_due(self) -> int:
@@ -76,7 +78,7 @@ class TimerDesk:
             if interpreter is None:
                 return False  # a version that no longer compiles: the claim lapses, a reload may bring it back
             now = engine.clock()
-            run = engine.run_from(record)
+            run = run_from(record)
             event, detail = await self._apply(interpreter, run, timer, now)
             if event is None:
                 await engine.store.drop_stale_timer(claim)
@@ -125,7 +127,7 @@ class TimerDesk:
     async def sleep_until_due(self, stop: asyncio.Event, interval: float) -> None:
         """Wait for the next tick: at most `interval`, less when a timer falls due sooner (as the last `fire_due`
         found) or this process arms one that is."""
-        now, due = self._engine.clock(), self._next_due
+        now, due = self._engine.clock(), self._next_due if self.fires_by_itself else None
         wait = interval if due is None else min(interval, max(SOONEST, (due - now).total_seconds()))
         self._sleeping_until = now + timedelta(seconds=wait)
         self._armed.clear()

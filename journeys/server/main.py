@@ -24,18 +24,29 @@ log = logging.getLogger("journeys.server")
 GC_THRESHOLDS = (50_000, 20, 100)
 
 
-def run_server(args: argparse.Namespace) -> int:
-    gc.set_threshold(*GC_THRESHOLDS)
-    configure_logging(args.log_format)
-    install_redaction()  # before anything is logged: the database URL below may hold a password
-    overrides = {
+def flag_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The settings `serve`'s flags give (None: not given), which override the config file and the environment."""
+    return {
         "database_url": args.database_url,
         "host": args.host,
         "port": args.port,
         "definitions": (Path(args.definitions),) if args.definitions else None,
     }
+
+
+def check_server_config(args: argparse.Namespace) -> int:
+    """`serve --check-config`: the start-up checks only (journeys.server.config_check)."""
+    from journeys.server.config_check import check_config
+
+    return check_config(args, flag_overrides(args), out=sys.stdout, err=sys.stderr)
+
+
+def run_server(args: argparse.Namespace) -> int:
+    gc.set_threshold(*GC_THRESHOLDS)
+    configure_logging(args.log_format)
+    install_redaction()  # before anything is logged: the database URL below may hold a password
     try:
-        config = load_config(config_file=args.config, overrides=overrides)
+        config = load_config(config_file=args.config, overrides=flag_overrides(args))
     except ConfigError as error:
         print(f"journeys serve: {error}", file=sys.stderr)
         return 2

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from aiohttp import web
 
 from journeys.definitions import DefinitionErrors, load_catalog
-from journeys.definitions.model import ApiKeyValidateTask, TaskState
+from journeys.definitions.inbound_model import InboundSource
+from journeys.definitions.model import ApiKeyValidateTask, JourneyDefinition, TaskState
 from journeys.engine import EngineError, JourneyEngine
 from journeys.engine.api_endpoints import split_kinds
 from journeys.engine.platform_binding import check_platform_config
@@ -39,25 +40,31 @@ class ReloadRefused(Exception):
 
 def warn_unconfigured(engine: JourneyEngine, config: ServerConfig) -> None:
     """Journeys and sources whose secrets the config lacks still load, but answer 500 until configured: say so."""
-    for definition in [*engine.definitions.values(), *engine.apis.definitions.values()]:
+    definitions = [*engine.definitions.values(), *engine.apis.definitions.values()]
+    for warning in unconfigured_secrets(definitions, engine.inbound.sources.values(), config):
+        log.warning("%s", warning)
+
+
+def unconfigured_secrets(
+    definitions: Iterable[JourneyDefinition], sources: Iterable[InboundSource], config: ServerConfig
+) -> list[str]:
+    """What `warn_unconfigured` logs, for these definitions and sources (`serve --check-config` prints it too)."""
+    warnings = []
+    for definition in definitions:
         for state in definition.states.values():
             task = state.task if isinstance(state, TaskState) else None
             if isinstance(task, ApiKeyValidateTask) and task.profile not in config.api_keys:
-                log.warning(
-                    "journey '%s' state '%s' uses API key profile '%s', which has no keys configured: "
-                    "its submissions will be answered 500 until the profile is configured",
-                    definition.name,
-                    state.id,
-                    task.profile,
+                warnings.append(
+                    f"journey '{definition.name}' state '{state.id}' uses API key profile '{task.profile}', which has "
+                    "no keys configured: its submissions will be answered 500 until the profile is configured"
                 )
-    for source in engine.inbound.sources.values():
+    for source in sources:
         if source.verify.secrets not in config.inbound_secrets:
-            log.warning(
-                "inbound source '%s' verifies with secrets profile '%s', which is not configured (inboundSecrets): "
-                "its deliveries will be answered 500 until it is, so senders retry them",
-                source.name,
-                source.verify.secrets,
+            warnings.append(
+                f"inbound source '{source.name}' verifies with secrets profile '{source.verify.secrets}', which is not "
+                "configured (inboundSecrets): its deliveries will be answered 500 until it is, so senders retry them"
             )
+    return warnings
 
 
 class DefinitionReloader:

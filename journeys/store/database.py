@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from journeys.store.migrations import sqlite_upgrade_connection, upgrade_schema, upgrade_turn
@@ -34,8 +35,12 @@ Statement = Callable[[Connection], Any]
 
 
 def normalise_url(url: str) -> URL:
-    """Map the URLs people type (`sqlite:///x.db`, `postgresql://...`) onto the drivers we ship."""
-    parsed = make_url(url)
+    """Map the URLs people type (`sqlite:///x.db`, `postgresql://...`) onto the drivers we ship; ValueError when
+    `url` is not one (a plain ValueError, so callers above the store need not know SQLAlchemy's errors)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError("the database URL cannot be parsed: use sqlite:///FILE or postgresql://HOST/DB") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return parsed.set(drivername="sqlite+pysqlite")

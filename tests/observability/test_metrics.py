@@ -77,7 +77,7 @@ async def test_timer_lag_shows_an_overdue_timer_until_the_scheduler_fires_it(
     await idle.stop()
 
     # A server whose scheduler ticks fires it: the journey times out.
-    ticking = await start_server(database_url, now=idle.clock.now, scheduler_interval=0.05)
+    ticking = await start_server(database_url, now=idle.clock.now, scheduler_interval=0.05, fires_timers=True)
     status, outcome, _ = await call(ticking, "GET", f"/api/v1/journeys/{journey_id}/result?waitSeconds=30")
     assert (status, outcome["phase"], outcome["error"]["code"]) == (200, "Failed", "PAYMENT_CALLBACK_TIMEOUT")
     figures = await scrape(ticking)

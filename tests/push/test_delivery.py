@@ -14,6 +14,7 @@ import orjson
 from journeys.engine import ConcurrentUpdate, JourneyEngine
 from journeys.engine.clock import AdjustableClock
 from journeys.engine.outcome_document import outcome_document
+from journeys.engine.runs import run_from
 from journeys.engine.snapshots import successor, transition_of
 from journeys.store import AdvanceOutcome
 from tests.push.conftest import START, OpenEngine, Receiver
@@ -150,7 +151,7 @@ async def test_an_end_that_loses_its_compare_and_set_puts_nothing_in_the_outbox(
     before = await engine.store.get(journey_id)
     assert before is not None
     interpreter = await engine.versions.running(before)
-    runs = [engine.run_from(before) for _ in range(2)]
+    runs = [run_from(before) for _ in range(2)]
     for reason, run in zip(("first", "second"), runs, strict=True):
         interpreter.fail(run, "JOURNEY_CANCELLED", reason, trigger="cancel")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,9 @@ async def test_a_timer_state_waits_its_duration_then_goes_on(server: LiveServer)
     server.clock.advance(minutes=1)
     assert await server.engine.fire_due_timers() == 1
     outcome = await _outcome(server, started["journeyId"])
-    assert outcome["phase"] == "Succeeded" and outcome["output"] == {"reminded": True}
+    # DataWeave's now() is the engine's clock, as the timers' is: two hours after the start.
+    assert outcome["phase"] == "Succeeded"
+    assert outcome["output"] == {"reminded": True, "remindedAt": "2026-01-01T02:00:00.000Z"}
     assert await _events(server, started["journeyId"]) == ["start", "timer"]
     assert await server.engine.store.next_timer_due(server.clock()) is None
 
@@ -159,7 +162,10 @@ async def test_the_test_clock_endpoint_moves_time_and_fires(sqlite_url: str) -> 
         async with http.post(f"{base}/test/clock", json={"advance": "P2D"}) as answer:
             assert answer.status == 200 and (await answer.json())["fired"] == 1
         async with http.get(f"{base}/journeys/{journey_id}/result") as answer:
-            assert (await answer.json())["phase"] == "Succeeded"
+            outcome = await answer.json()
+        assert outcome["phase"] == "Succeeded"
+        reminded_at = datetime.fromisoformat(outcome["output"]["remindedAt"].replace("Z", "+00:00"))
+        assert reminded_at > datetime.now(UTC) + timedelta(days=1, hours=23)  # now() on the moved clock
         async with http.post(f"{base}/test/clock", json={"advance": "soon"}) as answer:
             assert answer.status == 400 and "ISO-8601" in (await answer.json())["detail"]
 
