@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from journeys.store.database import Database, open_database
 from journeys.store.definition_versions import DefinitionVersionStore
@@ -41,9 +41,22 @@ from journeys.store.rows import (
     transition_values,
 )
 from journeys.store.start_keys import StartKeyStore, claim_start_key
-from journeys.store.tables import instance_table
+from journeys.store.tables import RUNNABLE_INDEX, RUNNABLE_POSTGRESQL, RUNNABLE_SQLITE, instance_table
 from journeys.store.timers import TimerClaim, claim_due, drop_stale, next_due, release, replace_timers
 from journeys.store.write_batcher import WriteBatcher
+
+
+def _runnable_query(table_hint: str, condition: str) -> Any:
+    columns = ", ".join(column.name for column in instance_table.c)
+    sql = f"SELECT {columns} FROM journey_instance{table_hint} WHERE {condition} ORDER BY updated_at LIMIT :limit"
+    return text(sql).columns(*instance_table.c)
+
+
+# Written as SQL: SQLAlchemy renders no index hint for SQLite, and its planner needs one (below).
+_RUNNABLE = {
+    "sqlite": _runnable_query(f" INDEXED BY {RUNNABLE_INDEX}", RUNNABLE_SQLITE),
+    "postgresql": _runnable_query("", RUNNABLE_POSTGRESQL),
+}
 
 
 class JourneyStore:
@@ -213,13 +226,11 @@ class JourneyStore:
 
     async def runnable(self, limit: int = 500) -> Sequence[InstanceRecord]:
         """Running instances not paused at a step: accepted but not (fully) run, e.g. after a crash."""
-        query = (
-            select(instance_table)
-            .where(instance_table.c.phase == "Running", instance_table.c.waiting.is_(False))
-            .order_by(instance_table.c.updated_at)
-            .limit(limit)
-        )
-        return await self._records(query)
+        # An index range scan over the runnable rows only, however many journeys wait (SQLite's planner, without
+        # statistics, would walk every Running row through the phase index instead: it is told which index to use).
+        query = _RUNNABLE[self.dialect]
+        rows = await self._database.read(lambda conn: conn.execute(query, {"limit": limit}).all())
+        return [to_record(row) for row in rows]
 
     # -- timers (journeys.store.timers) ------------------------------------------------------------
 

@@ -13,6 +13,11 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, Index, Text, text
 from sqlmodel import Field, SQLModel
 
+RUNNABLE_INDEX = "ix_journey_instance_runnable"
+# Written out (not bound) so each database's planner sees that its query implies the partial index's condition.
+RUNNABLE_SQLITE = "phase = 'Running' AND waiting = 0"
+RUNNABLE_POSTGRESQL = "phase = 'Running' AND NOT waiting"
+
 
 class JourneyInstanceRow(SQLModel, table=True):
     __tablename__ = "journey_instance"
@@ -20,6 +25,13 @@ class JourneyInstanceRow(SQLModel, table=True):
         Index("ix_journey_instance_name_created", "journey_name", "created_at", "id"),
         Index("ix_journey_instance_phase_created", "phase", "created_at", "id"),
         Index("ix_journey_instance_due", "due_at"),
+        # The runnable journeys (accepted or crashed mid-run): few among millions waiting, so recovery reads only them.
+        Index(
+            RUNNABLE_INDEX,
+            "updated_at",
+            sqlite_where=text(RUNNABLE_SQLITE),
+            postgresql_where=text(RUNNABLE_POSTGRESQL),
+        ),
         Index("ix_journey_instance_inbound", "inbound_source", "inbound_key"),
         # A principal's own journeys, newest first (the list a client without the operator scope sees).
         Index("ix_journey_instance_started_by_created", "started_by", "created_at", "id"),
