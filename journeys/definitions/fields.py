@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from journeys.definitions.api_catalog import ApiOperation
@@ -111,6 +112,19 @@ def compile_document_of(
     if ctx.errors or compiled is None:
         raise DefinitionErrors(sorted(ctx.errors, key=lambda error: error.line or 0))
     return compiled
+
+
+def templates_at(block: Block | None) -> Mapping[str, CompiledTemplate] | None:
+    """A mapping of names to interpolated strings (headers, query or path parameters); None when one is bad."""
+    if block is None:
+        return MappingProxyType({})
+    compiled: dict[str, CompiledTemplate] = {}
+    for name, value in block.data.items():
+        template = template_at(block, str(name), value)
+        if template is None:
+            return None
+        compiled[str(name)] = template
+    return MappingProxyType(compiled)
 
 
 def template_at(block: Block, key: str | int, value: Any) -> CompiledTemplate | None:

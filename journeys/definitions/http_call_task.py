@@ -9,10 +9,9 @@ rejected as unsupported rather than silently ignored.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any, Literal, cast
 
-from journeys.definitions.fields import Block, template_at
+from journeys.definitions.fields import Block, template_at, templates_at
 from journeys.definitions.mappers import mapper_or_ref
 from journeys.definitions.model import CompiledTemplate, ErrorMapping, HttpCallTask
 from journeys.definitions.resilience import resolve_policy
@@ -23,19 +22,6 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 UNSUPPORTED_FIELDS = {
     "auth": "outbound auth policies (spec.policies.httpClientAuth)",
 }
-
-
-def _templates(block: Block | None) -> Mapping[str, CompiledTemplate] | None:
-    """A mapping of names to interpolated strings (headers, query or path parameters)."""
-    if block is None:
-        return MappingProxyType({})
-    compiled: dict[str, CompiledTemplate] = {}
-    for name, value in block.data.items():
-        template = template_at(block, str(name), value)
-        if template is None:
-            return None
-        compiled[str(name)] = template
-    return MappingProxyType(compiled)
 
 
 def _body(task: Block, method: str | None) -> tuple[str, Any] | None:
@@ -134,12 +120,12 @@ def parse_http_call(task: Block) -> HttpCallTask | None:
         if params is not None and params.has("path"):
             params.report("path", "path parameters belong to operationRef calls; write them into the url")
         headers_block = headers_block or task.block("headers")
-    path_params = _templates(params.block("path") if params is not None else None)
+    path_params = templates_at(params.block("path") if params is not None else None)
     if path_params is not None:
         for name in sorted(required - set(path_params)):
             task.report("params", f"missing path parameter '{name}' required by {task.data.get('operationRef')}")
-    query = _templates(params.block("query") if params is not None else None)
-    headers = _templates(headers_block)
+    query = templates_at(params.block("query") if params is not None else None)
+    headers = templates_at(headers_block)
     if headers is not None:
         headers = with_default_headers(headers, task.ctx.http_defaults)
     body = _body(task, method)

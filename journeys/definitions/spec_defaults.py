@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from journeys.definitions.fields import Block, template_at
+from journeys.definitions.fields import Block, templates_at
 from journeys.definitions.model import CompiledTemplate, HttpDefaults
 from journeys.definitions.resilience import unknown_policy
 
@@ -20,13 +20,8 @@ def parse_defaults(defaults: Block) -> None:
     http = defaults.block("http")
     if http is not None:
         http.allow("timeoutMs", "headers")
-        headers: dict[str, CompiledTemplate] = {}
-        block = http.block("headers")
-        for name, value in block.data.items() if block is not None else ():
-            template = template_at(block, str(name), value) if block is not None else None
-            if template is not None:
-                headers[str(name)] = template
-        defaults.ctx.http_defaults = HttpDefaults(http.positive_int("timeoutMs"), MappingProxyType(headers))
+        headers = templates_at(http.block("headers")) or MappingProxyType({})
+        defaults.ctx.http_defaults = HttpDefaults(http.positive_int("timeoutMs"), headers)
     tasks = defaults.block("tasks")
     if tasks is not None:
         tasks.allow("resiliencePolicyRef")

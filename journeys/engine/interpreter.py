@@ -38,7 +38,7 @@ from journeys.engine.retries import retry_after
 from journeys.engine.runs import InboundRequest, Run
 from journeys.engine.search_keys import render_search_keys
 from journeys.engine.state_failure import StateFailure
-from journeys.engine.timer_states import arm_deadline, enter_timer, leave_pause
+from journeys.engine.timer_states import enter_timer, leave_pause
 from journeys.expressions import ExpressionEvaluationError
 from journeys.store import Timer
 
@@ -351,10 +351,6 @@ class Interpreter:
     def _fail(self, state: FailState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         self._terminate_failed(run, state.error_code, state.reason or state.error_code)
         return None
-
-    def arm_deadline(self, run: Run) -> None:
-        """Arm `spec.execution`'s deadline on a new journey: its budget runs from the start, whatever it waits for."""
-        arm_deadline(self.definition, run)
 
     def _timer(self, state: TimerState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         return enter_timer(state, run, now, self.platform(run))

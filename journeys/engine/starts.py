@@ -37,6 +37,7 @@ from journeys.engine.lifecycle import SUCCEEDED
 from journeys.engine.request_bindings import bind_to_context, request_bindings
 from journeys.engine.runs import InboundRequest, Run
 from journeys.engine.snapshots import Snapshot, record_of, transition_of
+from journeys.engine.timer_states import arm_deadline
 from journeys.expressions import ExpressionEvaluationError
 from journeys.store import KeyInUse, StartKeyRecord
 
@@ -133,7 +134,7 @@ class StartDesk:
         tags, attributes = instance_metadata(definition, body, request.headers)  # before the run changes the body
         run = Run(uuid.uuid4().hex, definition.start, body, now)
         bind_to_context(request_bindings(definition, None), run.context, request)  # spec.bindings.http.start
-        interpreter.arm_deadline(run)
+        arm_deadline(definition, run)
         run.redact = definition.redact
         run.callback_url = engine.result_push.callback_url(definition, body)
         # The body is the context the run changes in place: the history keeps it as it came.

@@ -76,9 +76,14 @@ def next_page_token(fetched: Sequence[T], limit: int, key: Callable[[T], tuple[d
 def text_param(request: web.Request, name: str) -> str | None:
     """A text filter; absent or empty means none. A NUL character cannot be in any stored value: 400."""
     value = request.query.get(name) or None
-    if value is not None and "\x00" in value:
-        raise ProblemError(400, "invalid-query", "Invalid query parameter", f"{name} must not contain NUL characters")
+    if value is not None:
+        _refuse_nul(name, value)
     return value
+
+
+def _refuse_nul(name: str, value: str) -> None:
+    if "\x00" in value:
+        raise ProblemError(400, "invalid-query", "Invalid query parameter", f"{name} must not contain NUL characters")
 
 
 # RFC 3339 date-time (section 5.6), the `format: date-time` the documents promise; an unencoded `+01:00` arrives as
@@ -116,6 +121,6 @@ def key_params(request: web.Request) -> dict[str, str]:
 def tag_params(request: web.Request) -> dict[str, str]:
     """`tag=a&tag=b`: journeys carrying every one of these tags, as the search-key filters they are indexed as."""
     tags = [tag for tag in request.query.getall("tag", []) if tag]
-    if any("\x00" in tag for tag in tags):
-        raise ProblemError(400, "invalid-query", "Invalid query parameter", "tag must not contain NUL characters")
+    for tag in tags:
+        _refuse_nul("tag", tag)
     return tag_filters(tags)
