@@ -17,6 +17,8 @@ from tests.support import WEBHOOK_SECRET, LiveServer
 
 TIMEOUT = 0.5
 SLACK = 2.5
+# asyncio fires a timer up to its clock resolution early, so the server may close a hair before TIMEOUT has passed.
+EARLY = 0.01
 
 
 @pytest.fixture
@@ -46,7 +48,7 @@ async def test_a_head_that_stops_arriving_is_a_408_and_the_connection_is_closed(
         assert (answer.status, answer.headers["content-type"]) == (408, "application/problem+json"), partial
         assert answer.json["type"] == "urn:journeys:problem:request-timeout" and answer.json["status"] == 408
         assert answer.closed
-        assert TIMEOUT <= time.monotonic() - began < TIMEOUT + SLACK
+        assert TIMEOUT - EARLY <= time.monotonic() - began < TIMEOUT + SLACK
     _, journey, _ = await call(live, "GET", f"/api/v1/journeys/{journey_id}")
     assert journey["currentState"] == "waitForCallback"
 
@@ -88,4 +90,4 @@ async def test_each_request_on_a_keep_alive_connection_gets_its_own_head_timeout
     answer = await read_answer(reader, close_wait=1.0)
     writer.close()
     assert answer.status == 408 and answer.json["type"] == "urn:journeys:problem:request-timeout" and answer.closed
-    assert TIMEOUT <= time.monotonic() - began < TIMEOUT + SLACK
+    assert TIMEOUT - EARLY <= time.monotonic() - began < TIMEOUT + SLACK
