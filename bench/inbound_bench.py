@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import hashlib
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -33,14 +32,17 @@ import yaml
 from journeys_bench import (
     ROOT,
     SECRET,
+    Client,
     _create_pg_database,
     _drop_pg_database,
-    _free_port,
     _journey,
-    _percentiles,
-    _wait_ready,
+    free_port,
+    percentiles,
+    stop,
+    wait_ready,
 )
 
+NO_CREDENTIAL = Client()  # the API is open on loopback: starts carry no key
 # A sandbox-shaped key that exists only in this run's throwaway config file.
 MIDTRANS_SERVER_KEY = "SB-Mid-server-BENCH-journeys-0000"
 GROSS_AMOUNT = "10000.00"
@@ -148,8 +150,9 @@ async def _run(base: str, total: int, concurrency: int) -> None:
         # Today's flow first, as journeys_bench.py measures it (same warm-up, same closed loop).
         callback: Timings = {"start": [], "callback": [], "result": []}
         scratch: Timings = {k: [] for k in callback}
-        await asyncio.gather(*(_journey(http, base, -i - 1, scratch) for i in range(warmup)))
-        callback_elapsed = await _closed_loop(total, concurrency, lambda i: _journey(http, base, i, callback))
+        await asyncio.gather(*(_journey(http, base, NO_CREDENTIAL, -i - 1, scratch) for i in range(warmup)))
+        one_journey = lambda i: _journey(http, base, NO_CREDENTIAL, i, callback)  # noqa: E731
+        callback_elapsed = await _closed_loop(total, concurrency, one_journey)
 
         inbound: Timings = {"start": [], "pending": [], "settlement": [], "duplicate": []}
         scratch = {k: [] for k in inbound}
@@ -169,15 +172,15 @@ async def _run(base: str, total: int, concurrency: int) -> None:
         f"{callbacks_per_s:.0f} callbacks/s"
     )
     for name, samples in callback.items():
-        print(f"  {name:<11} {_percentiles(samples)}")
+        print(f"  {name:<11} {percentiles(samples)}")
     print("midtrans-payment: start -> pending -> settlement -> duplicate settlement (POST /inbound/midtrans)")
     print(
         f"  {total} journeys in {inbound_elapsed:.2f} s: {total / inbound_elapsed:.0f} journeys/s, "
         f"{deliveries_per_s:.0f} deliveries/s"
     )
     for name, samples in inbound.items():
-        print(f"  {name:<11} {_percentiles(samples)}")
-    print(f"  {'deliveries':<11} {_percentiles(deliveries)}  (pending, settlement and duplicate together)")
+        print(f"  {name:<11} {percentiles(samples)}")
+    print(f"  {'deliveries':<11} {percentiles(deliveries)}  (pending, settlement and duplicate together)")
     callback_p99 = _p99(callback["callback"])
     print("inbound vs payment-callback")
     print(f"  delivery p99 / callback p99:   {_p99(deliveries) / callback_p99:.2f}")
@@ -200,7 +203,7 @@ async def main() -> None:
     secrets = {"apiKeys": {"payments-callback": [SECRET]}, "inboundSecrets": {"midtrans": [MIDTRANS_SERVER_KEY]}}
     config.write_text(yaml.safe_dump(secrets))
     url = f"sqlite:///{workdir / 'bench.db'}" if args.backend == "sqlite" else await _create_pg_database()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}/api/v1"
     command = [sys.executable, "-m", "journeys.cli", "serve", "--database-url", url, "--config", str(config)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--definitions", str(ROOT / "definitions")]
@@ -210,7 +213,7 @@ async def main() -> None:
         process = subprocess.Popen(command, stdout=server_output, stderr=subprocess.STDOUT)
     try:
         async with aiohttp.ClientSession(timeout=REQUEST_TIMEOUT) as http:
-            await _wait_ready(http, base, process)
+            await wait_ready(http, f"{base}/journeys?limit=1", process, {})
         print(f"backend {args.backend}, concurrency {args.concurrency}, {args.journeys} journeys per flow")
         try:
             await asyncio.wait_for(_run(base, args.journeys, args.concurrency), timeout=args.max_seconds)
@@ -218,12 +221,7 @@ async def main() -> None:
             raise SystemExit(f"aborted after --max-seconds {args.max_seconds:.0f}") from None
         failed = False
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         if args.backend == "postgresql":
             await _drop_pg_database(url)
         if failed:

@@ -6,7 +6,8 @@ the steadier figure for comparing two versions). `--waiting K` instead starts K 
 prints the server's resident memory. `--client-auth` configures one client (a random key, scopes to start
 payment-callback and read) and sends its key as `Authorization: Bearer` on every API call (step callbacks carry
 none: they have their own verification); `--idempotency-keys` sends a unique `Idempotency-Key` with every start.
-Not a test: it only measures and prints.
+Not a test: it only measures and prints. `bench/ceiling_compare.py` runs this same load (`load`) against the stack's
+durable ceiling (`../shared/bench/ceiling_app.py`) and journeys in one run and prints the ratio.
 
     .venv/bin/python bench/journeys_bench.py --backend sqlite -n 5000 -c 64
     .venv/bin/python bench/journeys_bench.py --backend postgresql -n 5000 -c 64
@@ -55,39 +56,42 @@ class Client:
         return {**self.auth, "Idempotency-Key": uuid.uuid4().hex}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _percentiles(samples: list[float]) -> str:
+def percentiles(samples: list[float]) -> str:
     if not samples:
         return "n/a"
     cuts = statistics.quantiles(samples, n=100, method="inclusive")
     return f"p50 {cuts[49] * 1000:6.2f} ms  p95 {cuts[94] * 1000:6.2f} ms  p99 {cuts[98] * 1000:6.2f} ms"
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used so far (fields 14 and 15 of /proc/PID/stat)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _rss_mib(pid: int) -> float:
+def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
-async def _wait_ready(http: aiohttp.ClientSession, base: str, process: subprocess.Popen[bytes], client: Client) -> None:
+async def wait_ready(
+    http: aiohttp.ClientSession, url: str, process: subprocess.Popen[bytes], headers: dict[str, str], status: int = 200
+) -> None:
+    """Poll `url` until it answers `status` (the server is up), or fail when the process exits or never does."""
     for _ in range(400):
         if process.poll() is not None:
             raise SystemExit(f"server exited early with {process.returncode}")
         try:
-            async with http.get(f"{base}/journeys?limit=1", headers=client.auth) as response:
-                if response.status == 200:
+            async with http.get(url, headers=headers) as response:
+                if response.status == status:
                     return
         except aiohttp.ClientError:
             pass
@@ -120,11 +124,26 @@ async def _journey(
     timings["result"].append(t3 - t2)
 
 
-async def _flow(base: str, client: Client, pid: int, total: int, concurrency: int) -> None:
+@dataclass
+class Run:
+    """One measured load: N journeys in `elapsed` seconds, the server's CPU seconds, per-call latencies."""
+
+    total: int
+    elapsed: float
+    cpu: float
+    timings: dict[str, list[float]]
+
+    @property
+    def rate(self) -> float:
+        return self.total / self.elapsed
+
+
+async def load(base: str, client: Client, pid: int, total: int, concurrency: int, warmup: int | None = None) -> Run:
+    """Run `total` journeys start -> callback -> result, `concurrency` at a time, after a short warm-up."""
     timings: dict[str, list[float]] = {"start": [], "callback": [], "result": []}
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
-        warmup = min(200, total // 10)
+        warmup = min(200, total // 10) if warmup is None else warmup
         await asyncio.gather(*(_journey(http, base, client, -i - 1, {k: [] for k in timings}) for i in range(warmup)))
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(total):
@@ -134,19 +153,23 @@ async def _flow(base: str, client: Client, pid: int, total: int, concurrency: in
             while not queue.empty():
                 await _journey(http, base, client, queue.get_nowait(), timings)
 
-        began, cpu_began = time.perf_counter(), _cpu_seconds(pid)
+        began, cpu_began = time.perf_counter(), cpu_seconds(pid)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed, cpu = time.perf_counter() - began, _cpu_seconds(pid) - cpu_began
-    print(f"journeys: {total} in {elapsed:.2f} s, concurrency {concurrency}: {total / elapsed:.0f} journeys/s")
-    print(f"  server CPU {cpu / total * 1000:.2f} ms per journey ({cpu / elapsed:.0%} of one core)")
-    for name, samples in timings.items():
-        print(f"  {name:<9} {_percentiles(samples)}")
+        elapsed, cpu = time.perf_counter() - began, cpu_seconds(pid) - cpu_began
+    return Run(total, elapsed, cpu, timings)
+
+
+def report(run: Run, concurrency: int, label: str = "journeys") -> None:
+    print(f"{label}: {run.total} in {run.elapsed:.2f} s, concurrency {concurrency}: {run.rate:.0f} journeys/s")
+    print(f"  server CPU {run.cpu / run.total * 1000:.2f} ms per journey ({run.cpu / run.elapsed:.0%} of one core)")
+    for name, samples in run.timings.items():
+        print(f"  {name:<9} {percentiles(samples)}")
 
 
 async def _waiting(base: str, client: Client, pid: int, count: int) -> None:
     connector = aiohttp.TCPConnector(limit=64)
     async with aiohttp.ClientSession(connector=connector) as http:
-        print(f"server RSS idle: {_rss_mib(pid):.1f} MiB")
+        print(f"server RSS idle: {rss_mib(pid):.1f} MiB")
         sem = asyncio.Semaphore(64)
 
         async def start(i: int) -> None:
@@ -160,7 +183,28 @@ async def _waiting(base: str, client: Client, pid: int, count: int) -> None:
         await asyncio.gather(*(start(i) for i in range(count)))
         async with http.get(f"{base}/journeys?phase=Running&limit=1", headers=client.auth) as response:
             assert response.status == 200
-        print(f"server RSS with {count} waiting journeys: {_rss_mib(pid):.1f} MiB")
+        print(f"server RSS with {count} waiting journeys: {rss_mib(pid):.1f} MiB")
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """SIGTERM a server and wait for its graceful shutdown; SIGKILL it if that takes longer than `timeout` s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def serve(url: str, config: Path, source: Path = ROOT) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `journeys serve` on `url` with the shipped definitions on a free port; the process and API base URL.
+    `source`: the tree whose `journeys` package runs (another one: a baseline to compare with)."""
+    port = free_port()
+    command = [sys.executable, "-m", "journeys.cli", "serve", "--database-url", url, "--config", str(config)]
+    command += ["--port", str(port), "--definitions", str(ROOT / "definitions")]
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=source, env=env)
+    return process, f"http://127.0.0.1:{port}/api/v1"
 
 
 async def _create_pg_database() -> str:
@@ -199,22 +243,17 @@ async def main() -> None:
     client = Client(auth=auth, idempotency_keys=args.idempotency_keys)
     config.write_text(yaml.safe_dump(settings))
     url = f"sqlite:///{workdir / 'bench.db'}" if args.backend == "sqlite" else await _create_pg_database()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}/api/v1"
-    command = [sys.executable, "-m", "journeys.cli", "serve", "--database-url", url, "--config", str(config)]
-    command += ["--port", str(port), "--definitions", str(ROOT / "definitions")]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, base = serve(url, config)
     try:
         async with aiohttp.ClientSession() as http:
-            await _wait_ready(http, base, process, client)
+            await wait_ready(http, f"{base}/journeys?limit=1", process, client.auth)
         print(f"backend {args.backend}, client auth {args.client_auth}, idempotency keys {args.idempotency_keys}")
         if args.waiting:
             await _waiting(base, client, process.pid, args.waiting)
         else:
-            await _flow(base, client, process.pid, args.journeys, args.concurrency)
+            report(await load(base, client, process.pid, args.journeys, args.concurrency), args.concurrency)
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        stop(process)
         if args.backend == "postgresql":
             await _drop_pg_database(url)
 

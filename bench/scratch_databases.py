@@ -12,18 +12,23 @@ import asyncpg
 
 
 @asynccontextmanager
-async def scratch_database(postgres: str | None, directory: Path) -> AsyncIterator[str]:
-    """Yields the database URL to open; `postgres` is a server URL (a database is created there and dropped)."""
+async def scratch_database(
+    postgres: str | None, directory: Path, name: str = "bench", *, keep: bool = False
+) -> AsyncIterator[str]:
+    """Yields the database URL to open; `postgres` is a server URL (a database is created there and dropped, unless
+    `keep`: to look into afterwards). `name` tells apart several scratch databases of one run (the SQLite file name;
+    a part of the PostgreSQL one)."""
     if postgres is None:
-        yield f"sqlite:///{directory / 'bench.db'}"
+        yield f"sqlite:///{directory / f'{name}.db'}"
         return
-    name = f"journeys_bench_{uuid.uuid4().hex[:8]}"
+    database = f"journeys_{name}_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(postgres)
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.execute(f'CREATE DATABASE "{database}"')
     await admin.close()
     try:
-        yield f"{postgres.rsplit('/', 1)[0]}/{name}"
+        yield f"{postgres.rsplit('/', 1)[0]}/{database}"
     finally:
-        admin = await asyncpg.connect(postgres)
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
+        if not keep:
+            admin = await asyncpg.connect(postgres)
+            await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+            await admin.close()

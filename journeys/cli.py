@@ -148,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="TCP port (default 8080)")
     serve.add_argument("--config", default=None, help="YAML config file (clients, apiKeys, inboundSecrets, ...)")
     serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes sharing the port, kept running by this one (default 1; PostgreSQL only; "
+        "env JOURNEYS_WORKERS)",
+    )
+    serve.add_argument(
         "--log-format", choices=["text", "json"], default="text", help="text lines, or one JSON object per line"
     )
     serve.add_argument(

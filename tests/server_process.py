@@ -75,14 +75,20 @@ class ServerProcess:
                 self.process.wait(timeout=10)
 
 
-def spawning(tmp_path: Path, settings: dict[str, Any]) -> Iterator[Callable[[str], ServerProcess]]:
-    """For a fixture: start servers (with `settings` as their config file) on a database; all stopped at the end."""
+def spawning(
+    tmp_path: Path,
+    settings: dict[str, Any],
+    definitions: Sequence[Path] = (SHIPPED_DEFINITIONS, TEST_DEFINITIONS),
+) -> Iterator[Callable[..., ServerProcess]]:
+    """For a fixture: start servers (with `settings` as their config file, loading `definitions`) on a database,
+    each with its own command-line options; all stopped at the end."""
     config = tmp_path / "server.yaml"
     config.write_text(yaml.safe_dump(settings))
     spawned: list[ServerProcess] = []
 
-    def start(database_url: str) -> ServerProcess:
-        process = ServerProcess(database_url, config, tmp_path / f"server-{len(spawned)}.log")
+    def start(database_url: str, options: Sequence[str] = ()) -> ServerProcess:
+        log = tmp_path / f"server-{len(spawned)}.log"
+        process = ServerProcess(database_url, config, log, definitions=definitions, options=options)
         spawned.append(process)
         return process
 

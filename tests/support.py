@@ -35,6 +35,16 @@ API_KEYS = {
 }
 
 
+# A journey that fails to load: `outputVariable` is not a field of a succeed state (the file and field are named).
+BROKEN_JOURNEY = """\
+apiVersion: v1
+kind: Journey
+metadata: { name: broken, version: "1" }
+spec:
+  start: done
+  states:
+    done: { type: succeed, outputVariable: result }
+"""
 MIDTRANS_SERVER_KEY = "test-midtrans-server-key"
 STRIPE_ENDPOINT_SECRET = "whsec_test_stripe_endpoint_secret"
 DIGIFLAZZ_SECRET = "test-digiflazz-webhook-secret"

@@ -10,7 +10,6 @@ every state that could pause, so the run always ends (a call's retry backoff is 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from journeys.definitions.http_bindings import ApiResponses
 from journeys.definitions.model import JourneyDefinition
 from journeys.engine.api_answers import ApiAnswer, api_answer
 from journeys.engine.errors import EngineError
+from journeys.engine.ids import time_ordered_id
 from journeys.engine.interpreter import Interpreter
 from journeys.engine.lifecycle import TERMINAL_PHASES
 from journeys.engine.request_bindings import bind_to_context, request_bindings
@@ -84,7 +84,7 @@ class ApiEndpoints:
         check_start_body(definition, body)
         engine = self._engine
         now = engine.clock()
-        run = Run(uuid.uuid4().hex, definition.start, body, now)
+        run = Run(time_ordered_id(), definition.start, body, now)
         bind_to_context(request_bindings(definition, None), run.context, request)
         await self._run(interpreter, run, definition.start, request)
         if run.phase not in TERMINAL_PHASES:  # the load refuses every pause; never answer a half-run as success

@@ -12,7 +12,6 @@ journey this server can find. Every one of them is recorded in the inbound log.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
@@ -49,6 +48,7 @@ from journeys.engine.errors import (
     StepNotFound,
     UnknownSource,
 )
+from journeys.engine.ids import time_ordered_id
 from journeys.engine.inbound_messages import (
     Answer,
     InboundMessage,
@@ -254,9 +254,8 @@ class InboundDesk:
     # -- steps of the business ----------------------------------------------------------------
 
     def _begin(self, message: InboundMessage, source: InboundSource | None) -> PendingDelivery:
-        # Time-ordered ids: the log pages on (received_at, id), and an injected clock may stand still.
-        delivery_id = f"{time.time_ns():016x}{os.urandom(8).hex()}"
-        return PendingDelivery(delivery_id, self.engine.clock(), time.perf_counter(), message, source)
+        # Time-ordered ids (journeys.engine.ids): the log pages on (received_at, id).
+        return PendingDelivery(time_ordered_id(), self.engine.clock(), time.perf_counter(), message, source)
 
     async def _verify(self, d: PendingDelivery, source: InboundSource) -> None:
         spec = source.verify

@@ -31,11 +31,12 @@ from journeys.engine.http_calls import PendingCall
 from journeys.engine.inbound_log import InboundLog
 from journeys.engine.interpreter import Interpreter
 from journeys.engine.interventions import Interventions
-from journeys.engine.lifecycle import PHASES, RUNNING, TERMINAL_PHASES
+from journeys.engine.lifecycle import PHASES, TERMINAL_PHASES
 from journeys.engine.migrations import Migrations
 from journeys.engine.observer import EngineObserver, send_observed
 from journeys.engine.outbound import NoOutboundHttp, OutboundError, OutboundHttp, OutboundResponse
 from journeys.engine.platform_binding import PlatformConfigValues, check_platform_config, platform_base
+from journeys.engine.recovery import RunRecovery
 from journeys.engine.result_push import PushSettings, ResultPusher
 from journeys.engine.runs import NO_REQUEST, InboundRequest, Run, run_from
 from journeys.engine.snapshots import Clock, Snapshot, successor, transition_of, utc_now
@@ -89,7 +90,7 @@ class JourneyEngine:
         self.apis = ApiEndpoints(self, apis.values(), interpreter_of)
         self._outbound: OutboundHttp = outbound or NoOutboundHttp()
         self._background: set[asyncio.Task[Any]] = set()
-        self._terminal = TerminalWatch()
+        self.terminal = TerminalWatch()  # the server runs `terminal.follow` beside the scheduler
         self.inbound = InboundDesk(self, inbound_secrets or {}, inbound_retention)
         self.inbound_log = InboundLog(store, clock)
         self.starts = StartDesk(self, idempotency_window)
@@ -97,6 +98,7 @@ class JourneyEngine:
         self.result_push = ResultPusher(self, result_push or PushSettings(), self._outbound)
         self.migrations = Migrations(self)
         self.timers = TimerDesk(self)
+        self.recovery = RunRecovery(self)
         self.interventions = Interventions(self)
         self.observer = EngineObserver()  # the server's observability sets one that counts and logs
         self.ticked_at: datetime | None = None  # when the scheduler began its last tick (readiness reads it)
@@ -163,15 +165,19 @@ class JourneyEngine:
 
     async def result(self, journey_id: str, wait_seconds: float = 0.0, *, owner: str | None = None) -> Snapshot:
         """The outcome of an ended journey; with `wait_seconds`, long-poll until it ends or time runs out."""
-        snapshot = await self.get(journey_id, owner=owner)
-        deadline = asyncio.get_running_loop().time() + wait_seconds
-        while snapshot.record.phase not in TERMINAL_PHASES:
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                raise NotTerminal(f"journey {journey_id} is still {snapshot.record.phase}")
-            # Re-read at least every second: another process may end the journey without telling us.
-            await self._terminal.wait(journey_id, min(remaining, 1.0))
-            snapshot = await self.get(journey_id)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        # Woken by the end (ours, or another process's notice); re-read now and then in case none comes.
+        with self.terminal.watching(journey_id) as ended:
+            snapshot = await self.get(journey_id, owner=owner)
+            while snapshot.record.phase not in TERMINAL_PHASES:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise NotTerminal(f"journey {journey_id} is still {snapshot.record.phase}")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(ended.wait(), min(remaining, self.terminal.reread_seconds))
+                ended.clear()
+                snapshot = await self.get(journey_id)
         return snapshot
 
     async def list(self, *, limit: int, after: tuple[datetime, str] | None, **filters: Any) -> list[Snapshot]:
@@ -201,17 +207,9 @@ class JourneyEngine:
         """Fire every timer due by the engine's clock (journeys.engine.timer_desk); returns how many moved a journey."""
         return await self.timers.fire_due()
 
-    async def recover(self, stale_after: timedelta = timedelta(seconds=0)) -> int:
-        """Run Running-but-not-paused instances (accepted async starts, crashed runs); returns how many ran."""
-        cutoff = self._clock() - stale_after
-        resumed = 0
-        for record in await self.store.runnable():
-            interpreter = await self.interpreter_for(record) if record.updated_at <= cutoff else None
-            if interpreter is not None:
-                with contextlib.suppress(ConcurrentUpdate):
-                    await self._advance_runnable(record, interpreter)
-                    resumed += 1
-        return resumed
+    async def recover(self, stale_after: timedelta | None = None) -> int:
+        """Run the abandoned runs (Running, not paused) this process wins the lease of (journeys.engine.recovery)."""
+        return await self.recovery.recover(stale_after)
 
     async def run_scheduler(self, interval: float, stop: asyncio.Event) -> None:
         """Until `stop` is set: fire timers as they fall due and, every `interval`, pick up other processes'
@@ -228,7 +226,7 @@ class JourneyEngine:
                     await self.fire_due_timers()
                 if loop.time() - housekept >= interval:
                     housekept = loop.time()
-                    await self.recover(stale_after=timedelta(seconds=30))
+                    await self.recover()
                     await self.inbound.sweep()
                     await self.starts.prune(self._clock())
                 await self.timers.sleep_until_due(stop, interval)
@@ -291,13 +289,11 @@ class JourneyEngine:
             log.warning("notify call %s %s answered %d", request.method, request.url, outcome.status)
 
     async def resume(self, journey_id: str) -> None:
-        """Run an accepted (async) start in the background; another process may have picked it up already."""
-        record = await self.store.get(journey_id)
-        if record is not None and record.phase == RUNNING and not record.waiting:
-            with contextlib.suppress(ConcurrentUpdate):
-                await self._advance_runnable(record, await self.versions.running(record))
+        """Run an accepted (async) start in the background (journeys.engine.recovery)."""
+        await self.recovery.resume(journey_id)
 
-    async def _advance_runnable(self, record: InstanceRecord, interpreter: Interpreter) -> None:
+    async def run_runnable(self, record: InstanceRecord, interpreter: Interpreter) -> None:
+        """Run a journey that is Running but not paused from its current state, and commit (ConcurrentUpdate)."""
         now = self._clock()
         run = run_from(record)
         await self.advance(interpreter, run, record.current_state, NO_REQUEST, now)
@@ -361,7 +357,7 @@ class JourneyEngine:
         if after.timers_changed and after.due_at is not None:
             self.timers.notice(after.due_at)
         if after.phase in TERMINAL_PHASES:
-            self._terminal.signal(after.id)
+            self.terminal.signal(after.id)
             if after.result_push is not None:
                 self.result_push.wake()
         source, opened = after.inbound_source, after.inbound_open_key

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from journeys.engine.errors import (
     IdempotencyKeyReused,
     InvalidInput,
 )
+from journeys.engine.ids import time_ordered_id
 from journeys.engine.inbound_messages import Answer
 from journeys.engine.inbox import PRUNE_EVERY
 from journeys.engine.instance_metadata import index_rows, instance_metadata
@@ -132,7 +132,7 @@ class StartDesk:
         engine, definition = self.engine, interpreter.definition
         now = engine.clock()
         tags, attributes = instance_metadata(definition, body, request.headers)  # before the run changes the body
-        run = Run(uuid.uuid4().hex, definition.start, body, now)
+        run = Run(time_ordered_id(), definition.start, body, now)
         bind_to_context(request_bindings(definition, None), run.context, request)  # spec.bindings.http.start
         arm_deadline(definition, run)
         run.redact = definition.redact
@@ -159,9 +159,12 @@ class StartDesk:
         if claim is not None:
             stored = None if rendered is None else rendered.stored()
             start_key = StartKeyRecord(claim[0], claim[1], record.id, stored, now, now + self.window)
+        # An async start is run after its commit, by this process: leased to it from the start, so that no other
+        # process takes it for abandoned while it waits its turn or runs (journeys.engine.recovery).
+        lease = engine.recovery.start_lease(now) if definition.start_mode == "async" else None
         try:
             holder = await engine.store.insert(
-                record, transition_of(record, "start", None, run, now), start_key=start_key
+                record, transition_of(record, "start", None, run, now), start_key=start_key, run_lease=lease
             )
         except KeyInUse as error:
             raise CorrelationKeyInUse(
@@ -170,7 +173,8 @@ class StartDesk:
             ) from error
         if holder is not None:
             return holder
-        if definition.start_mode == "async":
+        if lease is not None:
+            engine.recovery.adopt(record.id, lease.until)
             engine.spawn(engine.resume(record.id))
         engine.after_commit(None, record, "start")
         returned = run.jar.returned() if run.jar is not None and record.phase == SUCCEEDED else []

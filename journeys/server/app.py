@@ -61,7 +61,7 @@ def build_app(
         if own_engine:
             outbound = AiohttpOutbound(config.outbound_rewrites)
             definitions, sources = load_catalog(config.definitions)
-            store = await JourneyStore.open(config.database_url)
+            store = await JourneyStore.open(config.database_url, config.database_pool_size)
             app[ENGINE] = JourneyEngine(
                 definitions,
                 store,
@@ -82,12 +82,15 @@ def build_app(
         watch_engine(app, current)
         await current.versions.publish(current.clock(), config.pinned_versions)
         warn_unconfigured(current, config)
-        recovered = await current.recover()
+        recovered = await current.recover(current.recovery.at_start())
         if recovered:
-            log.info("recovered %d journeys that were accepted but not yet run", recovered)
+            log.info("resuming %d journeys that were accepted or cut short but not run to their next pause", recovered)
         stop_scheduler = asyncio.Event()
         scheduler = asyncio.create_task(current.run_scheduler(config.scheduler_interval, stop_scheduler))
         pusher = asyncio.create_task(current.result_push.run(config.scheduler_interval, stop_scheduler))
+        listener = asyncio.create_task(current.terminal.follow(current.store, stop_scheduler))
+        stop_keeper = asyncio.Event()  # after the drain: the runs it waits for keep their leases until they end
+        lease_keeper = asyncio.create_task(current.recovery.keep_leases(stop_keeper))
         if reload_on_sighup:
             reloader.listen()
         try:
@@ -98,7 +101,10 @@ def build_app(
             stop_scheduler.set()
             await scheduler
             await pusher
+            await listener
             await current.drain()
+            stop_keeper.set()
+            await lease_keeper
             if own_engine:
                 await outbound.close()
                 await current.store.close()

@@ -16,10 +16,12 @@ from journeys.engine import ApiKeyProfile, parse_profiles
 from journeys.engine.result_push import PushSettings
 from journeys.server import push_config
 from journeys.server.auth.settings import ClientAuth, parse_clients, parse_jwt
-from journeys.store import DEFAULT_DATABASE_URL
+from journeys.store import DEFAULT_DATABASE_URL, DEFAULT_POOL_SIZE
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_BODY_TIMEOUT_SECONDS = 30.0
+MAX_WORKERS = 64
+MAX_POOL_SIZE = 200
 
 
 class ConfigError(ValueError):
@@ -56,6 +58,10 @@ class ServerConfig:
     """Serve POST /api/v1/test/clock, which moves the clock forward (tests of timers and deadlines only)."""
     result_push: PushSettings = field(default_factory=PushSettings)
     """`resultPush`: how ended journeys' outcomes are pushed to their callback URLs (see `push_config`)."""
+    workers: int = 1
+    """Server processes sharing the port (`--workers`; PostgreSQL only: a SQLite file has one process)."""
+    database_pool_size: int = DEFAULT_POOL_SIZE
+    """PostgreSQL connections per process, besides the one that listens for ended journeys."""
     config_file: Path | None = None
     """The file this config was read from: a reload reads `pinnedVersions` from it again."""
 
@@ -86,6 +92,12 @@ def _positive_seconds(value: object, where: str) -> float:
     return _number(value, where, minimum=0, unit="seconds")
 
 
+def _whole_number(value: object, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"{where} must be a whole number (got {value!r})")
+    return value
+
+
 def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
     try:
         document = yaml.safe_load(path.read_text()) or {}
@@ -112,6 +124,8 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
         "resultPush",
         "platformConfig",
         "testClock",
+        "workers",
+        "databasePoolSize",
     }
     unknown = sorted(set(document) - known)
     if unknown:
@@ -156,6 +170,9 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
         changes["host"] = str(document["host"])
     if "port" in document:
         changes["port"] = int(document["port"])
+    for key, name in (("workers", "workers"), ("databasePoolSize", "database_pool_size")):
+        if key in document:
+            changes[name] = _whole_number(document[key], f"{path}: {key}")
     if "maxBodyBytes" in document:
         changes["max_body_bytes"] = int(document["maxBodyBytes"])
     if "environment" in document:
@@ -216,6 +233,8 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
         "JOURNEYS_DATABASE_URL": ("database_url", str),
         "JOURNEYS_HOST": ("host", str),
         "JOURNEYS_PORT": ("port", int),
+        "JOURNEYS_WORKERS": ("workers", int),
+        "JOURNEYS_DATABASE_POOL_SIZE": ("database_pool_size", int),
         "JOURNEYS_MAX_BODY_BYTES": ("max_body_bytes", int),
         "JOURNEYS_ENVIRONMENT": ("environment", str),
     }
@@ -303,4 +322,20 @@ def load_config(
         config = replace(_from_file(config, Path(config_file)), config_file=Path(config_file))
     config = _from_environment(config, os.environ if environ is None else environ)
     cleaned = {k: v for k, v in (overrides or {}).items() if v is not None}
-    return replace(config, **cleaned)
+    return _checked_processes(replace(config, **cleaned))
+
+
+def _checked_processes(config: ServerConfig) -> ServerConfig:
+    """The process and connection counts, checked together: they bound what the database must accept."""
+    if not 2 <= config.database_pool_size <= MAX_POOL_SIZE:
+        raise ConfigError(
+            f"databasePoolSize must be a whole number from 2 to {MAX_POOL_SIZE} (got {config.database_pool_size})"
+        )
+    if not 1 <= config.workers <= MAX_WORKERS:
+        raise ConfigError(f"workers must be a whole number from 1 to {MAX_WORKERS} (got {config.workers})")
+    if config.workers > 1 and config.database_url.startswith("sqlite"):
+        raise ConfigError(
+            f"workers: {config.workers} needs PostgreSQL; a SQLite database file is served by one process "
+            "(its writes are serialised anyway; run one process, or set databaseUrl to a PostgreSQL database)"
+        )
+    return config

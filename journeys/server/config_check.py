@@ -78,8 +78,9 @@ def _summary(config: ServerConfig, definitions: Mapping[str, JourneyDefinition],
         if config.pinned_versions
         else ""
     )
+    workers = f" with {config.workers} workers" if config.workers > 1 else ""
     return (
         f"{len(journeys)} journeys, {len(apis)} APIs, {sources} inbound sources from "
         f"{', '.join(map(str, config.definitions))}; database {redact(config.database_url)}; "
-        f"listen {config.host}:{config.port}; client authentication: {config.client_auth.summary()}{pins}"
+        f"listen {config.host}:{config.port}{workers}; client authentication: {config.client_auth.summary()}{pins}"
     )

@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import signal
 import traceback
 from collections.abc import Callable
 from typing import Any, cast
@@ -253,11 +254,13 @@ def install_redaction(logger: logging.Logger | None = None) -> None:
             handler.addFilter(RedactingFilter())
 
 
-async def _serve_forever(app: web.Application, host: str, port: int, print_line: Callable[[str], None]) -> None:
+async def _serve_forever(
+    app: web.Application, host: str, port: int, print_line: Callable[[str], None], reuse_port: bool
+) -> None:
     runner = ProblemAppRunner(app, handle_signals=True, access_log=None, keepalive_timeout=KEEPALIVE_TIMEOUT_SECONDS)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port)
+        site = web.TCPSite(runner, host, port, reuse_port=reuse_port)
         await site.start()
         print_line(f"======== Running on {site.name} ========")
         await asyncio.Event().wait()  # until SIGINT/SIGTERM raise GracefulExit
@@ -265,16 +268,23 @@ async def _serve_forever(app: web.Application, host: str, port: int, print_line:
         await runner.cleanup()
 
 
-def serve(app: web.Application, *, host: str, port: int, print_line: Callable[[str], None]) -> None:
-    """Serve `app` until SIGINT/SIGTERM, then shut down cleanly: `aiohttp.web.run_app` on our handler."""
+def serve(
+    app: web.Application, *, host: str, port: int, print_line: Callable[[str], None], reuse_port: bool = False
+) -> None:
+    """Serve `app` until SIGINT/SIGTERM, then shut down cleanly: `aiohttp.web.run_app` on our handler.
+    `reuse_port`: bind with SO_REUSEPORT, beside the other workers of `journeys serve --workers`."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    main = loop.create_task(_serve_forever(app, host, port, print_line))
+    main = loop.create_task(_serve_forever(app, host, port, print_line, reuse_port))
     try:
         loop.run_until_complete(main)
     except (web.GracefulExit, KeyboardInterrupt):
         pass
     finally:
+        # Shutting down already: a second signal (the supervisor's after a process-group kill's, systemd's after
+        # the terminal's) must not cut the graceful shutdown short.
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, lambda: None)
         if not main.done():
             main.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -12,9 +12,10 @@ from journeys.definitions import DefinitionErrors
 from journeys.engine import EngineError
 from journeys.server.app import build_app
 from journeys.server.auth import bind_refusal, is_loopback
-from journeys.server.config import ConfigError, load_config
+from journeys.server.config import ConfigError, ServerConfig, load_config
 from journeys.server.http_protocol import install_redaction, redact, serve
 from journeys.server.observability import configure_logging
+from journeys.server.workers import UNFIT, Supervisor
 
 log = logging.getLogger("journeys.server")
 
@@ -31,6 +32,7 @@ def flag_overrides(args: argparse.Namespace) -> dict[str, object]:
         "host": args.host,
         "port": args.port,
         "definitions": (Path(args.definitions),) if args.definitions else None,
+        "workers": args.workers,
     }
 
 
@@ -60,15 +62,23 @@ def run_server(args: argparse.Namespace) -> int:
     # Masked here, not only by the filter: a handler added after install_redaction would not have it.
     database = redact(config.database_url)
     log.info("database %s; definitions %s", database, ", ".join(map(str, config.definitions)))
+    if config.workers > 1:
+        return Supervisor(config.workers, lambda: _serve(config, reuse_port=True)).run()
+    return _serve(config, reuse_port=False)
+
+
+def _serve(config: ServerConfig, *, reuse_port: bool) -> int:
+    """One server process: its exit status (2: it cannot start with this config)."""
     try:
         # serve (aiohttp's run_app on a handler that answers unparseable requests with problem documents, with
         # redacted logs) handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, then runs the
         # app's cleanup context (drain background runs, close the store).
-        serve(build_app(config, reload_on_sighup=True), host=config.host, port=config.port, print_line=log.info)
+        app = build_app(config, reload_on_sighup=True)
+        serve(app, host=config.host, port=config.port, print_line=log.info, reuse_port=reuse_port)
     except DefinitionErrors as errors:
         print(f"journeys serve: invalid definitions:\n{errors}", file=sys.stderr)
-        return 2
+        return UNFIT
     except EngineError as error:  # pinnedVersions naming no runnable version
         print(f"journeys serve: {error.detail}", file=sys.stderr)
-        return 2
+        return UNFIT
     return 0

@@ -157,14 +157,16 @@ def _phase_param(request: web.Request) -> str | None:
 def add_routes(app: web.Application) -> None:
     """The journey routes, each with the credential it needs (`auth.policy`)."""
     journeys, journey = f"{API_PREFIX}/journeys", f"{API_PREFIX}/journeys/{{journeyId}}"
-    guard(app, app.router.add_post(f"{journeys}/{{journeyName}}/start", start_journey), Access.START)
-    guard(app, app.router.add_get(journeys, list_journeys), Access.READ)
-    # A name and an id share the first segment; `versions` is no sub-resource of a journey id, so no id route
-    # below can take this path, nor this route theirs.
-    guard(app, app.router.add_get(f"{journeys}/{{journeyName}}/versions", list_versions), Access.READ)
-    guard(app, app.router.add_get(journey, get_status), Access.READ)
-    guard(app, app.router.add_get(f"{journey}/result", get_result), Access.READ)
-    guard(app, app.router.add_get(f"{journey}/history", get_history), Access.READ)
+    # aiohttp tries the routes under /journeys one after the other, in this order: the busiest come first (a step
+    # submission, a start, a result), and `steps/cancel` before the `steps/{stepId}` it would otherwise fall into.
     guard(app, app.router.add_post(f"{journey}/steps/cancel", cancel_journey), Access.CANCEL)
     # Submissions are checked by the step itself (its auth task, its source's verification), not by client.
     guard(app, app.router.add_post(f"{journey}/steps/{{stepId}}", submit_step), Access.DELIVERY)
+    guard(app, app.router.add_post(f"{journeys}/{{journeyName}}/start", start_journey), Access.START)
+    guard(app, app.router.add_get(f"{journey}/result", get_result), Access.READ)
+    guard(app, app.router.add_get(journey, get_status), Access.READ)
+    guard(app, app.router.add_get(journeys, list_journeys), Access.READ)
+    # A name and an id share the first segment; `versions` is no sub-resource of a journey id, so no id route
+    # can take this path, nor this route theirs.
+    guard(app, app.router.add_get(f"{journeys}/{{journeyName}}/versions", list_versions), Access.READ)
+    guard(app, app.router.add_get(f"{journey}/history", get_history), Access.READ)

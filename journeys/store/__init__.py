@@ -1,6 +1,6 @@
 """Persistence: sqlmodel tables and the only code that talks SQL (SQLite by default, PostgreSQL to scale)."""
 
-from journeys.store.database import DEFAULT_DATABASE_URL, normalise_url
+from journeys.store.database import DEFAULT_DATABASE_URL, DEFAULT_POOL_SIZE, normalise_url
 from journeys.store.deliveries import DeliveryStore, InboxClaim
 from journeys.store.listing import JourneyFilter
 from journeys.store.records import (
@@ -14,9 +14,11 @@ from journeys.store.records import (
     TransitionRecord,
 )
 from journeys.store.repository import JourneyStore
+from journeys.store.run_leases import RunLease
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "DEFAULT_POOL_SIZE",
     "AdvanceOutcome",
     "DefinitionVersionRecord",
     "DeliveryRecord",
@@ -26,6 +28,7 @@ __all__ = [
     "JourneyFilter",
     "JourneyStore",
     "KeyInUse",
+    "RunLease",
     "StartKeyRecord",
     "Timer",
     "TransitionRecord",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, literal_column, select, update
+from sqlalchemy import Connection, bindparam, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from journeys.store.database import Database
@@ -72,6 +72,24 @@ _SETTLE = (
 def claim_row(conn: Connection, values: dict[str, Any]) -> bool:
     """Insert an owning delivery row unless another owns its dedupe key; True when this one does."""
     return bool(conn.execute(CLAIM[conn.dialect.name], values).rowcount == 1)
+
+
+# Driven by the inbox (a few rows) with one point lookup of the open key each: as a join, the planner walked every
+# waiting journey's entry of the open-key index instead (40 ms a sweep at a million waiting on SQLite).
+_WAITED_FOR = (
+    select(instance_table.c.id)
+    .where(
+        instance_table.c.inbound_source == delivery_table.c.source,
+        instance_table.c.inbound_open_key == delivery_table.c.correlation_key,
+    )
+    .exists()
+)
+_READY = (
+    select(delivery_table.c.source, delivery_table.c.correlation_key)
+    .where(_IN_INBOX, _WAITED_FOR)
+    .distinct()
+    .limit(bindparam("limit"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,15 +201,7 @@ class DeliveryStore:
 
     async def ready(self, limit: int = 100) -> list[tuple[str, str]]:
         """(source, key) pairs with inbox deliveries that a waiting journey could take now."""
-        d, j = delivery_table, instance_table
-        query = (
-            select(d.c.source, d.c.correlation_key)
-            .join(j, and_(j.c.inbound_source == d.c.source, j.c.inbound_open_key == d.c.correlation_key))
-            .where(_IN_INBOX)
-            .distinct()
-            .limit(limit)
-        )
-        rows = await self._database.read(lambda conn: conn.execute(query).all())
+        rows = await self._database.read(lambda conn: conn.execute(_READY, {"limit": limit}).all())
         return [(row[0], row[1]) for row in rows]
 
     async def buffered_sources(self) -> list[str]:

@@ -84,9 +84,11 @@ _UPSERT = {
 def write_search_keys(conn: Connection, journey_id: str, keys: Mapping[str, str]) -> None:
     """Index `keys` for the journey (a key that no longer renders keeps its last value: a business key found once
     stays findable)."""
-    conn.execute(
-        _UPSERT[conn.dialect.name], [{"journey_id": journey_id, "name": n, "value": v} for n, v in keys.items()]
-    )
+    conn.execute(_UPSERT[conn.dialect.name], search_key_rows(journey_id, keys))
+
+
+def search_key_rows(journey_id: str, keys: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"journey_id": journey_id, "name": name, "value": value} for name, value in keys.items()]
 
 
 def search_keys_query(journey_id: str) -> Select[Any]:

@@ -14,11 +14,20 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
-from journeys.store.database import Database, open_database
+from journeys.store.database import DEFAULT_POOL_SIZE, Database, PostgresDatabase, open_database
 from journeys.store.definition_versions import DefinitionVersionStore
 from journeys.store.deliveries import APPLIED_TO, DELETE_ROW, FLIP, DeliveryStore, InboxClaim, claim_row
-from journeys.store.listing import JourneyFilter, filtered, phase_counts_query, search_keys_query, write_search_keys
+from journeys.store.end_notices import EndNotices
+from journeys.store.listing import (
+    JourneyFilter,
+    filtered,
+    phase_counts_query,
+    search_key_rows,
+    search_keys_query,
+    write_search_keys,
+)
 from journeys.store.outbox import OutboxStore, put_in_outbox
+from journeys.store.pg_fused import COMPARE_AND_SET_WITH_HISTORY, fused_insert, with_history
 from journeys.store.probes import ProbeStore
 from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, StartKeyRecord, TransitionRecord
 from journeys.store.rows import (
@@ -35,14 +44,27 @@ from journeys.store.rows import (
     delivery_values,
     instance_values,
     newest_first,
+    record_from_values,
     submit_guarded,
     to_record,
     to_transition,
     transition_values,
 )
+from journeys.store.run_leases import LEASE_INSERT, RunLease, lease_rows
+from journeys.store.run_leases import release as release_lease
+from journeys.store.run_leases import take as take_leases
 from journeys.store.start_keys import StartKeyStore, claim_start_key
-from journeys.store.tables import RUNNABLE_INDEX, RUNNABLE_POSTGRESQL, RUNNABLE_SQLITE, instance_table
-from journeys.store.timers import TimerClaim, claim_due, drop_stale, next_due, release, replace_timers
+from journeys.store.tables import (
+    RUNNABLE_INDEX,
+    RUNNABLE_POSTGRESQL,
+    RUNNABLE_SQLITE,
+    instance_table,
+    run_lease_table,
+    search_key_table,
+    timer_table,
+    transition_table,
+)
+from journeys.store.timers import TimerClaim, claim_due, drop_stale, next_due, release, replace_timers, timer_rows
 from journeys.store.write_batcher import WriteBatcher
 
 
@@ -77,12 +99,18 @@ class JourneyStore:
         self.outbox = OutboxStore(database, self._writes)
 
     @classmethod
-    async def open(cls, url: str) -> JourneyStore:
-        return cls(await open_database(url))
+    async def open(cls, url: str, pool_size: int = DEFAULT_POOL_SIZE) -> JourneyStore:
+        return cls(await open_database(url, pool_size))
 
     @property
     def dialect(self) -> str:
         return self._database.dialect
+
+    def end_notices(self, heard: Callable[[str], None], connected: Callable[[], None]) -> EndNotices | None:
+        """A listener for the journeys other processes end (journeys.store.end_notices); None where every end is
+        this process's own (SQLite: one process per file)."""
+        database = self._database
+        return EndNotices(database.url, heard, connected) if isinstance(database, PostgresDatabase) else None
 
     def observe_commits(self, observe: Callable[[float], None]) -> None:
         """Have `observe` told how many seconds each group commit took (metrics: database commit latency)."""
@@ -95,10 +123,16 @@ class JourneyStore:
     # -- writes -----------------------------------------------------------------------------------
 
     async def insert(
-        self, record: InstanceRecord, transition: TransitionRecord, *, start_key: StartKeyRecord | None = None
+        self,
+        record: InstanceRecord,
+        transition: TransitionRecord,
+        *,
+        start_key: StartKeyRecord | None = None,
+        run_lease: RunLease | None = None,
     ) -> StartKeyRecord | None:
-        """Persist a new instance and its first history row, with the idempotency key of its start if it has one;
-        returns once committed (KeyInUse: nothing written).
+        """Persist a new instance and its first history row, with the idempotency key of its start if it has one
+        and the lease of the process that will run it (`run_lease`, an async start); returns once committed
+        (KeyInUse: nothing written).
 
         Returns None when inserted, or (nothing written) the live key another start with the same scope holds.
         """
@@ -110,12 +144,26 @@ class JourneyStore:
                 holder = claim_start_key(conn, start_key)
                 if holder is not None:
                     return holder
-            conn.execute(INSTANCE_INSERT, values)
-            conn.execute(TRANSITION_INSERT, history)
-            if record.timers:
-                replace_timers(conn, record.id, record.timers, fresh=True)
-            if record.search_keys:
-                write_search_keys(conn, record.id, record.search_keys)
+            if conn.dialect.name == "postgresql":  # one round trip (journeys.store.pg_fused)
+                fused_insert(
+                    conn,
+                    [
+                        (instance_table, [values]),
+                        (transition_table, [history]),
+                        (timer_table, timer_rows(record.id, record.timers)),
+                        (search_key_table, search_key_rows(record.id, record.search_keys or {})),
+                        (run_lease_table, lease_rows(record.id, run_lease)),
+                    ],
+                )
+            else:
+                conn.execute(INSTANCE_INSERT, values)
+                conn.execute(TRANSITION_INSERT, history)
+                if record.timers:
+                    replace_timers(conn, record.id, record.timers, fresh=True)
+                if record.search_keys:
+                    write_search_keys(conn, record.id, record.search_keys)
+                if run_lease is not None:
+                    conn.execute(LEASE_INSERT, lease_rows(record.id, run_lease))
             if record.result_push is not None:  # a sync journey that ended at its start
                 put_in_outbox(conn, record.result_push)
             return None
@@ -160,6 +208,11 @@ class JourneyStore:
                 "key": inbox.correlation_key,
             }
 
+        # On PostgreSQL the history row rides in the compare-and-set's statement (journeys.store.pg_fused).
+        fused = self.dialect == "postgresql" and not repin
+        if fused:
+            compare_and_set, instance = COMPARE_AND_SET_WITH_HISTORY, with_history(instance, history)
+
         def write(conn: Connection) -> str:
             if owner is not None and not claim_row(conn, owner):
                 return AdvanceOutcome.DUPLICATE
@@ -173,7 +226,8 @@ class JourneyStore:
                 return AdvanceOutcome.CONFLICT
             if applied is not None:
                 conn.execute(APPLIED_TO, applied)
-            conn.execute(TRANSITION_INSERT, history)
+            if not fused:
+                conn.execute(TRANSITION_INSERT, history)
             if record.timers_changed:
                 replace_timers(conn, record.id, record.timers)
             if record.search_keys:
@@ -189,8 +243,8 @@ class JourneyStore:
     async def get(self, journey_id: str) -> InstanceRecord | None:
         if "\x00" in journey_id:  # no stored id holds one, and PostgreSQL refuses to compare with it
             return None
-        row = await self._database.read(lambda conn: conn.execute(BY_ID, {"journey_id": journey_id}).first())
-        return None if row is None else to_record(row)
+        values = await self._database.first(BY_ID, {"journey_id": journey_id})
+        return None if values is None else record_from_values(values)
 
     async def get_many(self, journey_ids: Sequence[str]) -> dict[str, InstanceRecord]:
         """The journeys of `journey_ids` that exist, by id, in one query (a batch of due timers)."""
@@ -252,6 +306,18 @@ class JourneyStore:
     async def next_timer_due(self, now: datetime, skip_digests: frozenset[str] = frozenset()) -> datetime | None:
         due: datetime | None = await self._database.read(lambda conn: next_due(conn, now, skip_digests))
         return due
+
+    # -- run leases (journeys.store.run_leases) ----------------------------------------------------
+
+    async def take_run_leases(
+        self, journey_ids: Sequence[str], owner: str, now: datetime, until: datetime
+    ) -> list[str]:
+        """Take or renew `owner`'s leases on the runs of `journey_ids` until `until`: the ids it now holds."""
+        held: list[str] = await self._writes.submit(lambda conn: take_leases(conn, journey_ids, owner, now, until))
+        return held
+
+    async def release_run_lease(self, journey_id: str, owner: str) -> None:
+        await self._writes.submit(lambda conn: release_lease(conn, journey_id, owner))
 
     async def _records(self, query: Any) -> list[InstanceRecord]:
         rows = await self._database.read(lambda conn: conn.execute(query).all())

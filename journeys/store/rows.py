@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -92,7 +93,18 @@ def transition_values(transition: TransitionRecord, context_json: str | None = N
 
 
 def to_record(row: Row[Any]) -> InstanceRecord:
-    m = row._mapping
+    return _record(row._mapping)
+
+
+def record_from_values(values: Sequence[Any]) -> InstanceRecord:
+    """`to_record` of a row given as its values in the instance table's column order (`Database.first`)."""
+    return _record(dict(zip(_INSTANCE_COLUMNS, values, strict=True)))
+
+
+_INSTANCE_COLUMNS = tuple(column.name for column in instance_table.c)
+
+
+def _record(m: Mapping[str, Any]) -> InstanceRecord:
     return InstanceRecord(
         id=m["id"],
         journey_name=m["journey_name"],
@@ -189,10 +201,11 @@ def compare_and_set_values(
 
 
 _DELIVERY_COLUMNS = tuple(column.name for column in delivery_table.columns)
+_delivery_fields = attrgetter(*_DELIVERY_COLUMNS)
 
 
 def delivery_values(delivery: DeliveryRecord) -> dict[str, Any]:
-    values = {name: getattr(delivery, name) for name in _DELIVERY_COLUMNS}
+    values = dict(zip(_DELIVERY_COLUMNS, _delivery_fields(delivery), strict=True))
     values["answer"] = None if delivery.answer is None else dumps(delivery.answer)
     return values
 

@@ -17,6 +17,11 @@ RUNNABLE_INDEX = "ix_journey_instance_runnable"
 # Written out (not bound) so each database's planner sees that its query implies the partial index's condition.
 RUNNABLE_SQLITE = "phase = 'Running' AND waiting = 0"
 RUNNABLE_POSTGRESQL = "phase = 'Running' AND NOT waiting"
+UNVERSIONED_INDEX = "ix_journey_instance_unversioned"
+UNVERSIONED = "definition_digest IS NULL"
+WAITING_INDEX = "ix_journey_instance_waiting"
+WAITING_SQLITE = "phase = 'Running' AND waiting = 1"
+WAITING_POSTGRESQL = "phase = 'Running' AND waiting"
 
 
 class JourneyInstanceRow(SQLModel, table=True):
@@ -37,6 +42,24 @@ class JourneyInstanceRow(SQLModel, table=True):
         Index("ix_journey_instance_started_by_created", "started_by", "created_at", "id"),
         # Two journeys can never wait for the same (source, key): the open key is NULL unless waiting for it.
         Index("ux_journey_instance_inbound_open", "inbound_source", "inbound_open_key", unique=True),
+        # The rows from before versions were stored (none, once adopted): a server start looks for them by name
+        # without walking every journey of that name (revision 0009).
+        Index(
+            UNVERSIONED_INDEX,
+            "journey_name",
+            sqlite_where=text(UNVERSIONED),
+            postgresql_where=text(UNVERSIONED),
+        ),
+        # The waiting journeys by state: what a metrics scrape counts, read from this index alone (revision 0009).
+        Index(
+            WAITING_INDEX,
+            "journey_name",
+            "current_state",
+            sqlite_where=text(WAITING_SQLITE),
+            postgresql_where=text(WAITING_POSTGRESQL),
+        ),
+        # Every journey newest first (a listing without filters: the first page of the API's list and the console).
+        Index("ix_journey_instance_created", "created_at", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=64)
@@ -254,5 +277,21 @@ class ResultPushAttemptRow(SQLModel, table=True):
     duration_ms: float = Field(default=0.0)
 
 
+class JourneyRunLeaseRow(SQLModel, table=True):
+    """Which process resumes an abandoned run (a Running journey that is not waiting), and until when.
+
+    Recovery takes the lease before it runs the journey, so two processes never resume one journey at once (and
+    never send its outbound calls twice); a process also takes leases on its own runs that last long, so that
+    nobody presumes them abandoned. A lease a dead process left lapses at `until`.
+    """
+
+    __tablename__ = "journey_run_lease"
+
+    journey_id: str = Field(primary_key=True, max_length=64)
+    owner: str = Field(max_length=200)
+    until: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 result_push_table = ResultPushRow.__table__
 result_push_attempt_table = ResultPushAttemptRow.__table__
+run_lease_table = JourneyRunLeaseRow.__table__

@@ -70,13 +70,15 @@ def replace_timers(conn: Connection, journey_id: str, timers: Mapping[str, Timer
     if not fresh:
         conn.execute(_DELETE_ALL, {"journey_id": journey_id})
     if timers:
-        conn.execute(
-            _INSERT,
-            [
-                {"journey_id": journey_id, "kind": t.kind, "fires_at": t.fires_at, "claimed_until": None}
-                for t in timers.values()
-            ],
-        )
+        conn.execute(_INSERT, timer_rows(journey_id, timers))
+
+
+def timer_rows(journey_id: str, timers: Mapping[str, Timer]) -> list[dict[str, Any]]:
+    """The journey_timer rows of `timers`, unclaimed."""
+    return [
+        {"journey_id": journey_id, "kind": timer.kind, "fires_at": timer.fires_at, "claimed_until": None}
+        for timer in timers.values()
+    ]
 
 
 def claim_due(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from journeys.outages import is_database_unavailable
@@ -35,7 +35,7 @@ def _ignore(seconds: float) -> None:
 @dataclass(slots=True)
 class _Pending:
     statement: Statement
-    future: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    future: asyncio.Future[Any]
 
 
 class WriteBatcher:
@@ -52,7 +52,7 @@ class WriteBatcher:
 
     async def submit(self, statement: Statement) -> Any:
         """Run `statement` inside a batched transaction; return its result once that transaction committed."""
-        pending = _Pending(statement)
+        pending = _Pending(statement, asyncio.get_running_loop().create_future())
         self._queue.put_nowait(pending)
         return await pending.future
 

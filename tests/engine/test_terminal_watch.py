@@ -1,4 +1,4 @@
-"""Long-poll waiters wake on a signal, time out otherwise, and leave nothing behind."""
+"""Long-poll readers wake on a signal, even one sent while they were reading, and leave nothing behind."""
 
 from __future__ import annotations
 
@@ -7,22 +7,37 @@ import asyncio
 from journeys.engine.terminal_watch import TerminalWatch
 
 
-async def test_signal_wakes_every_waiter_and_cleans_up() -> None:
-    watch = TerminalWatch()
-    waiters = [asyncio.create_task(watch.wait("j1", 5)) for _ in range(3)]
-    await asyncio.sleep(0.01)
-    assert len(watch) == 1
-    watch.signal("j1")
-    await asyncio.wait_for(asyncio.gather(*waiters), timeout=1)
-    assert len(watch) == 0
+async def _woken(event: asyncio.Event, timeout: float) -> bool:
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+    except TimeoutError:
+        return False
+    return True
 
 
-async def test_timeout_returns_and_cleans_up() -> None:
+async def test_a_signal_wakes_every_reader_of_the_journey_and_no_other() -> None:
     watch = TerminalWatch()
-    loop = asyncio.get_running_loop()
-    began = loop.time()
-    await watch.wait("j2", 0.05)
-    assert loop.time() - began >= 0.04
+    with watch.watching("j1") as first, watch.watching("j1") as second, watch.watching("j2") as other:
+        assert len(watch) == 2
+        watch.signal("j1")
+        assert await _woken(first, 1) and await _woken(second, 1)
+        assert not await _woken(other, 0.05)
     assert len(watch) == 0
-    watch.signal("j2")  # a signal with nobody waiting is harmless
-    assert len(watch) == 0
+    watch.signal("j1")  # a signal with nobody waiting is harmless
+
+
+async def test_a_signal_sent_before_the_reader_waits_is_not_lost() -> None:
+    """The end is committed while the reader is still reading the journey: it must not wait out its re-read."""
+    watch = TerminalWatch()
+    with watch.watching("j1") as ended:
+        watch.signal("j1")  # before the reader awaits anything
+        assert await _woken(ended, 0.05)
+
+
+async def test_one_reader_clearing_its_event_does_not_hide_the_signal_from_another() -> None:
+    watch = TerminalWatch()
+    with watch.watching("j1") as fast, watch.watching("j1") as slow:
+        watch.signal("j1")
+        assert await _woken(fast, 1)
+        fast.clear()  # the fast reader re-reads and finds the journey still running: it waits again
+        assert await _woken(slow, 0.05)

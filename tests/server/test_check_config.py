@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from journeys.cli import main
+from tests.support import BROKEN_JOURNEY
 
 JOURNEY = """\
 apiVersion: v1
@@ -23,16 +24,6 @@ spec:
   start: done
   states:
     done: { type: succeed }
-"""
-
-BROKEN = """\
-apiVersion: v1
-kind: Journey
-metadata: { name: broken, version: "1" }
-spec:
-  start: done
-  states:
-    done: { type: succeed, outputVariable: result }
 """
 
 
@@ -125,7 +116,7 @@ def test_an_unknown_config_key_is_named(tmp_path: Path, definitions: Path, capsy
 def test_every_problem_is_listed_at_once(tmp_path: Path, definitions: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A definition that fails to load, a missing definitions directory, a listener with no client authentication
     and an unusable database URL: all of them in one run, so a deploy is fixed in one go."""
-    (definitions / "broken.journey.yaml").write_text(BROKEN)
+    (definitions / "broken.journey.yaml").write_text(BROKEN_JOURNEY)
     config = _config(
         tmp_path, definitions=["definitions", "missing"], databaseUrl="mysql://db/journeys", host="0.0.0.0"
     )
@@ -172,3 +163,24 @@ def test_the_command_line_exits_2_on_a_broken_config(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "nowhere: no such file or directory" in done.stderr
+
+
+def test_workers_need_postgresql(tmp_path: Path, definitions: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Several processes on one SQLite file would only queue for its one writer: refused before anything starts."""
+    code, out, err = _check(capsys, "--definitions", str(definitions), "--workers", "3")
+    assert (code, out) == (2, "")
+    assert "workers: 3 needs PostgreSQL" in err
+    config = _config(tmp_path, definitions="definitions", workers=0, platformConfig={"greet": {"greeting": "x"}})
+    code, _, err = _check(capsys, "--config", config)
+    assert code == 2 and "workers must be a whole number from 1 to 64 (got 0)" in err
+    code, _, err = _check(capsys, "--config", _config(tmp_path, definitions="definitions", databasePoolSize="many"))
+    assert code == 2 and "databasePoolSize must be a whole number (got 'many')" in err
+    code, out, err = _check(
+        capsys,
+        "--config",
+        _config(tmp_path, definitions="definitions", workers=4, platformConfig={"greet": {"greeting": "x"}}),
+        "--database-url",
+        "postgresql://journeys@db.internal:5432/journeys",
+    )
+    assert code == 0, err
+    assert "listen 127.0.0.1:8080 with 4 workers" in out

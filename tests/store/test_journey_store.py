@@ -4,45 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from journeys.store import InstanceRecord, JourneyFilter, JourneyStore, Timer, TransitionRecord
+from journeys.store import InstanceRecord, JourneyFilter, JourneyStore, Timer
 from journeys.store.database import normalise_url
 from journeys.store.migrations import head_revision
+from tests.store.samples import NOW, sample_record, sample_transition
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
-
-
-def _record(journey_id: str, *, phase: str = "Running", waiting: bool = True, **changes: object) -> InstanceRecord:
-    record = InstanceRecord(
-        id=journey_id,
-        journey_name="payment-callback",
-        journey_version="1.0.0",
-        phase=phase,
-        current_state="waitForCallback",
-        waiting=waiting,
-        context={"paymentId": journey_id, "nested": {"list": [1, 2.5, None, "é"]}},
-        outcome=None,
-        created_at=NOW,
-        updated_at=NOW,
-    )
-    for name, value in changes.items():
-        setattr(record, name, value)
-    return record
-
-
-def _transition(record: InstanceRecord, event: str = "start") -> TransitionRecord:
-    return TransitionRecord(record.id, record.version, event, None, record.current_state, record.phase, ["a"], NOW)
 
 
 async def test_round_trip_and_reopen(database_url: str) -> None:
     store = await JourneyStore.open(database_url)
-    record = _record("j1", due_at=NOW + timedelta(hours=1))
-    await store.insert(record, _transition(record))
+    record = sample_record("j1", due_at=NOW + timedelta(hours=1))
+    await store.insert(record, sample_transition(record))
     await store.close()
 
     reopened = await JourneyStore.open(database_url)  # the schema upgrade is a no-op the second time
@@ -57,12 +35,12 @@ async def test_round_trip_and_reopen(database_url: str) -> None:
 async def test_an_advance_has_exactly_one_winner(database_url: str) -> None:
     store = await JourneyStore.open(database_url)
     try:
-        record = _record("j2")
-        await store.insert(record, _transition(record))
+        record = sample_record("j2")
+        await store.insert(record, sample_transition(record))
         attempts = []
         for i in range(20):
-            after = _record("j2", phase="Succeeded", waiting=False, version=2, current_state=f"end{i}")
-            attempts.append(store.advance(after, 1, _transition(after, "step")))
+            after = sample_record("j2", phase="Succeeded", waiting=False, version=2, current_state=f"end{i}")
+            attempts.append(store.advance(after, 1, sample_transition(after, "step")))
         results = [o == "applied" for o in await asyncio.gather(*attempts)]  # all in flight: shared commits
         assert results.count(True) == 1 and len(results) == 20
         stored = await store.get("j2")
@@ -76,12 +54,12 @@ async def test_an_advance_has_exactly_one_winner(database_url: str) -> None:
 async def test_a_failing_write_does_not_sink_its_batch(database_url: str) -> None:
     store = await JourneyStore.open(database_url)
     try:
-        first = _record("dup")
-        await store.insert(first, _transition(first))
-        fresh = [_record(f"ok{i}") for i in range(10)]
+        first = sample_record("dup")
+        await store.insert(first, sample_transition(first))
+        fresh = [sample_record(f"ok{i}") for i in range(10)]
         results = await asyncio.gather(
-            store.insert(first, _transition(first)),  # duplicate primary key
-            *(store.insert(r, _transition(r)) for r in fresh),
+            store.insert(first, sample_transition(first)),  # duplicate primary key
+            *(store.insert(r, sample_transition(r)) for r in fresh),
             return_exceptions=True,
         )
         assert isinstance(results[0], Exception)
@@ -94,7 +72,7 @@ async def test_a_failing_write_does_not_sink_its_batch(database_url: str) -> Non
 def _timed(journey_id: str, due_at: datetime, **changes: object) -> InstanceRecord:
     """A journey waiting at its step with a step timeout due at `due_at`."""
     timer = Timer("step-timeout", "waitForCallback", due_at)
-    return _record(journey_id, due_at=due_at, timers={"step-timeout": timer}, **changes)
+    return sample_record(journey_id, due_at=due_at, timers={"step-timeout": timer}, **changes)
 
 
 async def test_due_runnable_and_list_queries(database_url: str) -> None:
@@ -103,11 +81,11 @@ async def test_due_runnable_and_list_queries(database_url: str) -> None:
         rows = [
             _timed("due", NOW - timedelta(seconds=1)),
             _timed("later", NOW + timedelta(hours=1)),
-            _record("pending", waiting=False, current_state="start"),
-            _record("done", phase="Succeeded", waiting=False, created_at=NOW + timedelta(seconds=1)),
+            sample_record("pending", waiting=False, current_state="start"),
+            sample_record("done", phase="Succeeded", waiting=False, created_at=NOW + timedelta(seconds=1)),
         ]
         for row in rows:
-            await store.insert(row, _transition(row))
+            await store.insert(row, sample_transition(row))
         assert [c.journey_id for c in await store.claim_timers(NOW, LEASE)] == ["due"]
         assert (await store.get("due")).timers == rows[0].timers  # type: ignore[union-attr]
         assert [r.id for r in await store.runnable()] == ["pending"]
@@ -125,7 +103,7 @@ async def test_a_claimed_timer_is_claimed_again_only_after_its_lease_or_a_releas
     store = await JourneyStore.open(database_url)
     try:
         row = _timed("due", NOW - timedelta(seconds=1))
-        await store.insert(row, _transition(row))
+        await store.insert(row, sample_transition(row))
         (claim,) = await store.claim_timers(NOW, LEASE)
         assert await store.claim_timers(NOW, LEASE) == []  # another process asking now gets nothing
         assert await store.next_timer_due(NOW) is None  # and the scheduler does not spin on it
@@ -140,9 +118,9 @@ async def test_an_advance_rewrites_the_timers_only_when_they_change(database_url
     store = await JourneyStore.open(database_url)
     try:
         row = _timed("j", NOW + timedelta(hours=1))
-        await store.insert(row, _transition(row))
-        moved = _record("j", version=2, current_state="next", timers={}, timers_changed=True)
-        assert await store.advance(moved, 1, _transition(moved, "step")) == "applied"
+        await store.insert(row, sample_transition(row))
+        moved = sample_record("j", version=2, current_state="next", timers={}, timers_changed=True)
+        assert await store.advance(moved, 1, sample_transition(moved, "step")) == "applied"
         assert await store.next_timer_due(NOW + timedelta(days=1)) is None
         assert (await store.get("j")).timers == {}  # type: ignore[union-attr]
     finally:
@@ -162,7 +140,7 @@ async def test_timers_of_versions_that_cannot_run_never_fill_the_due_batch(datab
             _timed("fine", past, definition_digest="fine"),
         ]
         for row in rows:
-            await store.insert(row, _transition(row))
+            await store.insert(row, sample_transition(row))
         kept = await store.claim_timers(NOW, LEASE, 2, skip_digests=frozenset({"broken"}))
         assert sorted(c.journey_id for c in kept) == ["fine", "legacy"]
         assert [c.journey_id for c in await store.claim_timers(NOW, LEASE, 2)] == ["broken-1", "broken-2"]
@@ -175,7 +153,7 @@ async def test_the_schema_revision_is_recorded(sqlite_url: str, tmp_path: Path) 
     await store.close()
     with sqlite3.connect(tmp_path / "journeys.db") as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
-        assert head_revision() == "0007"
+        assert head_revision() == "0009"
 
 
 def test_url_normalisation() -> None:

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from journeys.server.observability.log_format import FIELDS
+from journeys.server.observability.log_format import write_line
 from journeys.server.observability.metrics import Metrics
 
 log = logging.getLogger("journeys.access")
@@ -31,7 +31,7 @@ METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 UNMATCHED = "(unmatched)"
 CLIENT_CLOSED = 499  # the client went away before its answer (nginx's code); aiohttp cancels the handler
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_JOURNEY_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as `journeys.engine.starts` mints them
+_JOURNEY_ID = re.compile(r"[0-9a-f]{32}")  # as `journeys.engine.ids` mints them
 
 
 def route_template(request: web.Request) -> str:
@@ -74,4 +74,4 @@ def _record(request: web.Request, status: int, seconds: float) -> None:
     milliseconds = round(seconds * 1000, 1)
     fields = {"method": method, "route": route, "status": status, "durationMs": milliseconds, "journeyId": journey_id}
     suffix = "" if journey_id is None else f" journeyId={journey_id}"
-    log.info("%s %s %d %.1fms%s", method, route, status, milliseconds, suffix, extra={FIELDS: fields})
+    write_line(log, logging.INFO, "%s %s %d %.1fms%s", (method, route, status, milliseconds, suffix), fields)

@@ -12,7 +12,7 @@ import logging
 
 from journeys.engine.lifecycle import FAILED, TERMINAL_PHASES
 from journeys.engine.observer import EngineObserver
-from journeys.server.observability.log_format import FIELDS
+from journeys.server.observability.log_format import write_line
 from journeys.server.observability.metrics import Metrics
 from journeys.store import InstanceRecord
 
@@ -48,7 +48,7 @@ class JourneyEvents(EngineObserver):
             metrics.started(journey).inc()
         metrics.transitions(journey, event).inc()
         if log.isEnabledFor(logging.INFO):
-            log.info(TRANSITION, *_transition(before, after, event), extra={FIELDS: _fields(before, after, event)})
+            write_line(log, logging.INFO, TRANSITION, _transition(before, after, event), _fields(before, after, event))
         if after.phase not in TERMINAL_PHASES:
             return
         error = (after.outcome or {}).get("error") or {}
@@ -57,7 +57,7 @@ class JourneyEvents(EngineObserver):
         level = logging.INFO if event == "cancel" else logging.WARNING
         if after.phase == FAILED and log.isEnabledFor(level):
             fields = {**_fields(before, after, event), "errorCode": code, "reason": reason}
-            log.log(level, "%s %s failed: %s: %s", journey, after.id, code, reason, extra={FIELDS: fields})
+            write_line(log, level, "%s %s failed: %s: %s", (journey, after.id, code, reason), fields)
 
     def step_answered(self, journey: str, step: str | None, verdict: str) -> None:
         self._metrics.step_submissions(journey, step or NO_STEP, verdict).inc()

@@ -1,7 +1,8 @@
 """`GET /metrics`: the app's registry in Prometheus' text format, with the database figures read at scrape time.
 
-The waiting journeys per state and the timer lag are read then (one GROUP BY and one look at the due index, see
-`journeys.store.probes`), at most SCRAPE_DATABASE_TIMEOUT seconds, once per scrape whatever the traffic. When
+The timer lag is read then (one look at the due index, see `journeys.store.probes`), and the waiting journeys per
+state are counted again when the last count has grown old for its cost (one GROUP BY over the waiting rows, reused
+for a hundred times what it took: `journeys.engine.vitals`), at most SCRAPE_DATABASE_TIMEOUT seconds. When
 they cannot be read the scrape still answers, with `journeys_database_up 0` and without them: the counters are in
 memory, and an outage is exactly when an operator wants to see them move.
 
