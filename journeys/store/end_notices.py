@@ -49,7 +49,11 @@ class EndNotices:
         while not stop.is_set():
             connection: asyncpg.Connection | None = None
             try:
-                connection = await asyncpg.connect(self._dsn, timeout=10, server_settings=_NAMED)
+                connecting = asyncio.ensure_future(asyncpg.connect(self._dsn, timeout=10, server_settings=_NAMED))
+                await _first(connecting, stop.wait())  # a shutdown does not wait out a connect to a database away
+                if connecting.cancelled():
+                    return  # stopped while connecting
+                connection = connecting.result()
                 await self._listen(connection, stop)
             except Exception as error:  # the database away, restarting, or cutting this connection mid-statement
                 if self.listening:

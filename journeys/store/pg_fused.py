@@ -6,11 +6,12 @@ writes). Data-modifying CTEs let one statement do what two did, with the same al
 
 - `COMPARE_AND_SET_WITH_HISTORY`: the compare-and-set of an advance and its history row. The history row is
   inserted from the compare-and-set's RETURNING, so it is written exactly when the compare-and-set wins, and the
-  statement's row count (1 or 0) is the compare-and-set's.
+  statement's row count (1 or 0) is the compare-and-set's. Its `_CLEARING_TIMERS` twin also deletes the journey's
+  timer rows, likewise only when the compare-and-set wins: an advance that leaves its last timer behind.
 - `fused_insert`: a new journey's instance row, first history row, timer rows, business-key rows and run lease.
 
 SQLite keeps the plain statements: its round trips are function calls. Measured (payment-callback, C=64, three
-interleaved rounds): server CPU per journey 2.35 -> 2.08 ms.
+interleaved rounds each): server CPU per journey 2.35 -> 2.08 ms, then 1.88 -> 1.78 ms with the timer rows.
 """
 
 from __future__ import annotations
@@ -35,14 +36,22 @@ from journeys.store.tables import (
 HISTORY_PREFIX = "history_"
 
 
-def _compare_and_set_with_history() -> Any:
+def _compare_and_set_with_history(*, clearing_timers: bool) -> Any:
     won = COMPARE_AND_SET.returning(instance_table.c.id).cte("won")
     # Cast: a parameter in a SELECT list has no type PostgreSQL could infer from the column it lands in.
     row = [cast(bindparam(HISTORY_PREFIX + c.name), c.type) for c in transition_table.c]
-    return transition_table.insert().from_select([c.name for c in transition_table.c], select(*row).select_from(won))
+    statement = transition_table.insert().from_select(
+        [c.name for c in transition_table.c], select(*row).select_from(won)
+    )
+    if clearing_timers:
+        cleared = timer_table.delete().where(timer_table.c.journey_id.in_(select(won.c.id))).cte("cleared")
+        statement = statement.add_cte(cleared)
+    return statement
 
 
-COMPARE_AND_SET_WITH_HISTORY = _compare_and_set_with_history()
+COMPARE_AND_SET_WITH_HISTORY = _compare_and_set_with_history(clearing_timers=False)
+# The same, deleting the journey's timer rows too: an advance that leaves every timer behind (most that end one).
+COMPARE_AND_SET_WITH_HISTORY_CLEARING_TIMERS = _compare_and_set_with_history(clearing_timers=True)
 
 
 def with_history(instance: Mapping[str, Any], history: Mapping[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,12 @@ from journeys.store.listing import (
     write_search_keys,
 )
 from journeys.store.outbox import OutboxStore, put_in_outbox
-from journeys.store.pg_fused import COMPARE_AND_SET_WITH_HISTORY, fused_insert, with_history
+from journeys.store.pg_fused import (
+    COMPARE_AND_SET_WITH_HISTORY,
+    COMPARE_AND_SET_WITH_HISTORY_CLEARING_TIMERS,
+    fused_insert,
+    with_history,
+)
 from journeys.store.probes import ProbeStore
 from journeys.store.records import AdvanceOutcome, DeliveryRecord, InstanceRecord, StartKeyRecord, TransitionRecord
 from journeys.store.rows import (
@@ -210,8 +215,13 @@ class JourneyStore:
 
         # On PostgreSQL the history row rides in the compare-and-set's statement (journeys.store.pg_fused).
         fused = self.dialect == "postgresql" and not repin
+        # An advance that leaves its last timer behind clears the timer rows in that same statement.
+        timers_cleared = fused and record.timers_changed and not record.timers
         if fused:
-            compare_and_set, instance = COMPARE_AND_SET_WITH_HISTORY, with_history(instance, history)
+            fused_statement = (
+                COMPARE_AND_SET_WITH_HISTORY_CLEARING_TIMERS if timers_cleared else COMPARE_AND_SET_WITH_HISTORY
+            )
+            compare_and_set, instance = fused_statement, with_history(instance, history)
 
         def write(conn: Connection) -> str:
             if owner is not None and not claim_row(conn, owner):
@@ -228,7 +238,7 @@ class JourneyStore:
                 conn.execute(APPLIED_TO, applied)
             if not fused:
                 conn.execute(TRANSITION_INSERT, history)
-            if record.timers_changed:
+            if record.timers_changed and not timers_cleared:
                 replace_timers(conn, record.id, record.timers)
             if record.search_keys:
                 write_search_keys(conn, record.id, record.search_keys)

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+from sqlalchemy.engine import make_url
 
 from journeys.engine.terminal_watch import REREAD_LISTENING_SECONDS
-from journeys.store.end_notices import APPLICATION_NAME
+from journeys.store.end_notices import APPLICATION_NAME, EndNotices
 from tests.support import WEBHOOK_SECRET, LiveServer
 
 PAYMENT = {"paymentId": "pay-1", "amount": 10, "currency": "EUR"}
@@ -94,3 +95,21 @@ async def test_the_listener_reconnects_when_its_connection_is_cut(
         await admin.close()
     await _listening(polled)
     await _ended_elsewhere_answers_at_once(polled, ending)
+
+
+async def test_a_shutdown_does_not_wait_for_a_database_that_does_not_answer() -> None:
+    """The listener is connecting to a database that accepts the connection and then says nothing (a hung server):
+    stopping the server must not wait out the connect's 10 s timeout."""
+    silent = await asyncio.start_server(lambda _reader, _writer: None, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    notices = EndNotices(make_url(f"postgresql+asyncpg://nobody@127.0.0.1:{port}/journeys"), print, lambda: None)
+    stop = asyncio.Event()
+    listening = asyncio.create_task(notices.run(stop))
+    try:
+        await asyncio.sleep(0.3)
+        stop.set()
+        began = asyncio.get_running_loop().time()
+        await asyncio.wait_for(listening, 5)
+        assert asyncio.get_running_loop().time() - began < 1
+    finally:
+        silent.close()
