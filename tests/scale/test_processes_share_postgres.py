@@ -64,7 +64,8 @@ async def downstream() -> AsyncIterator[Downstream]:
 def spawn(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     """Start `journeys serve` processes with the scale definitions loaded; all stopped at the end (a test asks for
     it after `postgres_url` and `downstream`, so that the servers stop before those go)."""
-    yield from spawning(tmp_path, {"apiKeys": API_KEYS}, DEFINITIONS)
+    # A small pool each: the suite runs beside other tests sharing one PostgreSQL's max_connections.
+    yield from spawning(tmp_path, {"apiKeys": API_KEYS, "databasePoolSize": 6}, DEFINITIONS)
 
 
 def start_load(load: Load) -> asyncio.Task[None]:

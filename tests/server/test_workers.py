@@ -45,7 +45,7 @@ def _workers_of(parent: int) -> list[int]:
 
 
 async def test_one_port_is_served_by_every_worker_and_one_sigterm_stops_them_all(serve: Serve) -> None:
-    server = await serve("workers: 3\n")
+    server = await serve("workers: 3\ndatabasePoolSize: 4\n")
     workers = _workers_of(server.process.pid)
     assert len(workers) == 3
     # Each new connection may land on any worker: starts through all of them are all readable.
@@ -87,7 +87,7 @@ async def _until(condition: Callable[[], bool]) -> None:
 
 
 async def test_a_worker_that_dies_is_replaced(serve: Serve) -> None:
-    server = await serve("workers: 2\n")
+    server = await serve("workers: 2\ndatabasePoolSize: 4\n")
     killed, kept = _workers_of(server.process.pid)
     os.kill(killed, signal.SIGKILL)
     await _until(lambda: len(_workers_of(server.process.pid)) == 2 and killed not in _workers_of(server.process.pid))
@@ -97,7 +97,7 @@ async def test_a_worker_that_dies_is_replaced(serve: Serve) -> None:
 
 async def test_workers_stop_when_their_parent_is_killed(serve: Serve) -> None:
     """A supervisor killed with SIGKILL cannot pass a signal on: the kernel stops its workers, none serves on."""
-    server = await serve("workers: 2\n")
+    server = await serve("workers: 2\ndatabasePoolSize: 4\n")
     workers = _workers_of(server.process.pid)
     server.kill()
     await _until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers))
