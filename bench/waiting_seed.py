@@ -7,8 +7,8 @@ over the next hours and none fires during a run): executemany in chunks on SQLit
 
 from __future__ import annotations
 
+import os
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -61,7 +61,15 @@ class Cloner:
 
     def __init__(self, template: Template, count: int, now: datetime) -> None:
         self.template, self.count, self.now = template, count, now
-        self.ids: list[str] = [uuid.uuid4().hex for _ in range(count)]
+        # Ids as the engine mints them (journeys.engine.ids): the time each clone was started at, then random bits.
+        self.ids: list[str] = [
+            f"{int((template.created + self._shift(i)).timestamp() * 1e9):016x}{os.urandom(8).hex()}"
+            for i in range(count)
+        ]
+
+    def _shift(self, i: int) -> timedelta:
+        """How much earlier than the template clone i is: spread over SPREAD, the last one started about now."""
+        return -SPREAD * (self.count - i) / self.count + (self.now - self.template.created)
 
     def rows(self, table: Table, start: int, stop: int) -> Iterator[tuple[Any, ...]]:
         template = self.template
@@ -69,7 +77,7 @@ class Cloner:
         dated = {column.name for column in table.columns if isinstance(column.type, DateTime)}
         for i in range(start, stop):
             new_id, paid = self.ids[i], payment(i)
-            shift = -SPREAD * (self.count - i) / self.count + (self.now - template.created)
+            shift = self._shift(i)
             due = template.due + shift
             for row in template.rows[table.name]:
                 values: list[Any] = []
