@@ -275,18 +275,16 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
             raise ConfigError(
                 f'JOURNEYS_INBOUND_SECRETS must be JSON like {{"midtrans": ["server-key"]}}: {error}'
             ) from error
-    if environ.get("JOURNEYS_PLATFORM_CONFIG"):
+    for name, setting, parse in (
+        ("JOURNEYS_PLATFORM_CONFIG", "platform_config", _platform_config),
+        ("JOURNEYS_PINNED_VERSIONS", "pinned_versions", _pins),
+    ):
         try:
-            values = orjson.loads(environ["JOURNEYS_PLATFORM_CONFIG"])
-        except orjson.JSONDecodeError as error:
-            raise ConfigError(f"JOURNEYS_PLATFORM_CONFIG is not valid JSON: {error}") from error
-        changes["platform_config"] = _platform_config(values, "JOURNEYS_PLATFORM_CONFIG")
-    if environ.get("JOURNEYS_PINNED_VERSIONS"):
-        try:
-            pins = orjson.loads(environ["JOURNEYS_PINNED_VERSIONS"])
-        except orjson.JSONDecodeError as error:
-            raise ConfigError(f"JOURNEYS_PINNED_VERSIONS is not valid JSON: {error}") from error
-        changes["pinned_versions"] = _pins(pins, "JOURNEYS_PINNED_VERSIONS")
+            value = _json_variable(environ, name)
+        except ValueError as error:
+            raise ConfigError(str(error)) from error
+        if value is not None:
+            changes[setting] = parse(value, name)
     if environ.get("JOURNEYS_API_KEYS"):
         try:
             changes["api_keys"] = parse_profiles(orjson.loads(environ["JOURNEYS_API_KEYS"]))

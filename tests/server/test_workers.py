@@ -44,11 +44,11 @@ def _workers_of(parent: int) -> list[int]:
     return [int(pid) for pid in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
 
 
-async def test_one_port_is_served_by_every_worker_and_one_sigterm_stops_them_all(serve: Serve) -> None:
+async def test_three_workers_answer_on_one_port_and_one_sigterm_stops_them_all(serve: Serve) -> None:
     server = await serve("workers: 3\ndatabasePoolSize: 4\n")
     workers = _workers_of(server.process.pid)
     assert len(workers) == 3
-    # Each new connection may land on any worker: starts through all of them are all readable.
+    # Each new connection may land on any worker (the kernel picks): a start through one is readable through another.
     ids = []
     for _ in range(12):
         async with aiohttp.ClientSession() as fresh:
