@@ -14,6 +14,7 @@ from journeys.engine.api_endpoints import UnknownApi
 from journeys.http_api import API_PREFIX, PROBLEM_CONTENT_TYPE
 from journeys.server.app_keys import ENGINE
 from journeys.server.auth import Access, guard
+from journeys.server.declared_length import add_post
 from journeys.server.problems import ProblemError
 from journeys.server.request_bodies import read_json
 
@@ -45,4 +46,4 @@ async def invoke_api(request: web.Request) -> web.Response:
 
 
 def add_api_routes(app: web.Application) -> None:
-    guard(app, app.router.add_post(API_PATH, invoke_api), Access.INVOKE)
+    guard(app, add_post(app, API_PATH, invoke_api), Access.INVOKE)

@@ -20,6 +20,7 @@ from journeys.server.auth import AUTHENTICATOR, Authenticator, client_auth_middl
 from journeys.server.config import ServerConfig
 from journeys.server.console import add_console
 from journeys.server.contract_routes import add_contract_routes
+from journeys.server.declared_length import oversized_body_middleware
 from journeys.server.inbound import add_inbound_routes
 from journeys.server.observability import access_middleware, add_observability, watch_engine
 from journeys.server.operator_routes import add_operator_routes
@@ -39,8 +40,9 @@ def build_app(
     """Build the app; unless an engine is given, it loads definitions and opens the store on startup.
     `reload_on_sighup`: the process's SIGHUP reloads the definitions (for `journeys serve`, one app a process)."""
     # Client authentication runs inside the problem middleware: its refusals are problem documents too. The access
-    # log and request figures wrap both: they see every answer.
-    middlewares = [access_middleware, problem_middleware, client_auth_middleware]
+    # log and request figures wrap both: they see every answer. A body declared too large is refused before
+    # authentication, as aiohttp itself would refuse it: from its headers alone.
+    middlewares = [access_middleware, problem_middleware, oversized_body_middleware, client_auth_middleware]
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=middlewares)
     app[MAX_BODY_BYTES] = config.max_body_bytes
     app[BODY_TIMEOUT_SECONDS] = config.body_timeout_seconds

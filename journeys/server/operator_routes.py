@@ -17,6 +17,7 @@ from journeys.engine.versions import Reloaded
 from journeys.http_api import API_PREFIX
 from journeys.server.app_keys import ENGINE
 from journeys.server.auth import Access, guard, principal_name
+from journeys.server.declared_length import add_post
 from journeys.server.problems import ProblemError
 from journeys.server.reloading import DefinitionReloader, ReloadRefused
 from journeys.server.representations import status_body
@@ -172,9 +173,9 @@ async def submit_for_caller(request: web.Request) -> web.Response:
 
 def add_operator_routes(app: web.Application, reloader: DefinitionReloader) -> None:
     app[RELOADER] = reloader
-    guard(app, app.router.add_post(f"{API_PREFIX}/definitions/reload", reload_definitions), Access.OPERATOR)
-    migrations = app.router.add_post(f"{API_PREFIX}/journeys/{{journeyName}}/migrations", migrate_journeys)
+    guard(app, add_post(app, f"{API_PREFIX}/definitions/reload", reload_definitions), Access.OPERATOR)
+    migrations = add_post(app, f"{API_PREFIX}/journeys/{{journeyName}}/migrations", migrate_journeys)
     guard(app, migrations, Access.OPERATOR)
     journey = f"{API_PREFIX}/journeys/{{journeyId}}"
-    guard(app, app.router.add_post(f"{journey}/retry", retry_journey), Access.OPERATOR)
-    guard(app, app.router.add_post(f"{journey}/submissions", submit_for_caller), Access.OPERATOR)
+    guard(app, add_post(app, f"{journey}/retry", retry_journey), Access.OPERATOR)
+    guard(app, add_post(app, f"{journey}/submissions", submit_for_caller), Access.OPERATOR)

@@ -13,6 +13,7 @@ from journeys.http_api import API_PREFIX, MAX_LONG_POLL_SECONDS
 from journeys.server.answers import answer_response
 from journeys.server.app_keys import ENGINE
 from journeys.server.auth import Access, guard, owner_of, principal_name, reader_of
+from journeys.server.declared_length import add_post
 from journeys.server.instance_fields import with_instance_metadata
 from journeys.server.problems import ProblemError
 from journeys.server.query_params import (
@@ -159,10 +160,10 @@ def add_routes(app: web.Application) -> None:
     journeys, journey = f"{API_PREFIX}/journeys", f"{API_PREFIX}/journeys/{{journeyId}}"
     # aiohttp tries the routes under /journeys one after the other, in this order: the busiest come first (a step
     # submission, a start, a result), and `steps/cancel` before the `steps/{stepId}` it would otherwise fall into.
-    guard(app, app.router.add_post(f"{journey}/steps/cancel", cancel_journey), Access.CANCEL)
+    guard(app, add_post(app, f"{journey}/steps/cancel", cancel_journey), Access.CANCEL)
     # Submissions are checked by the step itself (its auth task, its source's verification), not by client.
-    guard(app, app.router.add_post(f"{journey}/steps/{{stepId}}", submit_step), Access.DELIVERY)
-    guard(app, app.router.add_post(f"{journeys}/{{journeyName}}/start", start_journey), Access.START)
+    guard(app, add_post(app, f"{journey}/steps/{{stepId}}", submit_step), Access.DELIVERY)
+    guard(app, add_post(app, f"{journeys}/{{journeyName}}/start", start_journey), Access.START)
     guard(app, app.router.add_get(f"{journey}/result", get_result), Access.READ)
     guard(app, app.router.add_get(journey, get_status), Access.READ)
     guard(app, app.router.add_get(journeys, list_journeys), Access.READ)

@@ -15,6 +15,7 @@ from journeys.engine.clock import AdjustableClock
 from journeys.http_api import API_PREFIX
 from journeys.server.app_keys import ENGINE
 from journeys.server.auth import Access, guard
+from journeys.server.declared_length import add_post
 from journeys.server.problems import ProblemError
 from journeys.server.request_bodies import read_json
 
@@ -33,7 +34,7 @@ async def advance_clock(request: web.Request) -> web.Response:
     except TimeFormatError as error:
         raise ProblemError(400, "invalid-request", "Invalid request", f"advance: {error}") from error
     if duration is None or duration.months:
-        detail = "send {\"advance\": \"PT48H\"}: an ISO-8601 duration in weeks, days, hours, minutes or seconds"
+        detail = 'send {"advance": "PT48H"}: an ISO-8601 duration in weeks, days, hours, minutes or seconds'
         raise ProblemError(400, "invalid-request", "Invalid request", detail)
     now = clock.advance(duration.exact)
     fired = await engine.fire_due_timers()
@@ -42,4 +43,4 @@ async def advance_clock(request: web.Request) -> web.Response:
 
 
 def add_test_clock(app: web.Application) -> None:
-    guard(app, app.router.add_post(CLOCK_PATH, advance_clock), Access.OPERATOR)
+    guard(app, add_post(app, CLOCK_PATH, advance_clock), Access.OPERATOR)

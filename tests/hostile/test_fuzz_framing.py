@@ -106,7 +106,7 @@ def _timed_out(sweep: Sweep, route: Route) -> Callable[[Reply], str | None]:
 async def test_slow_bodies_are_answered_408_within_the_body_timeout(
     start_server: StartServer, database_url: str
 ) -> None:
-    sweep = await open_sweep(start_server, database_url)
+    sweep = await open_sweep(start_server, database_url, body_timeout=BODY_TIMEOUT_SECONDS)
     for route in (route for route in sweep.routes if route.reads_body):
         body, _ = sweep.body_of(route)
         head = _wire([*_head(sweep, route), b"Content-Length: %d" % (len(body) + 1000)])
@@ -125,7 +125,7 @@ async def test_slow_request_heads_are_answered_408_within_the_timeout(
 ) -> None:
     """A client that never finishes its request line or headers (slowloris) cannot hold a connection either.
     (Nothing reaches a handler, let alone a database: one database is enough.)"""
-    sweep = await open_sweep(start_server, sqlite_url)
+    sweep = await open_sweep(start_server, sqlite_url, body_timeout=BODY_TIMEOUT_SECONDS)
     timeout = BODY_TIMEOUT_SECONDS + SLACK_SECONDS
     sends = []
     for route in sweep.routes:

@@ -27,6 +27,7 @@ from journeys.server.console.rendering import CONSOLE, STYLESHEET
 from journeys.server.console.session import KEYS, ConsoleKeys
 from journeys.server.console.sign_in import HOME, sign_in, sign_in_form, sign_out
 from journeys.server.console.visits import action, page
+from journeys.server.declared_length import add_post
 
 _CSS = files("journeys.server.console").joinpath("static/console.css").read_bytes()
 
@@ -47,13 +48,13 @@ def add_console(app: web.Application) -> None:
         app.router.add_get(CONSOLE, _home),
         app.router.add_get(HOME, page(journey_list)),
         app.router.add_get(journey, page(journey_page)),
-        app.router.add_post(f"{journey}/cancel", action(actions.cancel)),
-        app.router.add_post(f"{journey}/retry", action(actions.retry)),
-        app.router.add_post(f"{journey}/submit", action(actions.submit)),
+        add_post(app, f"{journey}/cancel", action(actions.cancel)),
+        add_post(app, f"{journey}/retry", action(actions.retry)),
+        add_post(app, f"{journey}/submit", action(actions.submit)),
         app.router.add_get(f"{CONSOLE}/definitions", page(definitions_page)),
         app.router.add_get(f"{CONSOLE}/login", sign_in_form),
-        app.router.add_post(f"{CONSOLE}/login", sign_in),
-        app.router.add_post(f"{CONSOLE}/logout", sign_out),
+        add_post(app, f"{CONSOLE}/login", sign_in),
+        add_post(app, f"{CONSOLE}/logout", sign_out),
         app.router.add_get(STYLESHEET, _stylesheet),
     ]
     for route in routes:

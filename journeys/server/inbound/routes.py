@@ -19,6 +19,7 @@ from aiohttp import web
 from journeys.http_api import API_PREFIX, VERDICT_FILTERS
 from journeys.server.app_keys import ENGINE
 from journeys.server.auth import Access, guard
+from journeys.server.declared_length import add_post
 from journeys.server.inbound.representations import delivery_body
 from journeys.server.problems import ProblemError
 from journeys.server.query_params import next_page_token, page_params, text_param
@@ -73,6 +74,6 @@ def add_inbound_routes(app: web.Application) -> None:
     guard(app, app.router.add_get(f"{INBOUND}/deliveries", list_deliveries), Access.OPERATOR)
     guard(app, app.router.add_get(f"{INBOUND}/stats", get_stats), Access.OPERATOR)
     guard(app, app.router.add_get(f"{INBOUND}/deliveries/{{deliveryId}}", get_delivery), Access.OPERATOR)
-    guard(app, app.router.add_post(f"{INBOUND}/deliveries/{{deliveryId}}/replay", replay_delivery), Access.OPERATOR)
+    guard(app, add_post(app, f"{INBOUND}/deliveries/{{deliveryId}}/replay", replay_delivery), Access.OPERATOR)
     # `deliveries` and `stats` are the log's own resources, never a source (the loader refuses those names).
-    guard(app, app.router.add_post(f"{INBOUND}/{{source:(?!(?:deliveries|stats)$)[^/]+}}", deliver), Access.DELIVERY)
+    guard(app, add_post(app, f"{INBOUND}/{{source:(?!(?:deliveries|stats)$)[^/]+}}", deliver), Access.DELIVERY)
