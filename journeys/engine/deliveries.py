@@ -361,7 +361,8 @@ class InboundDesk:
 
     async def _guard_retry(self, d: PendingDelivery, interpreter: Interpreter, step_id: str) -> None:
         """Before a step submission is answered from the log, it meets the key check the graph would run."""
-        problem = interpreter.admits_retry(step_id, InboundRequest(headers=d.message.headers, query=d.message.query))
+        request = InboundRequest(headers=d.message.headers, query=d.message.query)
+        problem = interpreter.api_key_checks.admits_retry(step_id, request)
         if problem is not None:
             detail = str(problem.get("detail") or "authentication failed")
             await self._log(d, "rejected:unauthorized", problem_answer(401, detail))

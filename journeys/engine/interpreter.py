@@ -25,12 +25,13 @@ from journeys.definitions.model import (
     TimerState,
     TransformState,
 )
-from journeys.engine.api_keys import ApiKeyProfile, match_key
+from journeys.engine.api_key_checks import ApiKeyChecks
+from journeys.engine.api_keys import ApiKeyProfile
 from journeys.engine.call_extras import absorb_cookies, with_extras
+from journeys.engine.context_writes import business_status, write_result
 from journeys.engine.cookie_jar import CookieJar
-from journeys.engine.errors import EngineConfigurationError
 from journeys.engine.http_calls import PendingCall, call_result, prepare_call
-from journeys.engine.inbound_messages import COLUMN_WIDTH, nests_deeper_than
+from journeys.engine.inbound_messages import COLUMN_WIDTH
 from journeys.engine.lifecycle import Lifecycle
 from journeys.engine.named_outcomes import name_outcome
 from journeys.engine.outbound import OutboundError, OutboundResponse
@@ -43,26 +44,6 @@ from journeys.expressions import ExpressionEvaluationError
 from journeys.store import Timer
 
 MAX_STATES_PER_ADVANCE = 10_000
-# orjson writes documents nested at most 254 levels, and a stored outcome holds the output two levels down.
-MAX_CONTEXT_DEPTH = 250
-
-
-def business_status(phase: str, output: Any, error: dict[str, Any] | None) -> str:
-    """The outcome's top-level `status`: `output.status` when present, else the error code or the phase."""
-    if isinstance(output, dict) and isinstance(output.get("status"), str) and output["status"]:
-        return output["status"]
-    if error is not None:
-        return str(error["code"])
-    return phase.upper()
-
-
-def _set_path(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    for key in path[:-1]:
-        child = target.get(key)
-        if not isinstance(child, dict):
-            child = target[key] = {}
-        target = child
-    target[path[-1]] = value
 
 
 def _tasks_before_pause(definition: JourneyDefinition, start: str) -> list[TaskState]:
@@ -97,7 +78,6 @@ class Interpreter:
     ) -> None:
         self.definition = definition
         self.lifecycle = Lifecycle(cancellable=definition.cancellable)
-        self._api_keys = api_keys
         self._platform_base = platform
         after = {
             state.id: _tasks_before_pause(definition, state.next)
@@ -115,11 +95,14 @@ class Interpreter:
         )
         # The API-key checks a submission to each step meets before the next pause: a retry answered from the
         # log (without running the graph) must pass one of them too, or the log would answer anybody.
-        self._guards = {
-            step: guards
-            for step, tasks in after.items()
-            if (guards := tuple(t.task for t in tasks if isinstance(t.task, ApiKeyValidateTask)))
-        }
+        self.api_key_checks = ApiKeyChecks(
+            api_keys,
+            {
+                step: guards
+                for step, tasks in after.items()
+                if (guards := tuple(t.task for t in tasks if isinstance(t.task, ApiKeyValidateTask)))
+            },
+        )
         self._handlers: dict[type, Callable[[Any, Run, InboundRequest, datetime], str | None]] = {
             TaskState: self._task,
             ChoiceState: self._choice,
@@ -223,7 +206,7 @@ class Interpreter:
             if mapping is not None and not result["ok"]:
                 try:
                     value = mapping.mapper.evaluate(run.context, result, self.platform(run))
-                    self._write(run, call.state_id, mapping.target_kind, mapping.path, mapping.result_var, value)
+                    write_result(run, call.state_id, mapping.target_kind, mapping.path, mapping.result_var, value)
                 except ExpressionEvaluationError as error:
                     self._terminate_failed(run, f"EXPRESSION_ERROR:{call.state_id}", f"errorMapping: {error}")
                     return
@@ -235,7 +218,7 @@ class Interpreter:
     def _task(self, state: TaskState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         task = state.task
         if isinstance(task, ApiKeyValidateTask):
-            self._validate_api_key(task, run, request)
+            self.api_key_checks.validate(task, run, request)
             return state.next
         if isinstance(task, HttpCallTask):
             try:
@@ -248,40 +231,6 @@ class Interpreter:
                 raise StateFailure(f"HTTP_REQUEST_INVALID:{state.id}", f"state '{state.id}': {error}") from error
             return None
         raise StateFailure(f"UNSUPPORTED_TASK:{state.id}", f"state '{state.id}': task kind {task.kind}")
-
-    def admits_retry(self, step_id: str, request: InboundRequest) -> dict[str, Any] | None:
-        """None when a retry to `step_id` may be answered from the log; else the 401 problem of its key check."""
-        problem = None
-        for task in self._guards.get(step_id, ()):
-            _, problem = self._check_key(task, request)
-            if problem is None:
-                return None
-        return problem
-
-    def _check_key(self, task: ApiKeyValidateTask, request: InboundRequest) -> tuple[str | None, dict[str, Any] | None]:
-        profile = self._api_keys.get(task.profile)
-        if profile is None:
-            raise EngineConfigurationError(f"API key profile '{task.profile}' is not configured on this server")
-        location = task.source_location or profile.source_location
-        name = task.source_name or profile.source_name
-        if not name:
-            raise EngineConfigurationError(f"API key profile '{task.profile}' has no key source (header/query name)")
-        presented = (request.query if location == "query" else request.headers).get(name)
-        return match_key(profile, presented)
-
-    def _validate_api_key(self, task: ApiKeyValidateTask, run: Run, request: InboundRequest) -> None:
-        namespace = run.context.get(task.auth_var)
-        if not isinstance(namespace, dict):
-            namespace = run.context[task.auth_var] = {}
-        if request.operator is not None:
-            namespace["apiKey"] = {"operator": request.operator}
-            return
-        key_id, problem = self._check_key(task, request)
-        if problem is None:
-            namespace["apiKey"] = {"keyId": key_id}
-        else:
-            namespace["apiKey"] = {"problem": problem}
-            run.auth_problem = problem
 
     def _choice(self, state: ChoiceState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         payload = run.context.get("payload")
@@ -309,33 +258,8 @@ class Interpreter:
             result = state.mapper.evaluate(run.context, run.context.get("payload"), self.platform(run))
         except ExpressionEvaluationError as error:
             raise StateFailure(f"EXPRESSION_ERROR:{state.id}", f"state '{state.id}': {error}") from error
-        self._write(run, state.id, state.target_kind, state.path, state.result_var, result)
+        write_result(run, state.id, state.target_kind, state.path, state.result_var, result)
         return state.next
-
-    @staticmethod
-    def _write(run: Run, state_id: str, kind: str, path: tuple[str, ...], result_var: str | None, value: Any) -> None:
-        """Write a mapper result to `context.<result_var>`, `context.<path>`, or (empty path) the whole context.
-
-        A result that would nest the context deeper than MAX_CONTEXT_DEPTH fails the journey here, instead of
-        failing its commit (a mapper can wrap the context in itself on every turn of a loop).
-        """
-        position = 1 if kind == "var" else len(path)
-        if nests_deeper_than(value, MAX_CONTEXT_DEPTH - position):
-            raise StateFailure(
-                f"CONTEXT_TOO_DEEP:{state_id}",
-                f"state '{state_id}': the result would nest the context more than {MAX_CONTEXT_DEPTH} levels deep",
-            )
-        if kind == "var":
-            run.context[result_var] = value  # type: ignore[index]
-        elif path:
-            _set_path(run.context, path, value)
-        elif isinstance(value, dict):
-            run.context = value
-        else:
-            raise StateFailure(
-                f"EXPRESSION_ERROR:{state_id}",
-                f"state '{state_id}': a whole-context write must be an object, got {type(value).__name__}",
-            )
 
     def _succeed(self, state: SucceedState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         context = run.context

@@ -153,7 +153,7 @@ async def test_the_schema_revision_is_recorded(sqlite_url: str, tmp_path: Path) 
     await store.close()
     with sqlite3.connect(tmp_path / "journeys.db") as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
-        assert head_revision() == "0009"
+        assert head_revision() == "0013"
 
 
 def test_url_normalisation() -> None:

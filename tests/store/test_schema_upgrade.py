@@ -109,7 +109,7 @@ async def test_a_new_database_gets_the_schema_the_models_describe(database_url: 
     store = await JourneyStore.open(database_url)
     await store.close()
     assert await _on(database_url, _differences) == []
-    assert await _on(database_url, _revision) == head_revision() == "0009"
+    assert await _on(database_url, _revision) == head_revision() == "0013"
 
 
 @pytest.mark.parametrize("legacy_version", [1, 2])
