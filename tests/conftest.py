@@ -104,6 +104,7 @@ async def start_server() -> AsyncIterator[Callable[..., object]]:
             inbound_secrets=config.inbound_secrets,
             platform_config=config.platform_config,
             result_push=config.result_push,
+            cache=config.cache,
         )
         runner = ProblemAppRunner(build_app(config, engine=engine))
         await runner.setup()

@@ -19,12 +19,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "journeys"
 BELOW_THE_SERVER = (
     "connectors",
     "contracts",
+    "credentials",
     "definitions",
     "engine",
     "expressions",
     "store",
     "http_api.py",
     "outages.py",
+    "settings_blocks.py",
 )
 # Layers and the top-level packages none of their modules may import (each name covers its submodules).
 FORBIDDEN = [

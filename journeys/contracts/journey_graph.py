@@ -60,14 +60,17 @@ class Advance:
         return tuple(dict.fromkeys(task for task in tasks if isinstance(task, ApiKeyValidateTask)))
 
 
-def advance_from(definition: JourneyDefinition, entry: str) -> Advance:
-    """Every state reachable from `entry` without passing a pause or an end (breadth first, each state once)."""
+def advance_from(definition: JourneyDefinition, entry: str, scope: str = "") -> Advance:
+    """Every state reachable from `entry` (in the parallel branch at `scope`, if any) without passing a pause or an
+    end (breadth first, each state once). A branch's advance may run on past its branch, into the rest of the
+    parallel and beyond: that part is not followed."""
+    states = definition.states_in(scope)
     seen = {entry}
     order = [entry]
     for state_id in order:
-        state = definition.states[state_id]
+        state = states[state_id]
         for target in () if isinstance(state, ExternalInputState) else successors(state):
             if target not in seen:
                 seen.add(target)
                 order.append(target)
-    return Advance(tuple(definition.states[state_id] for state_id in order))
+    return Advance(tuple(states[state_id] for state_id in order))

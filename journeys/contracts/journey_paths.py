@@ -19,6 +19,7 @@ from journeys.definitions.model import (
     ExternalInputState,
     FailState,
     JourneyDefinition,
+    ParallelState,
     State,
     SucceedState,
 )
@@ -60,6 +61,8 @@ def exits(state: State) -> tuple[Exit, ...]:
         return (*branches, *((Exit(state.default, "default"),) if state.default else ()))
     if isinstance(state, SucceedState | FailState):
         return ()
+    if isinstance(state, ParallelState):  # its branches are walked by nobody here: a parallel is one stop
+        return (Exit(state.next, "next"),) if state.next else ()
     timeout = state.on_timeout if isinstance(state, ExternalInputState) else None
     return (Exit(state.next, "next"), *((Exit(timeout, "timeout"),) if timeout else ()))
 

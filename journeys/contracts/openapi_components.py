@@ -16,6 +16,7 @@ from journeys.http_api import MAX_LONG_POLL_SECONDS, PROBLEM_CONTENT_TYPE
 
 JSON = "application/json"
 HISTORY_EVENTS = ("start", "step", "timeout", "timer", "deadline", "call-retry", "cancel", "resume", "migrate", "retry")
+HISTORY_EVENTS += ("schedule",)  # the first event of a run a schedule:v1 binding started
 # The verdicts answered 2xx (a rejection is a problem document, an expiry happens after the answer).
 ANSWERED_VERDICTS = (APPLIED, DUPLICATE, BUFFERED, LATE, UNMATCHED)
 _JOURNEY_VERSION = {

@@ -30,6 +30,7 @@ from journeys.contracts.openapi_components import (
     shared_parameters,
     shared_schemas,
 )
+from journeys.contracts.openapi_events import EVENTS_PATH, events_operation, events_schemas
 from journeys.contracts.openapi_inbound import INBOUND_TAG, source_operation, source_path
 from journeys.contracts.openapi_inbound_log import GET_DELIVERY, log_paths, log_schemas
 from journeys.contracts.openapi_listing import indexed_key_names, list_operation
@@ -51,6 +52,7 @@ from journeys.contracts.openapi_operations import (
     steps_of,
 )
 from journeys.contracts.openapi_operator import operator_paths, operator_schemas
+from journeys.contracts.openapi_schedules import SCHEDULES_PATH, schedules_operation, schedules_schemas
 from journeys.contracts.openapi_security import needs_scope, open_to_senders, security_schemes
 from journeys.contracts.openapi_verification import MIDTRANS_SIGNED_BODY, midtrans_signed_body_schema, receipt_schema
 from journeys.contracts.openapi_versions import VERSIONS_PATH, versions_operation, versions_schemas
@@ -293,6 +295,8 @@ def export_api_openapi(
     paths[CANCEL_PATH] = {"post": needs_scope(cancel_operation("cancel", tags, outcome), CANCEL)}
     paths[HISTORY_PATH] = {"get": needs_scope(history_operation("getHistory", tags), READ)}
     paths[NOTIFICATIONS_PATH] = {"get": needs_scope(notifications_operation(tags), READ)}
+    paths[EVENTS_PATH] = {"get": needs_scope(events_operation(tags), READ)}
+    paths[SCHEDULES_PATH] = {"get": needs_scope(schedules_operation(tags, sorted(definitions)), READ)}
     paths[VERSIONS_PATH] = {"get": needs_scope(versions_operation(tags, sorted(definitions)), READ)}
     for path, operations in operator_paths(tags, sorted(definitions)).items():
         paths[path] = {method: needs_scope(operation, OPERATOR) for method, operation in operations.items()}
@@ -313,6 +317,8 @@ def export_api_openapi(
     schemas.update(log_schemas())
     schemas.update(versions_schemas())
     schemas.update(notifications_schemas())
+    schemas.update(events_schemas())
+    schemas.update(schedules_schemas())
     schemas.update(operator_schemas())
     schemas.update(api_schemas(apis))
     info = {

@@ -39,8 +39,10 @@ from journeys.definitions.model import ApiKeyValidateTask, ExternalInputState, J
 
 
 def steps_of(definition: JourneyDefinition) -> list[ExternalInputState]:
-    """The journey's wait/webhook states, in definition order: one step operation each."""
-    return [state for state in definition.states.values() if isinstance(state, ExternalInputState)]
+    """The journey's wait/webhook states, in definition order (then those in parallel branches): one step operation
+    each."""
+    states = (*definition.states.values(), *(s for scope in definition.scopes.values() for s in scope.values()))
+    return [state for state in states if isinstance(state, ExternalInputState)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +226,7 @@ def step_operation(
     journey does not wait for here (its correlation key names another, or none) is routed by its key like one
     to the source's URL and gets the source's answer, rather than a refusal.
     """
-    advance = advance_from(definition, step.next)
+    advance = advance_from(definition, step.next, definition.step_scopes.get(step.id, ""))
     guarded = advance.can_refuse(step)
     sourced = step.source is not None
     response = schema_name(definition.name, step.id, "Response") if step.response_schema else "JourneyStatus"

@@ -27,6 +27,8 @@ from typing import Any, Literal
 from journeys.contracts.body_candidates import Candidates, correlated
 from journeys.contracts.journey_paths import JourneyPath
 from journeys.contracts.schema_examples import example_value
+from journeys.credentials.jwt_keys import JwtKeys
+from journeys.definitions.auth_tasks import JwtValidateTask, MtlsValidateTask
 from journeys.definitions.model import (
     ApiKeyValidateTask,
     ExternalInputState,
@@ -34,8 +36,11 @@ from journeys.definitions.model import (
     TaskState,
 )
 from journeys.engine.api_keys import ApiKey, ApiKeyProfile
+from journeys.engine.auth_checks import CredentialProfiles
 from journeys.engine.interpreter import Interpreter
+from journeys.engine.jwt_checks import JwtProfile
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
+from journeys.engine.mtls_checks import MtlsProfile
 from journeys.engine.outbound import OutboundResponse
 from journeys.engine.runs import NO_REQUEST, InboundRequest, Run
 
@@ -97,7 +102,9 @@ class Steering:
             )
             for task in tasks
         }
-        self._interpreter = Interpreter(definition, profiles, {"environment": "export"})
+        self._interpreter = Interpreter(
+            definition, profiles, {"environment": "export"}, credentials=_anonymous_credentials(definition)
+        )
         self._requests = {valid: self._request(tasks, profiles, valid) for valid in (True, False)}
         self._candidates = Candidates(definition)
 
@@ -192,7 +199,7 @@ class Steering:
         """The keys checked while processing the request: the auth tasks the run went through."""
         found: dict[tuple[str, str], AuthParameter] = {}
         for state_id in run.path:
-            state = self.definition.states[state_id]
+            state = self.definition.states.get(state_id)  # None: a state of a parallel branch
             task = state.task if isinstance(state, TaskState) else None
             if isinstance(task, ApiKeyValidateTask) and task.source_name:
                 location = task.source_location or "header"
@@ -210,3 +217,14 @@ class Steering:
             name = task.source_name or profiles[task.profile].source_name or ""
             (query if task.source_location == "query" else headers)[name] = key
         return InboundRequest(headers=headers, query=query)
+
+
+def _anonymous_credentials(definition: JourneyDefinition) -> CredentialProfiles:
+    """Profiles for the journey's JWT and mTLS tasks that the simulation never satisfies: it presents no token and
+    no certificate, so those tasks leave their MISSING problem (paths that need them are not steered)."""
+    tasks = [state.task for state in definition.states.values() if isinstance(state, TaskState)]
+    keys = JwtKeys(algorithms=("HS256",), secrets=(SIMULATED_KEY.encode(),))
+    return CredentialProfiles(
+        jwt={task.profile: JwtProfile(task.profile, keys) for task in tasks if isinstance(task, JwtValidateTask)},
+        mtls={task.profile: MtlsProfile(task.profile) for task in tasks if isinstance(task, MtlsValidateTask)},
+    )

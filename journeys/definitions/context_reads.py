@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Any
 
+from journeys.definitions.auth_tasks import JwtValidateTask, MtlsValidateTask
+from journeys.definitions.cache_task import CacheTask
 from journeys.definitions.errors import DefinitionWarning
+from journeys.definitions.kafka_publish_task import KafkaPublishTask
 from journeys.definitions.model import (
     ApiKeyValidateTask,
     ChoiceState,
@@ -37,6 +40,7 @@ from journeys.definitions.model import (
     TransformState,
 )
 from journeys.definitions.source import Location, dotted, parse_document
+from journeys.definitions.subjourney_model import SubjourneyState
 from journeys.expressions.dataweave_names import context_names
 
 # Schema keywords that expect a start body to carry names its `properties` do not list (or hide which ones).
@@ -172,17 +176,43 @@ def _state(usage: _Usage, state: object, raw: Mapping[str, Any]) -> None:
         for key, spec in (("duration", state.duration), ("until", state.until)):
             if spec is not None and hasattr(spec, "evaluate"):
                 usage.expression(spec, (*base, "timer", key, "mapper", "expr"))  # type: ignore[arg-type]
+    elif isinstance(state, SubjourneyState):  # the child has a context of its own: only its result comes back
+        if state.input is not None:
+            usage.expression(state.input, (*base, "subjourney", "input", "mapper", "expr"))
+        if state.result_var is not None:
+            usage.writes.add(state.result_var)
     elif not isinstance(state, FailState):
         usage.certain = False  # a state type this check does not know may write anything
 
 
 def _task(usage: _Usage, task: object, raw: Mapping[str, Any], base: Location) -> None:
-    if isinstance(task, ApiKeyValidateTask):
+    if isinstance(task, ApiKeyValidateTask | JwtValidateTask | MtlsValidateTask):
         usage.writes.add(task.auth_var)
     elif isinstance(task, HttpCallTask):
         _http_call(usage, task, raw, base)
+    elif isinstance(task, CacheTask | KafkaPublishTask):
+        _cache_or_publish(usage, task, raw, base)
     else:
         usage.certain = False
+
+
+def _cache_or_publish(
+    usage: _Usage, task: CacheTask | KafkaPublishTask, raw: Mapping[str, Any], base: Location
+) -> None:
+    """`cache:v1` reads its key and value mappers and writes a get's `resultVar`; `kafkaPublish:v1` reads its key,
+    value and header templates and writes nothing."""
+    key = task.key if isinstance(task, CacheTask) else task.key_mapper
+    for name, expression in (("key", key), ("value", task.value)):
+        if expression is not None:
+            usage.expression(expression, _mapper_location(_mapping(raw.get(name)), (*base, name)))
+    if isinstance(task, CacheTask):
+        if task.result_var is not None:
+            usage.writes.add(task.result_var)
+        return
+    if task.key_template is not None:
+        usage.template(task.key_template, (*base, "key"))
+    for name, template in (task.headers or {}).items():
+        usage.template(template, (*base, "headers", name))
 
 
 def _http_call(usage: _Usage, task: HttpCallTask, raw: Mapping[str, Any], base: Location) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from journeys.definitions.api_kind import KINDS, check_api_spec, pausing_states, route_clash_errors
+from journeys.definitions.compensation import parse_compensation
 from journeys.definitions.cookie_spec import parse_cookies
 from journeys.definitions.errors import DefinitionError, DefinitionErrors
 from journeys.definitions.fields import Block, LoadContext, compile_file, compile_text, describe
@@ -25,8 +26,11 @@ from journeys.definitions.http_bindings import parse_bindings
 from journeys.definitions.inbound_model import SOURCE_SUFFIXES
 from journeys.definitions.metadata_bindings import check_definition_tags
 from journeys.definitions.model import JourneyDefinition, State
+from journeys.definitions.parallel_state import branch_scopes, step_scopes
+from journeys.definitions.schedule_task import check_scheduled_paths
 from journeys.definitions.spec_blocks import parse_spec_blocks
 from journeys.definitions.states import parse_state
+from journeys.definitions.subjourneys import parse_subjourneys
 
 DEFINITION_SUFFIXES = (".journey.yaml", ".journey.yml", ".journey.json")
 JOURNEY_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -128,10 +132,15 @@ def _compile(ctx: LoadContext, data: Any, path: Path) -> JourneyDefinition | Non
     bindings = parse_bindings(spec, kind or "Journey", [s for s, t in pausing.items() if t != "timer"])
     cookies = parse_cookies(spec, kind or "Journey", pausing)
     states, state_ids = _states(spec)
+    subjourneys = parse_subjourneys(spec, states, kind)
+    compensation = parse_compensation(spec, subjourneys, kind)
     start = spec.string("start", required=True)
     if start is not None and state_ids and start not in state_ids:
         spec.report("start", unknown_state_message(start, state_ids))
     check_graph(ctx, start, state_ids)
+    scopes = branch_scopes(states)
+    steps_in_branches = step_scopes(ctx, states, scopes)
+    check_scheduled_paths(ctx, kind, states)
 
     if ctx.errors or name is None or version is None or start is None:
         return None
@@ -162,6 +171,10 @@ def _compile(ctx: LoadContext, data: Any, path: Path) -> JourneyDefinition | Non
         outcomes=settings.outcomes,
         tags=tags,
         metadata_bindings=settings.metadata.bindings,
+        scopes=MappingProxyType(scopes),
+        step_scopes=MappingProxyType(steps_in_branches),
+        subjourneys=subjourneys,
+        compensation=compensation,
     )
 
 

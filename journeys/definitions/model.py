@@ -11,16 +11,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
 
 from journeys.definitions.durations import Duration
+from journeys.definitions.subjourney_model import Compensation, Subjourney, SubjourneyState
 
 if TYPE_CHECKING:
+    from journeys.definitions.auth_tasks import JwtValidateTask, MtlsValidateTask
+    from journeys.definitions.cache_task import CacheTask
     from journeys.definitions.cookie_spec import CookieSpec
     from journeys.definitions.http_bindings import HttpBindings
+    from journeys.definitions.kafka_publish_task import KafkaPublishTask
     from journeys.definitions.metadata_bindings import MetadataBindings
     from journeys.definitions.named_outcomes import NamedOutcome
     from journeys.definitions.platform_config import PlatformConfigKey
+    from journeys.definitions.schedule_task import ScheduleTask
 
 
 class CompiledExpression(Protocol):
@@ -124,7 +129,16 @@ class HttpCallTask:
     kind: str = "httpCall:v1"
 
 
-TaskSpec = ApiKeyValidateTask | HttpCallTask
+# strings: own modules
+TaskSpec = Union[
+    ApiKeyValidateTask,
+    HttpCallTask,
+    "CacheTask",
+    "KafkaPublishTask",
+    "ScheduleTask",
+    "JwtValidateTask",
+    "MtlsValidateTask",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +236,50 @@ class ExecutionDeadline:
     next: str | None = None
 
 
-State = TaskState | ChoiceState | TransformState | SucceedState | FailState | ExternalInputState | TimerState
+@dataclass(frozen=True, slots=True)
+class ParallelJoin:
+    """`parallel.join`: when the branches are joined (`strategy`), what a branch failure does (`error_policy`), and
+    the optional mapper (bound to `branches`) whose result goes to `context.<result_var>`."""
+
+    strategy: Literal["allOf", "anyOf", "firstCompleted"] = "allOf"
+    error_policy: Literal["collectAll", "failFast", "ignoreErrors"] = "collectAll"
+    mapper: CompiledExpression | None = None
+    result_var: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParallelBranch:
+    """One branch of a `parallel` state: its own state map, entered at `start`; its state ids are its own."""
+
+    name: str
+    start: str
+    states: Mapping[str, State]
+
+
+@dataclass(frozen=True, slots=True)
+class ParallelState:
+    """`parallel`: the branches run side by side on the journey's one context and are joined before `next`
+    (docs/dsl.md, "parallel")."""
+
+    id: str
+    branches: tuple[ParallelBranch, ...]
+    join: ParallelJoin
+    next: str | None
+    """None: the join ends the journey, with the winning branch's output (docs/dsl.md)."""
+    type: Literal["parallel"] = "parallel"
+
+
+State = (
+    TaskState
+    | ChoiceState
+    | TransformState
+    | SucceedState
+    | FailState
+    | ExternalInputState
+    | TimerState
+    | ParallelState
+    | SubjourneyState
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,8 +324,23 @@ class JourneyDefinition:
     """`metadata.tags`: the definition's tags, which every instance carries too."""
     metadata_bindings: MetadataBindings | None = None
     """`spec.metadata.bindings`: instance tags and attributes taken from the start request."""
+    scopes: Mapping[str, Mapping[str, State]] = field(default_factory=dict)
+    """The state maps of every `parallel` branch by scope path (`<parallel>/<branch>`, nested ones joined by `/`);
+    the journey's own states are the scope "" (`states`)."""
+    step_scopes: Mapping[str, str] = field(default_factory=dict)
+    """The scope of every wait/webhook step inside a branch (step ids are unique across the journey)."""
+    subjourneys: Mapping[str, Subjourney] = field(default_factory=dict)
+    """`spec.subjourneys`: the local graphs `subjourney` states run as child journeys (docs/dsl.md, "subjourney")."""
+    compensation: Compensation | None = None
+    """`spec.compensation`: the graph run as a journey of its own after this one ended (docs/dsl.md, "compensation")."""
 
     def external_input(self, state_id: str) -> ExternalInputState | None:
-        """The wait/webhook state called `state_id`, or None when there is no such step."""
+        """The wait/webhook state called `state_id` (at the top or in a branch), or None when there is no such step."""
         state = self.states.get(state_id)
+        if state is None and state_id in self.step_scopes:
+            state = self.scopes[self.step_scopes[state_id]].get(state_id)
         return state if isinstance(state, ExternalInputState) else None
+
+    def states_in(self, scope: str) -> Mapping[str, State]:
+        """The state map of `scope` ("" for the journey's own states)."""
+        return self.scopes[scope] if scope else self.states

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from journeys.definitions.api_catalog import ApiCatalogError, load_api_catalog
+from journeys.definitions.cache_task import parse_legacy_resources
 from journeys.definitions.callback_urls import callback_url_refusal
 from journeys.definitions.fields import Block, template_at
 from journeys.definitions.journey_metadata import JourneyMetadata, parse_journey_metadata
@@ -43,14 +44,15 @@ IMPLEMENTED_SPEC_BLOCKS = (
     "cookies",
     "platform",
     "outcomes",
+    "resources",
+    "subjourneys",
+    "compensation",
 )
 
 UNSUPPORTED_SPEC_BLOCKS = frozenset(
     (
         "access",
-        "compensation",
         "errors",
-        "subjourneys",
     )
 )
 
@@ -135,6 +137,9 @@ def parse_spec_blocks(spec: Block) -> SpecSettings:
     defaults = spec.block("defaults")
     if defaults is not None:
         parse_defaults(defaults)
+    resources = spec.block("resources")
+    if resources is not None:
+        parse_legacy_resources(resources)
 
     context = spec.block("context")
     if context is not None:

@@ -24,6 +24,8 @@ from journeys.definitions.model import (
     TaskState,
     TransformState,
 )
+from journeys.definitions.source import Location
+from journeys.definitions.subjourneys import parse_subjourney_state
 from journeys.definitions.tasks import parse_task
 from journeys.definitions.timer_state import parse_timer_state
 from journeys.definitions.write_targets import parse_write_target
@@ -32,7 +34,7 @@ STATE_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 # DSL state types this engine does not run yet: reported as "not supported" rather than "unknown".
-DSL_ONLY_STATE_TYPES = ("parallel", "subjourney")
+DSL_ONLY_STATE_TYPES: tuple[str, ...] = ()
 
 # Top-level JourneyStatus fields a step response may not overwrite with projected properties (DSL 12.1).
 RESERVED_STATUS_FIELDS = frozenset(
@@ -45,9 +47,10 @@ RESERVED_STEP_IDS = frozenset(("cancel", "self", "result"))
 StateParser = Callable[[Block, str], State | None]
 
 
-def parse_state(ctx: LoadContext, state_id: Any, value: Any) -> State | None:
-    """Parse one state; return None (with errors recorded in `ctx`) when it is invalid or unsupported."""
-    location = ("spec", "states", str(state_id))
+def parse_state(ctx: LoadContext, state_id: Any, value: Any, within: Location = ("spec", "states")) -> State | None:
+    """Parse one state of the map at `within` (a parallel branch's `states`, or the journey's); return None (with
+    errors recorded in `ctx`) when it is invalid or unsupported."""
+    location = (*within, str(state_id))
     if not isinstance(state_id, str) or not STATE_ID.fullmatch(state_id):
         ctx.report(location, f"state id {state_id!r} must match [A-Za-z_][A-Za-z0-9_-]*")
     if not isinstance(value, Mapping):
@@ -259,4 +262,15 @@ _PARSERS: dict[str, StateParser] = {
     "wait": _parse_external_input,
     "webhook": _parse_external_input,
     "timer": parse_timer_state,
+    "subjourney": parse_subjourney_state,
 }
+
+
+def _register_parallel() -> None:
+    # Imported here: a parallel's branches are parsed with `parse_state`, which lives in this module.
+    from journeys.definitions.parallel_state import parse_parallel
+
+    _PARSERS["parallel"] = parse_parallel
+
+
+_register_parallel()

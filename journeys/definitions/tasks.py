@@ -80,4 +80,29 @@ def _register_http_call() -> None:
     register_task_kind("httpCall:v1", parse_http_call)
 
 
+def _register_cache_and_kafka() -> None:
+    # Imported here for the same reason: their parsers need mappers.
+    from journeys.definitions.cache_task import parse_cache_task
+    from journeys.definitions.kafka_publish_task import parse_kafka_publish
+
+    register_task_kind("cache:v1", parse_cache_task)
+    register_task_kind("kafkaPublish:v1", parse_kafka_publish)
+
+
+def _register_schedule() -> None:
+    from journeys.definitions.schedule_task import parse_schedule
+
+    register_task_kind("schedule:v1", parse_schedule)
+
+
+def _register_auth_tasks() -> None:
+    from journeys.definitions.auth_tasks import parse_jwt_validate, parse_mtls_validate
+
+    register_task_kind("jwtValidate:v1", parse_jwt_validate)
+    register_task_kind("mtlsValidate:v1", parse_mtls_validate)
+
+
 _register_http_call()
+_register_auth_tasks()
+_register_cache_and_kafka()
+_register_schedule()

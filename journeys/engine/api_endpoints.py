@@ -1,6 +1,7 @@
 """`kind: Api` endpoints (DSL 2.2.2, ADR-0004): one request runs the graph from `spec.start` to its end, in memory.
 
-Nothing is stored: no journey row, no history, no definition version. An invocation has no id the caller could
+Nothing is stored: no journey row, no history, no definition version (only the entries and records its `cache:v1`
+and `kafkaPublish:v1` tasks make, written before the answer). An invocation has no id the caller could
 use (there is nothing to read back), and keeping its context would keep whatever the request carried. The run gets
 an internal id only so that its outbound calls send stable `Idempotency-Key`s, as a journey's do. The load refused
 every state that could pause, so the run always ends (a call's retry backoff is slept in the request);
@@ -89,6 +90,8 @@ class ApiEndpoints:
         await self._run(interpreter, run, definition.start, request)
         if run.phase not in TERMINAL_PHASES:  # the load refuses every pause; never answer a half-run as success
             interpreter.fail(run, "API_DID_NOT_END", f"the API stopped at '{run.state}' without ending")
+        if run.side_effects:  # its cache puts and Kafka records, written before the answer as a journey's are
+            await engine.store.write_side_effects(run.side_effects)
         mapping = definition.http_bindings.api_responses if definition.http_bindings else ApiResponses()
         return api_answer(definition.name, run, mapping)
 

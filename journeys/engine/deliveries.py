@@ -61,8 +61,9 @@ from journeys.engine.inbound_messages import (
 from journeys.engine.inbox import Inbox
 from journeys.engine.interpreter import Interpreter
 from journeys.engine.lifecycle import RUNNING, TERMINAL_PHASES
+from journeys.engine.parallel_runs import waits_at
 from journeys.engine.request_bindings import bind_to_context, request_bindings
-from journeys.engine.runs import InboundRequest, run_from
+from journeys.engine.runs import request_of, run_from
 from journeys.engine.verification import SignedRequest, header_value, verify_delivery
 from journeys.store import AdvanceOutcome, DeliveryRecord, DeliveryStore, InboxClaim, InstanceRecord
 
@@ -76,6 +77,10 @@ MAX_ROUTING_ATTEMPTS = 5
 Render = Callable[["Snapshot"], Answer]
 # Longer than the longest retry schedule of a common gateway (Adyen: 30 days), so a retry is still recognised.
 DEFAULT_RETENTION = timedelta(days=35)
+
+
+# How many compare-and-set races a step submission may lose to other advances while its step stays open.
+CONFLICT_ATTEMPTS = 5
 
 
 async def _answered(d: PendingDelivery, work: Awaitable[Receipt], report: Callable[[str], None]) -> Receipt:
@@ -151,8 +156,7 @@ class InboundDesk:
             sender_key = f"{header_value(message.headers, 'Idempotency-Key') or ''}|{body_digest(message.body)}"
         d.dedupe = dedupe_key(scope, sender_key)
         d.stored = stored_body(redact(d.payload, source.redact if source else ()))
-        waiting_here = step is not None and record.phase == RUNNING and record.waiting
-        waiting_here = waiting_here and record.current_state == step_id
+        waiting_here = step is not None and waits_at(record, interpreter.definition, step_id)
         if source is not None:
             # A verified delivery belongs to the journey its key names, whichever journey's URL it came to.
             key, reason = correlate(d.payload, message, source)
@@ -187,9 +191,15 @@ class InboundDesk:
             if duplicate is not None:
                 return duplicate
         # Otherwise the owner row's unique key turns a retry into a duplicate when the advance commits.
-        _, receipt = await self.apply(d, record, interpreter, step, render)
-        if receipt is not None:
-            return receipt
+        for _ in range(CONFLICT_ATTEMPTS):
+            _, receipt = await self.apply(d, record, interpreter, step, render)
+            if receipt is not None:
+                return receipt
+            # Another advance committed first: one of another branch of a parallel, or a timer. The submission is
+            # applied on top of it if its step is still open (two branches' callbacks both apply, in turn).
+            record, interpreter = await self.engine.load(journey_id)
+            if not waits_at(record, interpreter.definition, step_id):
+                break
         detail = f"journey {journey_id} was advanced by another request; nothing was applied"
         await self._log(d, "rejected:concurrent-update", problem_answer(409, detail))
         raise ConcurrentUpdate(detail)
@@ -300,10 +310,12 @@ class InboundDesk:
         run.context["payload"] = run.request = d.payload
         run.path.append(step.id)
         run.resumed_from = step.id
-        request = InboundRequest(headers=d.message.headers, query=d.message.query)
+        request = request_of(d.message)
         bind_to_context(request_bindings(interpreter.definition, step.id), run.context, request)
-        await engine.advance(interpreter, run, step.next, request, now)
-        if run.auth_problem is not None and run.waiting and run.state == step.id:
+        scope = interpreter.definition.step_scopes.get(step.id, "")
+        await engine.advance(interpreter, run, step.next, request, now, scope)
+        back_at_step = run.branches.get(scope, {}).get("state") if scope else run.state
+        if run.auth_problem is not None and run.waiting and back_at_step == step.id:
             detail = str(run.auth_problem.get("detail") or "authentication failed")
             if inbox is None:  # a stored delivery already has its row; the inbox settles it
                 await self._log(d, "rejected:unauthorized", problem_answer(401, detail))
@@ -361,8 +373,8 @@ class InboundDesk:
 
     async def _guard_retry(self, d: PendingDelivery, interpreter: Interpreter, step_id: str) -> None:
         """Before a step submission is answered from the log, it meets the key check the graph would run."""
-        request = InboundRequest(headers=d.message.headers, query=d.message.query)
-        problem = interpreter.api_key_checks.admits_retry(step_id, request)
+        request = request_of(d.message)
+        problem = interpreter.auth_checks.admits_retry(step_id, request, self.engine.clock())
         if problem is not None:
             detail = str(problem.get("detail") or "authentication failed")
             await self._log(d, "rejected:unauthorized", problem_answer(401, detail))

@@ -90,6 +90,8 @@ class InboundMessage:
     headers: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
     media_type: str = ""
+    client_certificates: tuple[bytes, ...] = ()
+    """The client certificate chain (DER) the server took from TLS or a trusted proxy; never stored."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,41 +13,59 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from journeys.definitions.cache_task import CacheTask
+from journeys.definitions.kafka_publish_task import KafkaPublishTask
 from journeys.definitions.model import (
-    ApiKeyValidateTask,
     ChoiceState,
     ExternalInputState,
     FailState,
     HttpCallTask,
     JourneyDefinition,
+    ParallelState,
     SucceedState,
     TaskState,
     TimerState,
     TransformState,
 )
-from journeys.engine.api_key_checks import ApiKeyChecks
+from journeys.definitions.schedule_task import ScheduleTask
+from journeys.definitions.subjourney_model import SubjourneyState
 from journeys.engine.api_keys import ApiKeyProfile
+from journeys.engine.auth_checks import AUTH_TASKS, NO_CREDENTIALS, AuthChecks, CredentialProfiles
+from journeys.engine.cache_tasks import DEFAULT_CACHE, CacheSettings, run_cache_task
 from journeys.engine.call_extras import absorb_cookies, with_extras
+from journeys.engine.compensations import plan as plan_compensation
 from journeys.engine.context_writes import business_status, write_result
 from journeys.engine.cookie_jar import CookieJar
+from journeys.engine.event_tasks import publish_event
 from journeys.engine.http_calls import PendingCall, call_result, prepare_call
 from journeys.engine.inbound_messages import COLUMN_WIDTH
-from journeys.engine.lifecycle import Lifecycle
+from journeys.engine.lifecycle import RUNNING, Lifecycle
 from journeys.engine.named_outcomes import name_outcome
 from journeys.engine.outbound import OutboundError, OutboundResponse
+from journeys.engine.parallel_runs import RUNNING_BRANCH, SUCCEEDED, ParallelRuns
 from journeys.engine.retries import retry_after
 from journeys.engine.runs import InboundRequest, Run
+from journeys.engine.schedule_tasks import enter_schedule
 from journeys.engine.search_keys import render_search_keys
 from journeys.engine.state_failure import StateFailure
-from journeys.engine.timer_states import enter_timer, leave_pause
+from journeys.engine.subjourneys import enter_subjourney
+from journeys.engine.timer_states import enter_timer, leave_pause, pause_here, scoped
 from journeys.expressions import ExpressionEvaluationError
 from journeys.store import Timer
 
 MAX_STATES_PER_ADVANCE = 10_000
 
 
-def _tasks_before_pause(definition: JourneyDefinition, start: str) -> list[TaskState]:
-    """The task states running from `start` can execute before it pauses at a step or ends."""
+def _tasks_before_pause(definition: JourneyDefinition, start: str, scope: str = "") -> list[TaskState]:
+    """The task states running from `start` (in `scope`) can execute before it pauses at a step or ends. A branch
+    goes on into the rest of its parallel and beyond, so from a branch step every task of the journey counts."""
+    if scope:
+        return [
+            s
+            for states in (definition.states, *definition.scopes.values())
+            for s in states.values()
+            if isinstance(s, TaskState)
+        ]
     seen: set[str] = set()
     tasks: list[TaskState] = []
     pending = [start]
@@ -62,12 +80,25 @@ def _tasks_before_pause(definition: JourneyDefinition, start: str) -> list[TaskS
         elif isinstance(state, ChoiceState):
             pending += [branch.next for branch in state.branches]
             pending += [state.default] if state.default else []
+        elif isinstance(state, ParallelState):
+            tasks += [
+                s
+                for scope, states in definition.scopes.items()
+                if scope.startswith(state.id + "/")
+                for s in states.values()
+                if isinstance(s, TaskState)
+            ]
+            pending += [state.next] if state.next else []
+        elif isinstance(state, SubjourneyState):  # a child that ends at once runs in this advance, calls included
+            graph = definition.subjourneys[state.ref].states.values()
+            tasks += [s for s in graph if isinstance(s, TaskState)]
+            pending.append(state.next)
         else:
             pending.append(state.next)
     return tasks
 
 
-class Interpreter:
+class Interpreter(ParallelRuns):
     """Executes a definition's states; one per definition, shared by all its instances."""
 
     def __init__(
@@ -75,13 +106,17 @@ class Interpreter:
         definition: JourneyDefinition,
         api_keys: Mapping[str, ApiKeyProfile],
         platform: Mapping[str, Any],
+        cache: CacheSettings = DEFAULT_CACHE,
+        credentials: CredentialProfiles = NO_CREDENTIALS,
     ) -> None:
         self.definition = definition
+        self.cache = cache
         self.lifecycle = Lifecycle(cancellable=definition.cancellable)
         self._platform_base = platform
         after = {
-            state.id: _tasks_before_pause(definition, state.next)
-            for state in definition.states.values()
+            state.id: _tasks_before_pause(definition, state.next, scope)
+            for scope, states in (("", definition.states), *definition.scopes.items())
+            for state in states.values()
             if isinstance(state, ExternalInputState)
         }
         # Steps whose submission can reach an outbound call before the journey pauses again: a retry of a
@@ -93,14 +128,15 @@ class Interpreter:
         self.start_calls_out = definition.start_mode == "sync" and any(
             isinstance(t.task, HttpCallTask) for t in _tasks_before_pause(definition, definition.start)
         )
-        # The API-key checks a submission to each step meets before the next pause: a retry answered from the
+        # The auth checks a submission to each step meets before the next pause: a retry answered from the
         # log (without running the graph) must pass one of them too, or the log would answer anybody.
-        self.api_key_checks = ApiKeyChecks(
+        self.auth_checks = AuthChecks(
             api_keys,
+            credentials,
             {
                 step: guards
                 for step, tasks in after.items()
-                if (guards := tuple(t.task for t in tasks if isinstance(t.task, ApiKeyValidateTask)))
+                if (guards := tuple(t.task for t in tasks if isinstance(t.task, AUTH_TASKS)))
             },
         )
         self._handlers: dict[type, Callable[[Any, Run, InboundRequest, datetime], str | None]] = {
@@ -111,6 +147,8 @@ class Interpreter:
             FailState: self._fail,
             ExternalInputState: self._pause,
             TimerState: self._timer,
+            ParallelState: self._parallel,
+            SubjourneyState: lambda state, run, request, now: enter_subjourney(self, state, run),
         }
 
     def platform(self, run: Run) -> dict[str, Any]:
@@ -127,14 +165,18 @@ class Interpreter:
             }
         return run.platform
 
-    def advance(self, run: Run, state_id: str, request: InboundRequest, now: datetime) -> None:
-        """Enter `state_id` and keep executing until the run pauses at a step or reaches a terminal phase."""
+    def advance(self, run: Run, state_id: str, request: InboundRequest, now: datetime, scope: str = "") -> None:
+        """Enter `state_id` (of the parallel branch at `scope`, or of the journey) and keep executing until the run
+        pauses at a step or reaches a terminal phase."""
         if self.definition.search_keys and run.loaded and run.keys_before is None:
             run.keys_before = self.search_keys_of(run)
-        leave_pause(run)
+        leave_pause(run, scope)
+        if not scope and run.branches and state_id != run.state:
+            self._drop_branches(run, "")  # the journey leaves its parallel (the deadline's `onTimeout.next`)
         if self.definition.cookies is not None and run.jar is None:
             run.jar = CookieJar(self.definition.cookies)
-        self._run(run, state_id, request, now)
+        self._run(run, state_id, request, now, scope)
+        self._after_branch(run, scope, request, now)
         self._settle(run)
 
     def search_keys_of(self, run: Run) -> dict[str, str]:
@@ -145,15 +187,19 @@ class Interpreter:
         (those of a new journey, or those that changed: most advances leave them as they were)."""
         run.redact = self.definition.redact
         run.links_enabled = self.definition.links_enabled
+        plan_compensation(self, run)  # spec.compensation, when this advance ended the journey (compensations)
         if self.definition.search_keys:
             keys = self.search_keys_of(run)
             run.search_keys = None if keys == run.keys_before else keys
 
-    def _run(self, run: Run, state_id: str, request: InboundRequest, now: datetime) -> None:
-        states = self.definition.states
+    def _run(self, run: Run, state_id: str, request: InboundRequest, now: datetime, scope: str = "") -> None:
+        states = self.definition.states_in(scope)
         current: str | None = state_id
+        position = run.branches[scope] if scope else None
+        if position is not None:
+            position["status"] = RUNNING_BRANCH
         steps = 0
-        while current is not None:
+        while current is not None and run.phase == RUNNING:
             steps += 1
             if steps > MAX_STATES_PER_ADVANCE:
                 self._terminate_failed(
@@ -163,12 +209,16 @@ class Interpreter:
                 )
                 return
             state = states[current]
-            run.state = current
+            if position is None:
+                run.state = current
+            else:
+                position["state"] = current
             run.path.append(current)
+            run.scope = scope
             try:
                 current = self._handlers[type(state)](state, run, request, now)
             except StateFailure as failure:
-                self._terminate_failed(run, failure.code, failure.reason)
+                self._fail_scope(run, scope, failure.code, failure.reason)
                 return
 
     def fail(self, run: Run, code: str, reason: str, trigger: str = "fail") -> None:
@@ -189,10 +239,18 @@ class Interpreter:
         """Record the outcome of `call` (None for a notify call) and continue from the task's `next`."""
         task = call.task
         backoff = retry_after(task.retry, outcome, run.attempt)
+        scope = run.scope = run.call_scope
         if backoff is not None:
             # Try again after a durable backoff: the run waits at the task, as a row, for its `retry` timer.
-            run.timers["retry"] = Timer("retry", call.state_id, now + backoff, run.attempt + 1, call.key)
-            run.state, run.waiting, run.inbound_open = call.state_id, True, False
+            kind = scoped("retry", scope)
+            run.timers[kind] = Timer(kind, call.state_id, now + backoff, run.attempt + 1, call.key)
+            if scope:
+                run.branches[scope]["state"] = call.state_id
+            else:
+                run.state = call.state_id
+            pause_here(run)
+            self._after_branch(run, scope, request, now)
+            self._settle(run)
             return
         attempts, run.attempt, run.call_key = run.attempt + 1, 0, None
         if outcome is not None:
@@ -205,31 +263,40 @@ class Interpreter:
             mapping = task.error_mapping
             if mapping is not None and not result["ok"]:
                 try:
-                    value = mapping.mapper.evaluate(run.context, result, self.platform(run))
+                    try:
+                        value = mapping.mapper.evaluate(run.context, result, self.platform(run))
+                    except ExpressionEvaluationError as error:
+                        raise StateFailure(f"EXPRESSION_ERROR:{call.state_id}", f"errorMapping: {error}") from error
                     write_result(run, call.state_id, mapping.target_kind, mapping.path, mapping.result_var, value)
-                except ExpressionEvaluationError as error:
-                    self._terminate_failed(run, f"EXPRESSION_ERROR:{call.state_id}", f"errorMapping: {error}")
-                    return
                 except StateFailure as failure:
-                    self._terminate_failed(run, failure.code, failure.reason)
+                    self._fail_scope(run, scope, failure.code, failure.reason)
+                    self._after_branch(run, scope, request, now)
+                    self._settle(run)
                     return
-        self.advance(run, call.next, request, now)
+        self.advance(run, call.next, request, now, scope)
 
     def _task(self, state: TaskState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         task = state.task
-        if isinstance(task, ApiKeyValidateTask):
-            self.api_key_checks.validate(task, run, request)
+        if isinstance(task, AUTH_TASKS):
+            self.auth_checks.validate(task, run, request, now)
             return state.next
         if isinstance(task, HttpCallTask):
             try:
                 key = run.call_key or run.idempotency_key()
                 call = prepare_call(state, task, run.context, self.platform(run), key)
                 run.pending_call = with_extras(call, self.definition, run, request, now)
+                run.call_scope = run.scope
             except ExpressionEvaluationError as error:
                 raise StateFailure(f"EXPRESSION_ERROR:{state.id}", f"state '{state.id}': {error}") from error
             except ValueError as error:
                 raise StateFailure(f"HTTP_REQUEST_INVALID:{state.id}", f"state '{state.id}': {error}") from error
             return None
+        if isinstance(task, CacheTask):
+            return run_cache_task(state, task, run, self.platform(run), self.cache, now)
+        if isinstance(task, KafkaPublishTask):
+            return publish_event(state, task, run, self.platform(run), now)
+        if isinstance(task, ScheduleTask):
+            return enter_schedule(state, task, run, now, self.platform(run), self.definition)
         raise StateFailure(f"UNSUPPORTED_TASK:{state.id}", f"state '{state.id}': task kind {task.kind}")
 
     def _choice(self, state: ChoiceState, run: Run, request: InboundRequest, now: datetime) -> str | None:
@@ -264,16 +331,23 @@ class Interpreter:
     def _succeed(self, state: SucceedState, run: Run, request: InboundRequest, now: datetime) -> str | None:
         context = run.context
         output = context[state.output_var] if state.output_var and state.output_var in context else context
+        if run.scope:  # a branch ends, not the journey
+            self._end_branch(run, SUCCEEDED, output=output if state.output_var else None)
+        else:
+            self._end_succeeded(run, output)
+        return None
+
+    def _end_succeeded(self, run: Run, output: Any) -> None:
         run.outcome = {"status": business_status("Succeeded", output, None), "output": output, "error": None}
         if self.definition.outcomes:
             name_outcome(self.definition, run, "Succeeded", self.platform(run))
         self.lifecycle.fire(run, "succeed")
         run.waiting = False
         run.timers.clear()
-        return None
+        run.branches.clear()
 
     def _fail(self, state: FailState, run: Run, request: InboundRequest, now: datetime) -> str | None:
-        self._terminate_failed(run, state.error_code, state.reason or state.error_code)
+        self._fail_scope(run, run.scope, state.error_code, state.reason or state.error_code)
         return None
 
     def _timer(self, state: TimerState, run: Run, request: InboundRequest, now: datetime) -> str | None:
@@ -283,15 +357,15 @@ class Interpreter:
         run.context.pop("payload", None)
         # A status update routed back to its own step keeps the step's deadline: "pending" must not extend it.
         kept = run.left_step_timer
+        kind = scoped("step-timeout", run.scope)
         if run.resumed_from == state.id and kept is not None and kept.state == state.id:
-            run.timers["step-timeout"] = kept
+            run.timers[kind] = kept
         elif state.timeout_sec:
-            run.timers["step-timeout"] = Timer("step-timeout", state.id, now + timedelta(seconds=state.timeout_sec))
-        run.inbound_open = False
-        if state.source is not None and state.correlation_key is not None:
+            run.timers[kind] = Timer(kind, state.id, now + timedelta(seconds=state.timeout_sec))
+        pause_here(run)
+        if state.source is not None and state.correlation_key is not None:  # never in a branch (load refuses it)
             run.inbound_source, run.inbound_key = state.source, self._correlation_key(state, run)
             run.inbound_open = True
-        run.waiting = True
         return None
 
     def _correlation_key(self, state: ExternalInputState, run: Run) -> str:
@@ -315,3 +389,4 @@ class Interpreter:
         self.lifecycle.fire(run, trigger)  # type: ignore[arg-type]
         run.waiting = False
         run.timers.clear()
+        run.branches.clear()

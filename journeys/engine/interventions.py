@@ -23,7 +23,8 @@ from journeys.engine.errors import (
     StepNotActive,
     StepNotFound,
 )
-from journeys.engine.lifecycle import FAILED, RUNNING
+from journeys.engine.lifecycle import FAILED
+from journeys.engine.parallel_runs import waits_at
 from journeys.engine.runs import NO_REQUEST, InboundRequest, run_from
 from journeys.engine.snapshots import Snapshot
 
@@ -72,7 +73,7 @@ class Interventions:
         step = interpreter.definition.external_input(step_id)
         if step is None:
             raise StepNotFound(f"'{step_id}' is no step of journey '{record.journey_name}'")
-        if record.phase != RUNNING or not record.waiting or record.current_state != step_id:
+        if not waits_at(record, interpreter.definition, step_id):
             raise StepNotActive(f"journey '{journey_id}' is not waiting at step '{step_id}'")
         errors = step.input_schema.errors(body)
         if errors:
@@ -82,7 +83,8 @@ class Interventions:
         run.context["payload"] = run.request = body
         run.path.append(step.id)
         run.resumed_from = step.id
-        await engine.advance(interpreter, run, step.next, InboundRequest(operator=by or OPERATOR), now)
+        scope = interpreter.definition.step_scopes.get(step.id, "")
+        await engine.advance(interpreter, run, step.next, InboundRequest(operator=by or OPERATOR), now, scope)
         detail = {"step": step.id, "submittedBy": by, "reason": reason}
         after = await engine.commit(record, run, "step", now, detail)
         return engine.snapshot(after, interpreter.definition, step)

@@ -181,6 +181,8 @@ class Migrations:
         state = record.current_state
         if not record.waiting:
             return "it is not waiting at a step (it is being run); migrate it once it waits"
+        if record.branches:
+            return f"it is inside parallel '{state}', whose branches cannot be mapped; migrate it once it has joined"
         if "timer" in record.timers or "retry" in record.timers:
             return "it waits for a timer or a call's next attempt, not at a step; migrate it once it waits at a step"
         if state in state_map:

@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from journeys.engine.cookie_jar import CookieJar
 from journeys.engine.http_calls import PendingCall
+from journeys.engine.inbound_messages import InboundMessage
 from journeys.engine.lifecycle import RUNNING
+from journeys.engine.lineage import Lineage
 from journeys.store import InstanceRecord, Timer
+from journeys.store.effect_records import SideEffects
+
+if TYPE_CHECKING:
+    from journeys.engine.cache_tasks import PendingRead
+    from journeys.store.schedules import ScheduleRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +28,16 @@ class InboundRequest:
     query: Mapping[str, str] = field(default_factory=dict)
     operator: str | None = None
     """Set when an operator submits the step on a caller's behalf: the journey's API-key checks are vouched for."""
+    client_certificates: tuple[bytes, ...] = ()
+    """The client's certificate chain (DER, its own first) from TLS or a trusted proxy, for `mtlsValidate:v1`."""
 
 
 NO_REQUEST = InboundRequest()
+
+
+def request_of(message: InboundMessage) -> InboundRequest:
+    """What auth tasks read of an inbound delivery (a step submission or a source's message)."""
+    return InboundRequest(message.headers, message.query, client_certificates=message.client_certificates)
 
 
 class Run:
@@ -71,6 +85,24 @@ class Run:
         self.links_enabled = True
         # The run's cookie jar (`spec.cookies`): in memory only, for a run that cannot pause (cookie_jar.py).
         self.jar: CookieJar | None = None
+        # Parallel branches (journeys.engine.parallel_runs): each branch's position by scope path, committed with
+        # the row; the scope the interpreter is executing now, and that of the call it asked for.
+        self.branches: dict[str, dict[str, Any]] = {}
+        self.scope = ""
+        self.call_scope = ""
+        # `cache:v1` and `kafkaPublish:v1` (cache_tasks, event_tasks): a cache read the engine performs before the
+        # run goes on, and the puts and records to write with the advance's commit.
+        self.pending_read: PendingRead | None = None
+        self.side_effects = SideEffects()
+        # `schedule:v1` (journeys.engine.schedule_tasks): the bindings to write with the advance's commit.
+        self.schedules: list[ScheduleRequest] = []
+        # Subjourneys (journeys.engine.subjourneys): the parent or child this run is, and what its commit writes.
+        self.lineage = Lineage()
+
+    @property
+    def suspended(self) -> bool:
+        """The run stopped for work its caller does (an HTTP call, a cache read, a child journey) before it goes on."""
+        return self.pending_call is not None or self.pending_read is not None or self.lineage.entering is not None
 
     @property
     def due_at(self) -> datetime | None:
@@ -86,6 +118,7 @@ def run_from(record: InstanceRecord) -> Run:
     """The working copy of a committed journey, to advance it."""
     run = Run(record.id, record.current_state, record.context, record.created_at)
     run.base_version = record.version
+    run.lineage = Lineage.of(record)
     run.phase = record.phase
     run.waiting = record.waiting
     run.timers, run.timers_before = dict(record.timers), record.timers
@@ -93,5 +126,6 @@ def run_from(record: InstanceRecord) -> Run:
     run.inbound_source, run.inbound_key = record.inbound_source, record.inbound_key
     run.inbound_open = record.inbound_open_key is not None
     run.callback_url = record.callback_url
+    run.branches = {scope: dict(position) for scope, position in (record.branches or {}).items()}
     run.loaded = True
     return run

@@ -19,6 +19,8 @@ from journeys.definitions.inbound_model import InboundSource
 from journeys.definitions.model import ExternalInputState, JourneyDefinition
 from journeys.engine.api_endpoints import ApiEndpoints, split_kinds
 from journeys.engine.api_keys import ApiKeyProfile
+from journeys.engine.auth_checks import NO_CREDENTIALS, CredentialProfiles
+from journeys.engine.cache_tasks import CacheSettings, perform_read
 from journeys.engine.deliveries import DEFAULT_RETENTION, InboundDesk
 from journeys.engine.errors import (
     ConcurrentUpdate,
@@ -39,13 +41,17 @@ from journeys.engine.platform_binding import PlatformConfigValues, check_platfor
 from journeys.engine.recovery import RunRecovery
 from journeys.engine.result_push import PushSettings, ResultPusher
 from journeys.engine.runs import NO_REQUEST, InboundRequest, Run, run_from
+from journeys.engine.schedule_desk import ScheduleDesk
+from journeys.engine.schedule_tasks import fail_at_clash
+from journeys.engine.scheduler_loop import run_scheduler
 from journeys.engine.snapshots import Clock, Snapshot, successor, transition_of, utc_now
 from journeys.engine.starts import DEFAULT_IDEMPOTENCY_WINDOW, RenderStart, StartDesk, Started
+from journeys.engine.subjourneys import SubjourneyDesk
 from journeys.engine.terminal_watch import TerminalWatch
 from journeys.engine.timer_desk import TimerDesk
 from journeys.engine.versions import DefinitionVersions
 from journeys.expressions.evaluation_clock import EVALUATION_CLOCK, use_evaluation_clock
-from journeys.outages import DATABASE, log_failure
+from journeys.outages import log_failure
 from journeys.store import (
     AdvanceOutcome,
     DeliveryRecord,
@@ -56,6 +62,7 @@ from journeys.store import (
     KeyInUse,
     TransitionRecord,
 )
+from journeys.store.schedules import ScheduleExists
 
 log = logging.getLogger("journeys.engine")
 
@@ -78,14 +85,20 @@ class JourneyEngine:
         idempotency_window: timedelta = DEFAULT_IDEMPOTENCY_WINDOW,
         result_push: PushSettings | None = None,
         platform_config: PlatformConfigValues | None = None,
+        cache: CacheSettings | None = None,
+        credentials: CredentialProfiles = NO_CREDENTIALS,
     ) -> None:
         platform_config = platform_config or {}
+        cache = cache or CacheSettings()
         check_platform_config(definitions.values(), platform_config)
         self.platform_config = platform_config
+        self.cache_settings = cache
         self.store = store
         self._clock = clock
         journeys, apis = split_kinds(definitions)  # kind: Api is served per request, never stored (api_endpoints)
-        interpreter_of = lambda d: Interpreter(d, api_keys, platform_base(d, environment, platform_config))  # noqa: E731
+        interpreter_of = lambda d: Interpreter(  # noqa: E731
+            d, api_keys, platform_base(d, environment, platform_config), cache, credentials
+        )
         self.versions = DefinitionVersions(journeys, store, interpreter_of, sources or {})
         self.apis = ApiEndpoints(self, apis.values(), interpreter_of)
         self._outbound: OutboundHttp = outbound or NoOutboundHttp()
@@ -98,8 +111,10 @@ class JourneyEngine:
         self.result_push = ResultPusher(self, result_push or PushSettings(), self._outbound)
         self.migrations = Migrations(self)
         self.timers = TimerDesk(self)
+        self.schedules = ScheduleDesk(self)  # starts the runs of schedule:v1 bindings as they fall due
         self.recovery = RunRecovery(self)
         self.interventions = Interventions(self)
+        self.subjourneys = SubjourneyDesk(self)
         self.observer = EngineObserver()  # the server's observability sets one that counts and logs
         self.ticked_at: datetime | None = None  # when the scheduler began its last tick (readiness reads it)
 
@@ -204,38 +219,20 @@ class JourneyEngine:
     # -- timers and recovery ----------------------------------------------------------------------
 
     async def fire_due_timers(self) -> int:
-        """Fire every timer due by the engine's clock (journeys.engine.timer_desk); returns how many moved a journey."""
-        return await self.timers.fire_due()
+        """Fire every timer due by the engine's clock (journeys.engine.timer_desk), then start the scheduled runs due
+        (journeys.engine.schedule_desk); returns how many journeys moved or started."""
+        return await self.timers.fire_due() + await self.schedules.fire_due()
 
     async def recover(self, stale_after: timedelta | None = None) -> int:
         """Run the abandoned runs (Running, not paused) this process wins the lease of (journeys.engine.recovery)."""
-        return await self.recovery.recover(stale_after)
+        resumed = await self.recovery.recover(stale_after)
+        # Parents whose children ended while no process lived to resume them (journeys.engine.subjourneys).
+        await self.subjourneys.drain(self.recovery.stale_after if stale_after is None else stale_after)
+        return resumed
 
     async def run_scheduler(self, interval: float, stop: asyncio.Event) -> None:
-        """Until `stop` is set: fire timers as they fall due and, every `interval`, pick up other processes'
-        abandoned runs and sweep expired deliveries and idempotency keys.
-
-        Stopped between ticks, never cancelled in one: a statement cancelled mid-flight leaves its pooled
-        PostgreSQL connection in the middle of an operation, and closing the pool then fails on it."""
-        loop = asyncio.get_running_loop()
-        housekept = float("-inf")
-        while not stop.is_set():
-            self.ticked_at = self._clock()
-            try:
-                if self.timers.fires_by_itself:
-                    await self.fire_due_timers()
-                if loop.time() - housekept >= interval:
-                    housekept = loop.time()
-                    await self.recover()
-                    await self.inbound.sweep()
-                    await self.starts.prune(self._clock())
-                await self.timers.sleep_until_due(stop, interval)
-            except Exception as error:  # keep the scheduler alive; the next tick retries
-                log_failure(error, "the scheduler", log, "scheduler tick failed")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), interval)
-            else:
-                DATABASE.succeeded()
+        """Until `stop` is set: timers, scheduled runs, recovery and housekeeping (journeys.engine.scheduler_loop)."""
+        await run_scheduler(self, interval, stop)
 
     async def drain(self) -> None:
         """Wait for background runs (async starts) to commit; used on graceful shutdown."""
@@ -256,9 +253,16 @@ class JourneyEngine:
         return record, await self.versions.running(record)
 
     async def advance(
-        self, interpreter: Interpreter, run: Run, state_id: str, request: InboundRequest, now: datetime
+        self,
+        interpreter: Interpreter,
+        run: Run,
+        state_id: str,
+        request: InboundRequest,
+        now: datetime,
+        scope: str = "",
     ) -> None:
-        """Run from `state_id` to the next pause or end, performing the HTTP calls the interpreter asks for.
+        """Run from `state_id` (in the parallel branch at `scope`, if any) to the next pause or end, performing the
+        HTTP calls the interpreter asks for.
 
         Nothing is committed between calls: if the process dies mid-advance, the instance is still at its
         last committed state and the advance (with its calls) runs again; idempotency keys let
@@ -267,8 +271,15 @@ class JourneyEngine:
         # An engine on an adjustable clock (the test clock, scenarios) gives DataWeave's now() its time too.
         token = None if self._clock is utc_now else use_evaluation_clock(self._clock)
         try:
-            interpreter.advance(run, state_id, request, now)
-            while run.pending_call is not None:
+            run.lineage.child_id = None  # a parent that moves on waits for no child
+            interpreter.advance(run, state_id, request, now, scope)
+            while run.suspended:
+                if run.lineage.entering is not None:  # a subjourney state (journeys.engine.subjourneys)
+                    await self.subjourneys.enter(interpreter, run, request, now)
+                    continue
+                if run.pending_read is not None:  # a cache:v1 get (journeys.engine.cache_tasks)
+                    await perform_read(self.store.cache, interpreter, run, request, now)
+                    continue
                 call, run.pending_call = run.pending_call, None
                 outcome: OutboundResponse | OutboundError | None = None
                 if call.notify:
@@ -332,6 +343,8 @@ class JourneyEngine:
             try:
                 outcome = await self.store.advance(after, before.version, transition, delivery=owner, inbox=inbox)
                 break
+            except ScheduleExists as clash:  # the run fails at its schedule:v1 task instead (schedule_tasks)
+                fail_at_clash(await self.versions.running(before), run, clash)
             except KeyInUse:
                 state = run.state
                 reason = f"state '{state}': another waiting journey holds {run.inbound_source} key '{run.inbound_key}'"
@@ -354,6 +367,7 @@ class JourneyEngine:
     def after_commit(self, before: InstanceRecord | None, after: InstanceRecord, event: str) -> None:
         """Tell the observer; wake long-polls of an ended journey; apply the inbox of a key the journey just opened."""
         self.observer.committed(before, after, event)
+        self.subjourneys.committed(before, after)
         if after.timers_changed and after.due_at is not None:
             self.timers.notice(after.due_at)
         if after.phase in TERMINAL_PHASES:

@@ -66,7 +66,11 @@ def record_of(
         definition_digest=definition_digest,
         search_keys=run.search_keys,
         callback_url=run.callback_url,
+        side_effects=run.side_effects or None,
+        branches=run.branches or None,
+        schedules=tuple(run.schedules),
     )
+    run.lineage.stamp(record)
     if record.phase in TERMINAL_PHASES:
         record.result_push = outcome_push(record, links=run.links_enabled)
     return record

@@ -36,10 +36,12 @@ from journeys.engine.interpreter import Interpreter
 from journeys.engine.lifecycle import SUCCEEDED
 from journeys.engine.request_bindings import bind_to_context, request_bindings
 from journeys.engine.runs import InboundRequest, Run
+from journeys.engine.schedule_tasks import fail_at_clash
 from journeys.engine.snapshots import Snapshot, record_of, transition_of
 from journeys.engine.timer_states import arm_deadline
 from journeys.expressions import ExpressionEvaluationError
 from journeys.store import KeyInUse, StartKeyRecord
+from journeys.store.schedules import ScheduleExists
 
 if TYPE_CHECKING:
     from journeys.engine.service import JourneyEngine
@@ -143,34 +145,38 @@ class StartDesk:
             await engine.advance(interpreter, run, definition.start, request, now)
         if tags or attributes:  # indexed with the insert; advances never rewrite them (write-once)
             run.search_keys = {**index_rows(tags, attributes), **(run.search_keys or {})}
-        record = record_of(
-            run,
-            definition.name,
-            definition.version,
-            definition.digest,
-            created_at=now,
-            updated_at=now,
-            version=1,
-            started_by=principal,
-        )
-        snapshot = Snapshot(record, definition)
-        rendered = None if answer is None else answer(snapshot)
-        start_key = None
-        if claim is not None:
-            stored = None if rendered is None else rendered.stored()
-            start_key = StartKeyRecord(claim[0], claim[1], record.id, stored, now, now + self.window)
-        # An async start is run after its commit, by this process: leased to it from the start, so that no other
-        # process takes it for abandoned while it waits its turn or runs (journeys.engine.recovery).
-        lease = engine.recovery.start_lease(now) if definition.start_mode == "async" else None
-        try:
-            holder = await engine.store.insert(
-                record, transition_of(record, "start", None, run, now), start_key=start_key, run_lease=lease
+        while True:
+            record = record_of(
+                run,
+                definition.name,
+                definition.version,
+                definition.digest,
+                created_at=now,
+                updated_at=now,
+                version=1,
+                started_by=principal,
             )
-        except KeyInUse as error:
-            raise CorrelationKeyInUse(
-                f"another journey is already waiting for {record.inbound_source} key '{record.inbound_key}';"
-                " nothing was started"
-            ) from error
+            snapshot = Snapshot(record, definition)
+            rendered = None if answer is None else answer(snapshot)
+            start_key = None
+            if claim is not None:
+                stored = None if rendered is None else rendered.stored()
+                start_key = StartKeyRecord(claim[0], claim[1], record.id, stored, now, now + self.window)
+            # An async start is run after its commit, by this process: leased to it from the start, so that no
+            # other process takes it for abandoned while it waits its turn or runs (journeys.engine.recovery).
+            lease = engine.recovery.start_lease(now) if definition.start_mode == "async" else None
+            try:
+                holder = await engine.store.insert(
+                    record, transition_of(record, "start", None, run, now), start_key=start_key, run_lease=lease
+                )
+                break
+            except ScheduleExists as clash:  # the run fails at its schedule:v1 task instead, and that is inserted
+                fail_at_clash(interpreter, run, clash)
+            except KeyInUse as error:
+                raise CorrelationKeyInUse(
+                    f"another journey is already waiting for {record.inbound_source} key '{record.inbound_key}';"
+                    " nothing was started"
+                ) from error
         if holder is not None:
             return holder
         if lease is not None:

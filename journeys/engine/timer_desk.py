@@ -18,6 +18,7 @@ from journeys.engine.errors import ConcurrentUpdate
 from journeys.engine.interpreter import Interpreter
 from journeys.engine.lifecycle import RUNNING
 from journeys.engine.runs import NO_REQUEST, Run, run_from
+from journeys.engine.timer_states import unscoped
 from journeys.store import InstanceRecord, Timer
 
 if TYPE_CHECKING:
@@ -59,10 +60,26 @@ class TimerDesk:
             for start in range(0, len(claims), SIDE_BY_SIDE):
                 chunk = claims[start : start + SIDE_BY_SIDE]
                 records = await engine.store.get_many([claim.journey_id for claim in chunk])
-                done = await asyncio.gather(*(self._fire(claim, records.get(claim.journey_id)) for claim in chunk))
+                by_journey: dict[str, list[TimerClaim]] = {}
+                for claim in chunk:
+                    by_journey.setdefault(claim.journey_id, []).append(claim)
+                done = await asyncio.gather(
+                    *(self._fire_each(claims, records.get(j)) for j, claims in by_journey.items())
+                )
                 fired += sum(done)
             if not claims:
                 return fired
+
+    async def _fire_each(self, claims: list[TimerClaim], record: InstanceRecord | None) -> int:
+        """Fire one journey's due timers one after the other (two branches of a parallel often have timers due at
+        once): side by side, all but one would lose the compare-and-set and run their advance, calls included, again.
+        """
+        fired = 0
+        for index, claim in enumerate(claims):
+            if index:
+                record = await self._engine.store.get(claim.journey_id)
+            fired += await self._fire(claim, record)
+        return fired
 
     async def _fire(self, claim: TimerClaim, record: InstanceRecord | None) -> bool:
         """Fire one claimed timer of `record` (read with its batch; read again after a lost race)."""
@@ -95,10 +112,13 @@ class TimerDesk:
         self, interpreter: Interpreter, run: Run, timer: Timer, now: datetime
     ) -> tuple[str | None, dict[str, Any] | None]:
         """Advance `run` as `timer` firing says; the history event and its detail (None: the timer is stale)."""
-        engine, states = self._engine, interpreter.definition.states
+        engine = self._engine
         run.timers.pop(timer.kind)
-        state = states.get(timer.state)
-        if timer.kind == "deadline":
+        kind, scope = unscoped(timer.kind)  # a parallel branch's timer fires in its branch alone
+        if scope not in interpreter.definition.scopes and scope:
+            return None, None
+        state = interpreter.definition.states_in(scope).get(timer.state)
+        if kind == "deadline":
             execution = interpreter.definition.execution
             if execution is None:
                 return None, None
@@ -108,20 +128,21 @@ class TimerDesk:
             else:
                 interpreter.fail(run, execution.error_code or "JOURNEY_TIMEOUT", execution.reason or "deadline reached")
             return "deadline", detail
-        if run.state != timer.state or state is None:
+        position = run.branches.get(scope, {}).get("state") if scope else run.state
+        if position != timer.state or state is None:
             return None, None
-        if timer.kind == "step-timeout":
+        if kind == "step-timeout":
             if not isinstance(state, ExternalInputState) or state.on_timeout is None:
                 return None, None
-            await engine.advance(interpreter, run, state.on_timeout, NO_REQUEST, now)
+            await engine.advance(interpreter, run, state.on_timeout, NO_REQUEST, now, scope)
             return "timeout", {"step": timer.state}
-        if timer.kind == "timer":
+        if kind == "timer":
             if not isinstance(state, TimerState):
                 return None, None
-            await engine.advance(interpreter, run, state.next, NO_REQUEST, now)
+            await engine.advance(interpreter, run, state.next, NO_REQUEST, now, scope)
             return "timer", {"timer": timer.state, "dueAt": timer.fires_at.isoformat()}
         run.attempt, run.call_key = timer.attempt, timer.key
-        await engine.advance(interpreter, run, timer.state, NO_REQUEST, now)
+        await engine.advance(interpreter, run, timer.state, NO_REQUEST, now, scope)
         return "call-retry", {"state": timer.state, "attempt": timer.attempt + 1}
 
     async def sleep_until_due(self, stop: asyncio.Event, interval: float) -> None:

@@ -14,14 +14,34 @@ from journeys.expressions import ExpressionEvaluationError
 from journeys.store import Timer
 
 
-def leave_pause(run: Run) -> None:
-    """The run moves on from where it paused: the timers of that pause go (the journey's deadline stays); a step
-    timeout is kept aside, for a submission that routes back to its own step."""
-    step_timer = run.timers.pop("step-timeout", None)
+def scoped(kind: str, scope: str) -> str:
+    """The timer kind of `kind` in `scope`: a parallel branch's timers are its own (`timer@race/sla`)."""
+    return f"{kind}@{scope}" if scope else kind
+
+
+def unscoped(kind: str) -> tuple[str, str]:
+    """(kind, scope) of a stored timer kind."""
+    base, _, scope = kind.partition("@")
+    return base, scope
+
+
+def leave_pause(run: Run, scope: str = "") -> None:
+    """The run (or the branch at `scope`) moves on from where it paused: the timers of that pause go (the journey's
+    deadline stays); a step timeout is kept aside, for a submission that routes back to its own step."""
+    step_timer = run.timers.pop(scoped("step-timeout", scope), None)
     if step_timer is not None:
         run.left_step_timer = step_timer
-    run.timers.pop("timer", None)
-    run.timers.pop("retry", None)
+    run.timers.pop(scoped("timer", scope), None)
+    run.timers.pop(scoped("retry", scope), None)
+
+
+def pause_here(run: Run) -> None:
+    """The run waits where it is: the whole journey, or only the branch the interpreter is running."""
+    if run.scope:  # `since`: the branch that stopped last is the journey's `currentState`
+        run.branches[run.scope].update(status="waiting", since=run.base_version + 1)
+    else:
+        run.inbound_open = False
+        run.waiting = True
 
 
 def arm_deadline(definition: JourneyDefinition, run: Run) -> None:
@@ -38,9 +58,9 @@ def enter_timer(state: TimerState, run: Run, now: datetime, platform: Any) -> st
     if due <= now:
         return state.next
     run.context.pop("payload", None)
-    run.timers["timer"] = Timer("timer", state.id, due)
-    run.inbound_open = False
-    run.waiting = True
+    kind = scoped("timer", run.scope)
+    run.timers[kind] = Timer(kind, state.id, due)
+    pause_here(run)
     return None
 
 

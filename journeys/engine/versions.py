@@ -32,6 +32,7 @@ from journeys.engine.errors import (
 )
 from journeys.engine.interpreter import Interpreter
 from journeys.engine.lifecycle import PHASES
+from journeys.engine.subjourneys import graph_definition
 from journeys.store import DefinitionVersionRecord, InstanceRecord, JourneyStore
 
 log = logging.getLogger("journeys.engine")
@@ -103,6 +104,7 @@ class DefinitionVersions:
         self._store = store
         self._interpreter_of = interpreter_of
         self._versions: dict[tuple[str, str], Interpreter | Unusable] = {}
+        self._graphs: dict[tuple[str, str, str], Interpreter] = {}
         self._reloading = asyncio.Lock()
         self._swap({name: self._interpreter(definition) for name, definition in definitions.items()}, sources)
 
@@ -238,7 +240,18 @@ class DefinitionVersions:
         no version is known (a legacy journey whose definition is not loaded)."""
         if record.definition_digest is None:  # written by a server of an earlier release since this one started
             return self.newest.get(record.journey_name)
-        return await self._find(record.journey_name, record.definition_digest, self.sources)
+        found = await self._find(record.journey_name, record.definition_digest, self.sources)
+        return self.graph_of(found, record.graph) if record.graph and isinstance(found, Interpreter) else found
+
+    def graph_of(self, interpreter: Interpreter, graph: str) -> Interpreter:
+        """The interpreter of the local graph `graph` (a subjourney, or the compensation) of `interpreter`'s version:
+        what its child journeys run by (journeys.engine.subjourneys), compiled once per version."""
+        definition = interpreter.definition
+        key = (definition.name, definition.digest, graph)
+        found = self._graphs.get(key)
+        if found is None:
+            found = self._graphs[key] = self._interpreter_of(graph_definition(definition, graph))
+        return found
 
     async def version(self, version: DefinitionVersionRecord) -> Interpreter:
         """The interpreter of a stored version; refused when it no longer compiles."""

@@ -60,3 +60,9 @@ class Vitals:
         now = self._engine.clock()
         due = await self._engine.store.probes.oldest_due(now, self._engine.versions.unusable())
         return NO_LAG if due is None else now - due
+
+    async def event_backlog(self) -> tuple[int, timedelta]:
+        """The `kafkaPublish:v1` records the relay has not sent yet (counted up to a cap), and how long the oldest
+        of them has waited (zero when none): a relay that stopped shows as a lag that keeps growing."""
+        count, oldest = await self._engine.store.events.unpublished()
+        return count, NO_LAG if oldest is None else self._engine.clock() - oldest

@@ -25,6 +25,12 @@ class Observed:
     outcome: Mapping[str, Any] | None = None
     path: list[str] = field(default_factory=list)
     calls: list[ReceivedCall] = field(default_factory=list)
+    scheduled_runs: list[Mapping[str, Any]] = field(default_factory=list)
+    """The other journeys of its name (what its schedules started), oldest first: outcome, or status while running."""
+    events: list[dict[str, Any]] = field(default_factory=list)
+    """The Kafka records the journey published (journeys.scenarios.cache_events)."""
+    cache: dict[str, Any] = field(default_factory=dict)
+    """The entries under the keys `expect.cache` names, when the scenario ended."""
 
 
 def check_answer(expect: StepExpectation, answer: Answer, what: str) -> list[str]:
@@ -76,7 +82,18 @@ def check_outcome(expect: Expectation, observed: Observed) -> list[str]:
         found += [str(m) for m in path_mismatches(dict(expect.output_paths), outcome.get("output"), "output")]
     if expect.path is not None and expect.path != observed.path:
         found.append(f"path: expected {' -> '.join(expect.path)}, got {' -> '.join(observed.path) or '(none)'}")
-    return found + check_calls(expect, observed.calls)
+    return found + check_calls(expect, observed.calls) + check_scheduled_runs(expect, observed.scheduled_runs)
+
+
+def check_scheduled_runs(expect: Expectation, runs: list[Mapping[str, Any]]) -> list[str]:
+    if expect.scheduled_runs is None:
+        return []
+    found = []
+    if len(expect.scheduled_runs) != len(runs):
+        found.append(f"scheduledRuns: expected {len(expect.scheduled_runs)} runs, got {len(runs)}")
+    for index, (wanted, run) in enumerate(zip(expect.scheduled_runs, runs, strict=False)):
+        found += [str(m) for m in subset_mismatches(wanted, run, f"scheduledRuns[{index}]")]
+    return found
 
 
 def _call_view(call: ReceivedCall) -> dict[str, Any]:

@@ -29,7 +29,8 @@ from journeys.engine import JourneyEngine, parse_profiles
 from journeys.engine.clock import AdjustableClock
 from journeys.expressions.evaluation_clock import EVALUATION_CLOCK, use_evaluation_clock
 from journeys.http_api import API_PREFIX
-from journeys.scenarios.scenario_model import ScenarioFile, ScriptedResponse
+from journeys.scenarios.credentials import request_headers
+from journeys.scenarios.scenario_model import Request, ScenarioFile, ScriptedResponse
 from journeys.scenarios.stub_operations import StubCatalog
 from journeys.scenarios.stubs import StubServer
 from journeys.server.app import build_app
@@ -132,6 +133,7 @@ class Harness:
             outbound=self._outbound,
             inbound_secrets=inbound_secrets,
             platform_config=platform_config,
+            credentials=self.file.credentials,
         )
         config = ServerConfig(
             definitions=(),
@@ -141,6 +143,8 @@ class Harness:
             inbound_secrets=inbound_secrets,
             platform_config=platform_config,
             scheduler_interval=_NO_SCHEDULER_TICKS,
+            credentials=self.file.credentials,
+            client_cert_header=self.file.client_cert_header,
         )
         self._runner = ProblemAppRunner(build_app(config, engine=self.engine), access_log=None)
         await self._runner.setup()
@@ -172,6 +176,10 @@ class Harness:
         self.clock.advance(duration.after(now) - now)
         await self.engine.fire_due_timers()
         await self.engine.drain()
+
+    def headers(self, request: Request) -> dict[str, str]:
+        """The headers `request` is sent with, its credentials included (journeys.scenarios.credentials)."""
+        return request_headers(self.file, request, self.clock())
 
     async def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Answer:
         """Send a request to the journeys API (`path` below /api/v1); its answer, the body as JSON (or text)."""

@@ -14,6 +14,7 @@ from typing import Any
 
 from journeys.definitions.model import JourneyDefinition
 from journeys.engine.lifecycle import TERMINAL_PHASES
+from journeys.scenarios.cache_events import check_side_effects, observe_side_effects, seed_cache
 from journeys.scenarios.checks import Observed, check_answer, check_journey_state, check_outcome
 from journeys.scenarios.harness import Answer, Harness
 from journeys.scenarios.scenario_model import (
@@ -99,10 +100,13 @@ async def run_scenario(file: ScenarioFile, definition: JourneyDefinition, plan: 
     began = time.perf_counter()
     try:
         async with Harness(file, definition, scenario.clock, plan.catalog, plan.scripts) as harness:
+            await seed_cache(harness, scenario.cache)
             result.failures = await _play(harness, definition, scenario, result.observed)
             result.observed.calls = list(harness.stubs.calls)
+            await observe_side_effects(harness, plan.expect, result.observed)
             if not result.failures:
                 result.failures = check_outcome(plan.expect, result.observed)
+                result.failures += check_side_effects(plan.expect, result.observed)
     except Exception as error:  # a crash in the run is this scenario's failure, not the end of the others
         result.failures = [f"the scenario could not run: {type(error).__name__}: {error}"]
     result.seconds = time.perf_counter() - began
@@ -113,9 +117,9 @@ async def _play(harness: Harness, definition: JourneyDefinition, scenario: Scena
     """Start and play the steps; the failures of the first step that went wrong (empty: all went as expected)."""
     start = scenario.start
     if definition.kind == "Api":  # one request, nothing stored: its answer is all there is to check
-        observed.answer = await harness.request("POST", f"/apis/{definition.name}", start.body, dict(start.headers))
+        observed.answer = await harness.request("POST", f"/apis/{definition.name}", start.body, harness.headers(start))
         return check_answer(start.expect, observed.answer, "call")
-    answer = await harness.request("POST", f"/journeys/{definition.name}/start", start.body, dict(start.headers))
+    answer = await harness.request("POST", f"/journeys/{definition.name}/start", start.body, harness.headers(start))
     observed.journey_id = answer.body.get("journeyId") if isinstance(answer.body, dict) else None
     failures = await _after(harness, observed, start.expect, answer, "start")
     for index, step in enumerate(scenario.steps):
@@ -123,7 +127,7 @@ async def _play(harness: Harness, definition: JourneyDefinition, scenario: Scena
             break
         if isinstance(step, Submit):
             path = f"/journeys/{observed.journey_id}/steps/{step.step}"
-            answer = await harness.request("POST", path, step.request.body, dict(step.request.headers))
+            answer = await harness.request("POST", path, step.request.body, harness.headers(step.request))
             what = f"steps[{index}] submit {step.step}"
             failures = await _after(harness, observed, step.request.expect, answer, what)
         elif isinstance(step, Advance):
@@ -133,7 +137,21 @@ async def _play(harness: Harness, definition: JourneyDefinition, scenario: Scena
             failures = [f"{what}: {line}" for line in _state_checks(step.expect, observed)]
     if observed.journey_id is not None:
         await _read_back(harness, observed)
+        observed.scheduled_runs = await _scheduled_runs(harness, definition.name, observed.journey_id)
     return failures
+
+
+async def _scheduled_runs(harness: Harness, name: str, started: str) -> list[dict[str, Any]]:
+    """The scenario's world holds no journeys but its own and those its schedules started: the latter, oldest first,
+    as the API shows each (its outcome once it ended)."""
+    listed = (await harness.request("GET", f"/journeys?journeyName={name}&limit=100")).body
+    runs = []
+    for item in reversed(listed.get("items", []) if isinstance(listed, dict) else []):
+        if item.get("journeyId") == started:
+            continue
+        ended = item.get("phase") in TERMINAL_PHASES
+        runs.append((await harness.request("GET", f"/journeys/{item['journeyId']}/result")).body if ended else item)
+    return runs
 
 
 async def _after(harness: Harness, observed: Observed, expect: StepExpectation, answer: Answer, what: str) -> list[str]:

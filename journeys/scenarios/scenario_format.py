@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from journeys.engine.auth_checks import CredentialProfiles
+from journeys.scenarios.cache_events import read_expected_cache, read_expected_events, read_seeds
 from journeys.scenarios.durations import parse_duration
 from journeys.scenarios.matching import matcher_error, parse_path
 from journeys.scenarios.scenario_model import (
@@ -36,6 +38,7 @@ from journeys.scenarios.scenario_model import (
     StepExpectation,
     Submit,
 )
+from journeys.server.credential_config import credential_changes
 
 
 class _Reader:
@@ -110,7 +113,16 @@ def load_scenario_file(path: str | Path) -> ScenarioFile:
         inbound_secrets=document.get("inboundSecrets") or {},
         platform_config=document.get("platformConfig") or {},
         scenarios=scenarios,
+        **_credentials(read, document),
     )
+
+
+def _credentials(read: _Reader, document: Mapping[str, Any]) -> dict[str, Any]:
+    """`jwtProfiles`, `mtlsProfiles` and `clientCertHeader`, read as the server reads its config."""
+    try:
+        return credential_changes(CredentialProfiles(), document, read.source.parent)
+    except ValueError as error:
+        raise read.fail("document", str(error)) from error
 
 
 def _clock(read: _Reader, value: Any, where: str) -> datetime:
@@ -145,6 +157,7 @@ def _scenario(read: _Reader, raw: Any, where: str, file_clock: datetime) -> Scen
         start=_request(read, data.get("start") or {}, f"{where}.start"),
         steps=[_action(read, step, f"{where}.steps[{index}]") for index, step in enumerate(steps)],
         expect=_expectation(read, data.get("expect") or {}, f"{where}.expect"),
+        cache=read_seeds(data.get("cache"), f"{read.source}: {where}.cache"),
     )
 
 
@@ -189,10 +202,22 @@ def _response_headers(read: _Reader, value: Any, where: str) -> tuple[tuple[str,
 
 def _request(read: _Reader, value: Any, where: str) -> Request:
     data = read.mapping(value, where, REQUEST_KEYS)
+    bearer = data.get("bearer")
+    if bearer is not None and not isinstance(bearer, dict):
+        raise read.fail(f"{where}.bearer", "must map claim names to values (null leaves a claim out)")
+    certificate = None
+    if data.get("clientCert") is not None:
+        path = read.source.parent / read.text(data["clientCert"], f"{where}.clientCert")
+        try:
+            certificate = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise read.fail(f"{where}.clientCert", f"cannot read the PEM file {path}: {error}") from error
     return Request(
         body=data.get("body"),
         headers=read.headers(data.get("headers"), f"{where}.headers"),
         expect=_step_expectation(read, data.get("expect") or {}, f"{where}.expect"),
+        bearer=bearer,
+        client_cert=certificate,
     )
 
 
@@ -282,6 +307,9 @@ def _expectation(read: _Reader, value: Any, where: str) -> Expectation:
     counts = data.get("callCounts") or {}
     if not isinstance(counts, dict) or not all(isinstance(n, int) and n >= 0 for n in counts.values()):
         raise read.fail(f"{where}.callCounts", "must map operations to how many calls each received")
+    runs = data.get("scheduledRuns")
+    if runs is not None and (not isinstance(runs, list) or not all(isinstance(run, dict) for run in runs)):
+        raise read.fail(f"{where}.scheduledRuns", "must be the list of the runs expected (mappings), oldest first")
     return Expectation(
         phase=_optional_text(read, data, "phase", where),
         current_state=_optional_text(read, data, "currentState", where),
@@ -296,4 +324,7 @@ def _expectation(read: _Reader, value: Any, where: str) -> Expectation:
         journey_outcome=_document(read, data, "journeyOutcome", where),
         calls=calls,
         call_counts={str(key): count for key, count in counts.items()},
+        scheduled_runs=runs,
+        events=read_expected_events(data.get("events"), f"{read.source}: {where}.events"),
+        cache=read_expected_cache(data.get("cache"), f"{read.source}: {where}.cache"),
     )

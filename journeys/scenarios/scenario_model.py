@@ -13,12 +13,24 @@ from pathlib import Path
 from typing import Any
 
 from journeys.definitions.durations import Duration
+from journeys.engine.auth_checks import CredentialProfiles
 
 DEFAULT_CLOCK = datetime(2026, 1, 1, tzinfo=UTC)
-FILE_KEYS = frozenset(("journey", "clock", "environment", "apiKeys", "inboundSecrets", "platformConfig", "scenarios"))
-SCENARIO_KEYS = frozenset(("name", "description", "clock", "responses", "start", "steps", "expect"))
+FILE_KEYS = frozenset(
+    (
+        "journey",
+        "clock",
+        "environment",
+        "apiKeys",
+        "inboundSecrets",
+        "platformConfig",
+        "scenarios",
+        *("jwtProfiles", "mtlsProfiles", "clientCertHeader"),  # as in the server config
+    )
+)
+SCENARIO_KEYS = frozenset(("name", "description", "clock", "responses", "cache", "start", "steps", "expect"))
 RESPONSE_KEYS = frozenset(("status", "headers", "body", "text", "delayMs"))
-REQUEST_KEYS = frozenset(("body", "headers", "expect"))
+REQUEST_KEYS = frozenset(("body", "headers", "bearer", "clientCert", "expect"))
 STEP_EXPECT_KEYS = frozenset(("httpStatus", "body", "headers", "phase", "currentState"))
 ADVANCE_EXPECT_KEYS = frozenset(("phase", "currentState"))
 FINAL_EXPECT_KEYS = frozenset(
@@ -34,6 +46,9 @@ FINAL_EXPECT_KEYS = frozenset(
         "callCounts",
         "journeyStatus",
         "journeyOutcome",
+        "scheduledRuns",
+        "events",
+        "cache",
     )
 )
 CALL_KEYS = frozenset(("operation", "method", "url", "path", "query", "headers", "body"))
@@ -75,6 +90,10 @@ class Request:
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
     expect: StepExpectation = field(default_factory=StepExpectation)
+    bearer: Mapping[str, Any] | None = None
+    """Claims of a JWT the runner signs (HS256, the `default` JWT profile's first secret) and sends as Bearer."""
+    client_cert: str | None = None
+    """A PEM client certificate the runner sends in the file's `clientCertHeader` (URL-encoded, as a proxy would)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +135,22 @@ class Expectation:
     """Subset of the JourneyOutcome document (GET /journeys/{id}/result)."""
     calls: list[Mapping[str, Any]] | None = None
     call_counts: Mapping[str, int] = field(default_factory=dict)
+    scheduled_runs: list[Mapping[str, Any]] | None = None
+    """The runs its `schedule:v1` bindings started, oldest first: each a subset of the run's JourneyOutcome (its
+    JourneyStatus while it runs)."""
+    events: list[Mapping[str, Any]] | None = None
+    """The Kafka records the journey published, in order (journeys.scenarios.cache_events)."""
+    cache: Mapping[str, Any] | None = None
+    """Cache key -> the value expected under it when the scenario ends."""
+
+
+@dataclass(frozen=True, slots=True)
+class CacheSeed:
+    """An entry put in the cache before the scenario starts (`cache`); `ttl_seconds` None: the default TTL."""
+
+    key: str
+    value: Any
+    ttl_seconds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +163,7 @@ class Scenario:
     start: Request
     steps: list[Action]
     expect: Expectation
+    cache: tuple[CacheSeed, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +177,7 @@ class ScenarioFile:
     platform_config: Mapping[str, Any]
     """Values of the journey's `spec.platform.config` keys (the server config's `platformConfig.<journey>`)."""
     scenarios: list[Scenario]
+    credentials: CredentialProfiles = field(default_factory=CredentialProfiles)
+    """`jwtProfiles` and `mtlsProfiles`, as in the server config (paths relative to the scenario file)."""
+    client_cert_header: str | None = None
+    """`clientCertHeader`, as in the server config: where `clientCert` requests carry their certificate."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import orjson
 from aiohttp import web
 
-from journeys.engine import InboundRequest
 from journeys.engine.api_endpoints import UnknownApi
 from journeys.http_api import API_PREFIX, PROBLEM_CONTENT_TYPE
 from journeys.server.app_keys import ENGINE
@@ -17,6 +16,7 @@ from journeys.server.auth import Access, guard
 from journeys.server.declared_length import add_post
 from journeys.server.problems import ProblemError
 from journeys.server.request_bodies import read_json
+from journeys.server.routes import inbound_request
 
 API_PATH = f"{API_PREFIX}/apis/{{apiName}}"
 BODILESS = (204, 205, 304)  # RFC 9110: these answers carry no content
@@ -32,7 +32,7 @@ async def invoke_api(request: web.Request) -> web.Response:
         raise _not_found(segment)
     body = await read_json(request)
     try:
-        answer = await engine.apis.invoke(segment, body, InboundRequest(headers=request.headers, query=request.query))
+        answer = await engine.apis.invoke(segment, body, inbound_request(request))
     except UnknownApi as error:  # removed by a reload while the body arrived
         raise _not_found(segment) from error
     content_type = PROBLEM_CONTENT_TYPE if answer.problem else "application/json"

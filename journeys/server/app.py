@@ -21,6 +21,7 @@ from journeys.server.config import ServerConfig
 from journeys.server.console import add_console
 from journeys.server.contract_routes import add_contract_routes
 from journeys.server.declared_length import oversized_body_middleware
+from journeys.server.event_routes import add_event_routes
 from journeys.server.inbound import add_inbound_routes
 from journeys.server.observability import access_middleware, add_observability, watch_engine
 from journeys.server.operator_routes import add_operator_routes
@@ -28,7 +29,9 @@ from journeys.server.problems import problem_middleware
 from journeys.server.push_routes import add_push_routes
 from journeys.server.reloading import DefinitionReloader, warn_unconfigured
 from journeys.server.routes import add_routes
+from journeys.server.schedule_routes import add_schedule_routes
 from journeys.server.test_clock import add_test_clock
+from journeys.server.tls import CLIENT_CERT_HEADER
 from journeys.store import JourneyStore
 
 log = logging.getLogger("journeys.server")
@@ -47,8 +50,11 @@ def build_app(
     app[MAX_BODY_BYTES] = config.max_body_bytes
     app[BODY_TIMEOUT_SECONDS] = config.body_timeout_seconds
     app[AUTHENTICATOR] = Authenticator(config.client_auth)
+    app[CLIENT_CERT_HEADER] = config.client_cert_header
     add_routes(app)
     add_push_routes(app)
+    add_event_routes(app)
+    add_schedule_routes(app)
     add_api_routes(app)
     add_inbound_routes(app)
     add_contract_routes(app)
@@ -75,7 +81,9 @@ def build_app(
                 inbound_retention=timedelta(days=config.inbound_retention_days),
                 idempotency_window=timedelta(hours=config.idempotency_window_hours),
                 result_push=config.result_push,
+                cache=config.cache,
                 platform_config=config.platform_config,
+                credentials=config.credentials,
                 clock=AdjustableClock() if config.test_clock else utc_now,
             )
         else:

@@ -13,9 +13,13 @@ import orjson
 import yaml
 
 from journeys.engine import ApiKeyProfile, parse_profiles
+from journeys.engine.auth_checks import CredentialProfiles
+from journeys.engine.cache_tasks import CacheSettings
 from journeys.engine.result_push import PushSettings
-from journeys.server import push_config
+from journeys.server import cache_config, push_config
 from journeys.server.auth.settings import ClientAuth, parse_clients, parse_jwt
+from journeys.server.credential_config import CREDENTIAL_KEYS, credential_changes
+from journeys.server.tls import TlsSettings
 from journeys.store import DEFAULT_DATABASE_URL, DEFAULT_POOL_SIZE
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -58,12 +62,20 @@ class ServerConfig:
     """Serve POST /api/v1/test/clock, which moves the clock forward (tests of timers and deadlines only)."""
     result_push: PushSettings = field(default_factory=PushSettings)
     """`resultPush`: how ended journeys' outcomes are pushed to their callback URLs (see `push_config`)."""
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    """`cache`: the default TTL and key prefix of the `cache:v1` cache (see `cache_config`)."""
     workers: int = 1
     """Server processes sharing the port (`--workers`; PostgreSQL only: a SQLite file has one process)."""
     database_pool_size: int = DEFAULT_POOL_SIZE
     """PostgreSQL connections per process, besides the one that listens for ended journeys."""
     config_file: Path | None = None
     """The file this config was read from: a reload reads `pinnedVersions` from it again."""
+    credentials: CredentialProfiles = field(default_factory=CredentialProfiles)
+    """`jwtProfiles` and `mtlsProfiles`: the profiles of the jwtValidate:v1 and mtlsValidate:v1 tasks."""
+    tls: TlsSettings | None = None
+    """`tls`: serve HTTPS (and ask clients for certificates) instead of plain HTTP."""
+    client_cert_header: str | None = None
+    """`clientCertHeader`: read the client certificate from this header of a trusted proxy, not from TLS."""
 
 
 def _number(value: object, where: str, *, minimum: float, unit: str) -> float:
@@ -122,11 +134,13 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
         "jwt",
         "pinnedVersions",
         "resultPush",
+        "cache",
         "platformConfig",
         "testClock",
         "workers",
         "databasePoolSize",
     }
+    known |= CREDENTIAL_KEYS
     unknown = sorted(set(document) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown config keys {unknown}; known: {sorted(known)}")
@@ -140,6 +154,7 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
         raise ConfigError(f"{path}: {error}") from error
     try:
         changes.update(_client_auth(config.client_auth, document.get("clients"), document.get("jwt"), path.parent))
+        changes.update(credential_changes(config.credentials, document, path.parent))
     except ValueError as error:
         raise ConfigError(f"{path}: {error}") from error
     if "inboundRetentionDays" in document:
@@ -162,6 +177,11 @@ def _from_file(config: ServerConfig, path: Path) -> ServerConfig:
     if "resultPush" in document:
         try:
             changes["result_push"] = push_config.from_document(config.result_push, document["resultPush"], "resultPush")
+        except ValueError as error:
+            raise ConfigError(f"{path}: {error}") from None
+    if "cache" in document:
+        try:
+            changes["cache"] = cache_config.from_document(config.cache, document["cache"], "cache")
         except ValueError as error:
             raise ConfigError(f"{path}: {error}") from None
     if "databaseUrl" in document:
@@ -257,6 +277,7 @@ def _from_environment(config: ServerConfig, environ: Mapping[str, str]) -> Serve
         changes["test_clock"] = environ["JOURNEYS_TEST_CLOCK"].lower() in ("1", "true", "yes")
     try:
         changes["result_push"] = push_config.from_environment(config.result_push, environ)
+        changes["cache"] = cache_config.from_environment(config.cache, environ)
     except ValueError as error:
         raise ConfigError(str(error)) from None
     if environ.get("JOURNEYS_DEFINITIONS"):

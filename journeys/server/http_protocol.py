@@ -26,6 +26,7 @@ import contextlib
 import logging
 import re
 import signal
+import ssl
 import traceback
 from collections.abc import Callable
 from typing import Any, cast
@@ -255,12 +256,17 @@ def install_redaction(logger: logging.Logger | None = None) -> None:
 
 
 async def _serve_forever(
-    app: web.Application, host: str, port: int, print_line: Callable[[str], None], reuse_port: bool
+    app: web.Application,
+    host: str,
+    port: int,
+    print_line: Callable[[str], None],
+    reuse_port: bool,
+    ssl_context: ssl.SSLContext | None,
 ) -> None:
     runner = ProblemAppRunner(app, handle_signals=True, access_log=None, keepalive_timeout=KEEPALIVE_TIMEOUT_SECONDS)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port, reuse_port=reuse_port)
+        site = web.TCPSite(runner, host, port, reuse_port=reuse_port, ssl_context=ssl_context)
         await site.start()
         print_line(f"======== Running on {site.name} ========")
         await asyncio.Event().wait()  # until SIGINT/SIGTERM raise GracefulExit
@@ -269,13 +275,20 @@ async def _serve_forever(
 
 
 def serve(
-    app: web.Application, *, host: str, port: int, print_line: Callable[[str], None], reuse_port: bool = False
+    app: web.Application,
+    *,
+    host: str,
+    port: int,
+    print_line: Callable[[str], None],
+    reuse_port: bool = False,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> None:
     """Serve `app` until SIGINT/SIGTERM, then shut down cleanly: `aiohttp.web.run_app` on our handler.
-    `reuse_port`: bind with SO_REUSEPORT, beside the other workers of `journeys serve --workers`."""
+    `reuse_port`: bind with SO_REUSEPORT, beside the other workers of `journeys serve --workers`;
+    `ssl_context`: serve HTTPS (the config's `tls`)."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    main = loop.create_task(_serve_forever(app, host, port, print_line, reuse_port))
+    main = loop.create_task(_serve_forever(app, host, port, print_line, reuse_port, ssl_context))
     try:
         loop.run_until_complete(main)
     except (web.GracefulExit, KeyboardInterrupt):

@@ -74,7 +74,8 @@ def _serve(config: ServerConfig, *, reuse_port: bool) -> int:
         # redacted logs) handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, then runs the
         # app's cleanup context (drain background runs, close the store).
         app = build_app(config, reload_on_sighup=True)
-        serve(app, host=config.host, port=config.port, print_line=log.info, reuse_port=reuse_port)
+        tls = None if config.tls is None else config.tls.context()
+        serve(app, host=config.host, port=config.port, print_line=log.info, reuse_port=reuse_port, ssl_context=tls)
     except DefinitionErrors as errors:
         print(f"journeys serve: invalid definitions:\n{errors}", file=sys.stderr)
         return UNFIT

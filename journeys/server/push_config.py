@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from journeys.engine.push_signing import signing_key
 from journeys.engine.result_push import PushSettings
+from journeys.settings_blocks import known_keys
 
 FIELDS = ("secret", "secrets", "giveUpHours", "allowedHosts")
 
@@ -49,11 +50,7 @@ def _hosts(value: object, where: str) -> frozenset[str]:
 
 def from_document(current: PushSettings, value: object, where: str) -> PushSettings:
     """`current` with the `resultPush` block of a config file applied; ValueError names the bad field."""
-    if not isinstance(value, dict):
-        raise ValueError(f"{where} must be a mapping with any of {list(FIELDS)}")
-    unknown = sorted(set(value) - set(FIELDS))
-    if unknown:
-        raise ValueError(f"{where}: unknown fields {unknown}; known: {list(FIELDS)}")
+    value = known_keys(value, where, FIELDS)
     settings = current
     for name in ("secret", "secrets"):
         if name in value:

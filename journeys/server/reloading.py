@@ -26,6 +26,7 @@ from journeys.engine.versions import Reloaded
 from journeys.server.app_keys import ENGINE
 from journeys.server.config import ConfigError, ServerConfig, read_pins
 from journeys.server.contract_routes import CONTRACT_DOCUMENTS
+from journeys.server.credential_config import unconfigured_profile
 
 log = logging.getLogger("journeys.server")
 
@@ -58,6 +59,9 @@ def unconfigured_secrets(
                     f"journey '{definition.name}' state '{state.id}' uses API key profile '{task.profile}', which has "
                     "no keys configured: its submissions will be answered 500 until the profile is configured"
                 )
+            missing = unconfigured_profile(task, config.credentials)
+            if missing is not None:
+                warnings.append(f"journey '{definition.name}' state '{state.id}' {missing}")
     for source in sources:
         if source.verify.secrets not in config.inbound_secrets:
             warnings.append(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from journeys.definitions.model import ExternalInputState
 from journeys.engine import Snapshot, VersionSummary
 from journeys.engine.lifecycle import RUNNING
 from journeys.engine.outcome_document import journey_path, outcome_document, rfc3339
+from journeys.engine.parallel_runs import open_steps, shown_state
 from journeys.store import TransitionRecord
 
 RESERVED_STATUS_FIELDS = frozenset(
@@ -32,10 +32,16 @@ def _links(snapshot: Snapshot, *, self_href: str) -> dict[str, Any]:
         "result": {"href": f"{base}/result", "method": "GET"},
     }
     if record.phase == RUNNING and definition is not None:
-        if record.waiting and isinstance(definition.states.get(record.current_state), ExternalInputState):
-            links[record.current_state] = {"href": f"{base}/steps/{record.current_state}", "method": "POST"}
+        for step in open_steps(record, definition):
+            links[step] = {"href": f"{base}/steps/{step}", "method": "POST"}
         if definition.cancellable:
             links["cancel"] = {"href": f"{base}/steps/cancel", "method": "POST"}
+    # Subjourneys: a child links to its parent; a parent waiting in a subjourney state, to the child it waits for.
+    if record.parent_id is not None:
+        links["parent"] = {"href": journey_path(record.parent_id), "method": "GET"}
+    if record.child_id is not None:  # the child it waits for, or (once ended) its compensation journey
+        relation = "subjourney" if record.phase == RUNNING else "compensation"
+        links[relation] = {"href": journey_path(record.child_id), "method": "GET"}
     return links
 
 
@@ -49,7 +55,7 @@ def status_body(snapshot: Snapshot) -> dict[str, Any]:
         journeyName=record.journey_name,
         journeyVersion=record.journey_version,
         phase=record.phase,
-        currentState=record.current_state,
+        currentState=shown_state(record),
         updatedAt=_timestamp(snapshot),
     )
     if _links_enabled(snapshot):

@@ -33,20 +33,23 @@ from journeys.server.representations import (
 )
 from journeys.server.request_bodies import read_body, read_json
 from journeys.server.start_answers import idempotency_key, start_renderer, start_response
+from journeys.server.tls import client_certificates
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(status=status, body=orjson.dumps(body), content_type="application/json", headers=headers)
 
 
-def _inbound(request: web.Request) -> InboundRequest:
-    return InboundRequest(headers=request.headers, query=request.query)
+def inbound_request(request: web.Request) -> InboundRequest:
+    """What auth tasks read of a start or an API call: headers, query, the client certificate."""
+    return InboundRequest(request.headers, request.query, client_certificates=client_certificates(request))
 
 
 async def inbound_message(request: web.Request) -> InboundMessage:
     """The request as the inbound desk reads it: raw bytes (what signatures cover), headers, media type."""
     media_type = request.content_type if "Content-Type" in request.headers else ""
-    return InboundMessage(await read_body(request), request.headers, request.query, media_type.lower())
+    body = await read_body(request)
+    return InboundMessage(body, request.headers, request.query, media_type.lower(), client_certificates(request))
 
 
 def receipt_response(receipt: Receipt) -> web.Response:
@@ -71,7 +74,7 @@ async def start_journey(request: web.Request) -> web.Response:
     body = await read_json(request)
     try:
         started = await engine.start(
-            name, body, _inbound(request), principal=principal_name(request), idempotency_key=key, answer=render
+            name, body, inbound_request(request), principal=principal_name(request), idempotency_key=key, answer=render
         )
     except IdempotencyKeyReused as error:
         raise ProblemError(422, "idempotency-key-reused", "Idempotency key reused", error.detail) from error

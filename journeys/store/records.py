@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from journeys.store.effect_records import SideEffects
 from journeys.store.push_records import ResultPush
+
+if TYPE_CHECKING:
+    from journeys.store.schedules import ScheduleRequest
+    from journeys.store.subjourneys import LineageWrites
 
 TIMER_KINDS = ("timer", "step-timeout", "deadline", "retry")
 
@@ -58,9 +63,25 @@ class InstanceRecord:
     with it; None when the definition declares none (or the record was read back: keys live in their own table)."""
     callback_url: str | None = None
     """Where the outcome is POSTed when the journey ends (fixed at its start); None when nobody asked."""
+    branches: dict[str, dict[str, Any]] | None = None
+    """The positions of the branches of the `parallel` states the journey is in, by scope path; None outside."""
+    parent_id: str | None = None
+    """A child journey (subjourney): its parent, the parent's subjourney state, the local graph it runs."""
+    parent_state: str | None = None
+    graph: str | None = None
+    child_id: str | None = None
+    """The child journey a parent waits for in its subjourney state; None otherwise."""
+    lineage: LineageWrites | None = None
+    """The children the advance that made this record created and the child-end notices it writes or consumes,
+    written with it (journeys.store.subjourneys); None when it did neither (and on every record read back)."""
     result_push: ResultPush | None = None
     """The push of the outcome this record ends the journey with, to be put in the outbox with it (result push);
     None unless the record is a committed end of a journey with a callback URL (and on every record read back)."""
+    side_effects: SideEffects | None = None
+    """The cache puts and Kafka records of the advance that made this record, written with it (`side_effects`);
+    None when it made none (and on every record read back)."""
+    schedules: tuple[ScheduleRequest, ...] = ()
+    """The bindings the advance's `schedule:v1` tasks asked for, written with it (journeys.store.schedules)."""
 
 
 @dataclass(slots=True, frozen=True)

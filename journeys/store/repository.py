@@ -14,10 +14,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
+from journeys.store.cache_entries import CacheStore
 from journeys.store.database import DEFAULT_POOL_SIZE, Database, PostgresDatabase, open_database
 from journeys.store.definition_versions import DefinitionVersionStore
 from journeys.store.deliveries import APPLIED_TO, DELETE_ROW, FLIP, DeliveryStore, InboxClaim, claim_row
+from journeys.store.effect_records import SideEffects
 from journeys.store.end_notices import EndNotices
+from journeys.store.event_outbox import EventOutboxStore
 from journeys.store.listing import (
     JourneyFilter,
     filtered,
@@ -58,7 +61,10 @@ from journeys.store.rows import (
 from journeys.store.run_leases import LEASE_INSERT, RunLease, lease_rows
 from journeys.store.run_leases import release as release_lease
 from journeys.store.run_leases import take as take_leases
+from journeys.store.schedules import Occurrence, OccurrenceTaken, ScheduleStore, take_occurrence, write_schedules
+from journeys.store.side_effects import write_side_effects
 from journeys.store.start_keys import StartKeyStore, claim_start_key
+from journeys.store.subjourneys import SubjourneyNotices, write_lineage
 from journeys.store.tables import (
     RUNNABLE_INDEX,
     RUNNABLE_POSTGRESQL,
@@ -91,7 +97,8 @@ class JourneyStore:
 
     `deliveries` is the inbound log, dedupe record and inbox; `start_keys` the idempotency keys of starts (both
     share this store's database and group commit); `definition_versions` the stored versions of definitions;
-    `probes` the reads of health probes and metrics scrapes; `outbox` the result pushes of ended journeys.
+    `probes` the reads of health probes and metrics scrapes; `outbox` the result pushes of ended journeys; `cache`
+    the `cache:v1` entries; `events` the `kafkaPublish:v1` event outbox.
     """
 
     def __init__(self, database: Database) -> None:
@@ -102,6 +109,10 @@ class JourneyStore:
         self.definition_versions = DefinitionVersionStore(database)
         self.probes = ProbeStore(database)
         self.outbox = OutboxStore(database, self._writes)
+        self.subjourneys = SubjourneyNotices(database, self._writes)
+        self.cache = CacheStore(database, self._writes)
+        self.events = EventOutboxStore(database)
+        self.schedules = ScheduleStore(database)  # schedule:v1 bindings (journeys.store.schedules)
 
     @classmethod
     async def open(cls, url: str, pool_size: int = DEFAULT_POOL_SIZE) -> JourneyStore:
@@ -134,10 +145,12 @@ class JourneyStore:
         *,
         start_key: StartKeyRecord | None = None,
         run_lease: RunLease | None = None,
+        occurrence: Occurrence | None = None,
     ) -> StartKeyRecord | None:
         """Persist a new instance and its first history row, with the idempotency key of its start if it has one
         and the lease of the process that will run it (`run_lease`, an async start); returns once committed
-        (KeyInUse: nothing written).
+        (KeyInUse: nothing written). A scheduled run is written with the `occurrence` of its binding it starts
+        (OccurrenceTaken, nothing written, when another process started it first).
 
         Returns None when inserted, or (nothing written) the live key another start with the same scope holds.
         """
@@ -145,6 +158,8 @@ class JourneyStore:
         history = transition_values(transition, values["context"] if transition.context is record.context else None)
 
         def write(conn: Connection) -> StartKeyRecord | None:
+            if occurrence is not None and not take_occurrence(conn, occurrence):
+                raise OccurrenceTaken(f"schedule {occurrence.schedule.id}: its occurrence was started elsewhere")
             if start_key is not None:
                 holder = claim_start_key(conn, start_key)
                 if holder is not None:
@@ -171,6 +186,11 @@ class JourneyStore:
                     conn.execute(LEASE_INSERT, lease_rows(record.id, run_lease))
             if record.result_push is not None:  # a sync journey that ended at its start
                 put_in_outbox(conn, record.result_push)
+            if record.side_effects is not None:
+                write_side_effects(conn, record.side_effects)
+            if record.schedules:
+                write_schedules(conn, record.schedules, record.id, record.started_by, record.updated_at)
+            write_lineage(conn, record)
             return None
 
         holder: StartKeyRecord | None = await submit_guarded(self._writes, write)
@@ -244,9 +264,19 @@ class JourneyStore:
                 write_search_keys(conn, record.id, record.search_keys)
             if record.result_push is not None:
                 put_in_outbox(conn, record.result_push)
+            if record.side_effects is not None:
+                write_side_effects(conn, record.side_effects)
+            if record.schedules:
+                write_schedules(conn, record.schedules, record.id, record.started_by, record.updated_at)
+            write_lineage(conn, record)
             return AdvanceOutcome.APPLIED
 
         return str(await submit_guarded(self._writes, write))
+
+    async def write_side_effects(self, effects: SideEffects) -> None:
+        """Write cache puts and outbox records that no journey commit carries: those of a `kind: Api` run (which
+        stores nothing else), or entries seeded by a test."""
+        await self._writes.submit(lambda conn: write_side_effects(conn, effects))
 
     # -- reads ------------------------------------------------------------------------------------
 

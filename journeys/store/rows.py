@@ -71,6 +71,11 @@ def instance_values(record: InstanceRecord) -> dict[str, Any]:
         "started_by": record.started_by,
         "definition_digest": record.definition_digest,
         "callback_url": record.callback_url,
+        "branches": dumps(record.branches) if record.branches else None,
+        "parent_id": record.parent_id,
+        "parent_state": record.parent_state,
+        "graph": record.graph,
+        "child_id": record.child_id,
     }
 
 
@@ -125,6 +130,11 @@ def _record(m: Mapping[str, Any]) -> InstanceRecord:
         started_by=m["started_by"],
         definition_digest=m["definition_digest"],
         callback_url=m["callback_url"],
+        branches=None if m["branches"] is None else orjson.loads(m["branches"]),
+        parent_id=m["parent_id"],
+        parent_state=m["parent_state"],
+        graph=m["graph"],
+        child_id=m["child_id"],
     )
 
 
@@ -162,6 +172,8 @@ UPDATED_COLUMNS = (
     "inbound_source",
     "inbound_key",
     "inbound_open_key",
+    "child_id",
+    "branches",
 )
 # A migration also moves the journey to another version of its definition (rare: the advance keeps it off the
 # statement every other advance runs).

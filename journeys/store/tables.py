@@ -92,6 +92,16 @@ class JourneyInstanceRow(SQLModel, table=True):
     # Where the journey's outcome is POSTed when it ends (the start's `callbackUrl` or the definition's
     # `spec.lifecycle.callbackUrl`), fixed at its start; NULL when nobody asked (journeys.engine.result_push).
     callback_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Subjourneys (journeys.engine.subjourneys, revision 0012). A child journey names its parent, the parent's
+    # subjourney state and the local graph it runs (write-once); a parent waiting in a subjourney state names the
+    # child it waits for (NULL otherwise), so the child's end resumes it exactly when it still waits for that child.
+    parent_id: str | None = Field(default=None, max_length=64)
+    parent_state: str | None = Field(default=None, max_length=200)
+    graph: str | None = Field(default=None, max_length=200)
+    child_id: str | None = Field(default=None, max_length=64)
+    # Where each branch of the `parallel` states the journey is in stands, as JSON {scope: position} (revision 0013);
+    # NULL outside parallels.
+    branches: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class JourneyTransitionRow(SQLModel, table=True):
@@ -136,7 +146,8 @@ class JourneyTimerRow(SQLModel, table=True):
     __table_args__ = (Index("ix_journey_timer_fires", "fires_at"),)
 
     journey_id: str = Field(primary_key=True, max_length=64)
-    kind: str = Field(primary_key=True, max_length=16)
+    # `step-timeout`, `timer`, `retry`, `deadline`; a branch's own carry its scope: `timer@race/sla` (revision 0013).
+    kind: str = Field(primary_key=True, max_length=512)
     fires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     claimed_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 

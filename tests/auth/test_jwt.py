@@ -126,7 +126,7 @@ async def test_scopes_come_from_the_token(jwks_server: LiveServer) -> None:
         (lambda: jwt.encode(_claims(), None, algorithm="none"), "algorithm 'none' is not accepted"),
         # Algorithm confusion: the public key (which anyone may hold) used as an HMAC secret.
         (lambda: _confused(), "algorithm 'HS256' is not accepted"),
-        (lambda: "not.a.jwt", "the bearer token is not a JWT"),
+        (lambda: "not.a.jwt", "the token is not a JWT"),
     ],
 )
 async def test_a_bad_token_is_refused(jwks_server: LiveServer, token: Callable[[], str], reason: str) -> None:

@@ -2,9 +2,9 @@
 
 Each `<example>.scenario.yaml` names the example's definition in the shared checkout (../shared/journeyforge,
 never copied here) and plays its happy path and its failure or alternative paths as the example's page describes
-them. An example that does not load yet (it needs a feature this engine lacks) is skipped with the loader's reason;
-a scenario the example itself gets wrong is listed in EXAMPLE_DEFECTS and must keep failing (strict xfail), so a
-fixed example is noticed.
+them. An example that does not load (a defect of its own: tests/definitions/test_shared_examples.py says which) is
+skipped with the loader's reason, its scenarios ready for the day it is fixed; a scenario the example itself gets
+wrong is listed in EXAMPLE_DEFECTS and must keep failing (strict xfail), so a fixed example is noticed.
 """
 
 from __future__ import annotations
@@ -34,6 +34,20 @@ EXAMPLE_DEFECTS: dict[tuple[str, str], str] = {
     "the gone `context.amount` instead of `context.order.amount`: EXPRESSION_ERROR:enrich",
     ("transform-pipeline", "the currency defaults to USD"): "as above",
     (
+        "post-delivery-feedback",
+        "a delivered order gets a feedback request after the delay",
+    ): "compensation's alsoFor tests `output.finalStatus == \"DELIVERED\"`, but `completeDelivered` outputs the "
+    "delivery payload ({status: delivered, deliveryDate}), which has no `finalStatus`: no feedback is ever requested",
+    (
+        "cache-user-profile",
+        "a profile not in the cache is fetched from the users service and cached",
+    ): "`normalise` maps {user: {id, country}} and writes it at target.path `user` (DSL 2150), so the user is at "
+    "`context.user.user` and the key `context.user.id` is null: CACHE_KEY_INVALID:readCache (a null key is refused "
+    "rather than read as the string 'null', which would serve one user's profile to every other)",
+    ("cache-user-profile", "a cached profile is returned without calling the users service"): "as above",
+    ("cache-user-profile", "another user's cached profile is not used"): "as above",
+    ("cache-user-profile", "the entry is gone once its TTL has passed"): "as above",
+    (
         "http-conditional-composition",
         "the default route sends the start's id as the item id",
     ): "`call_default` builds the body from `context.inputId`, a field the input schema does not have (it requires "
@@ -43,6 +57,28 @@ EXAMPLE_DEFECTS: dict[tuple[str, str], str] = {
         "after closing the payment is authorized at 09:00 the next business day",
     ): "the page promises 09:00 the next business day, but after 17:00 the timer waits P1D: the payment is "
     "authorized at the same after-hours time a day later (and a Friday evening's lands on Saturday)",
+    (
+        "subject-step-guard",
+        "an anonymous start and an anonymous submission are refused",
+    ): "the page promises a security error on a subject mismatch, but the journey never looks at "
+    "`auth.jwt.problem`: without a token at the start and at the step both subjects are null, null == null, and the "
+    "anonymous submission proceeds",
+    (
+        "kyc-async-timeout-fallback",
+        "a primary callback arriving after the SLA is ignored and the fallback decides",
+    ): "the page says a late primary callback is a no-op and the fallback decides, but `ignorePrimaryCallback` leads "
+    "to the branch's `succeed`: under `anyOf` (DSL 16, the first branch to end) the race ends there, the journey "
+    "succeeds as KYC_TIMED_OUT and the fallback branch is cancelled",
+    (
+        "customer-onboarding-kyc",
+        "the approved outcome reports finalStatus APPROVED with the check results and the account",
+    ): "the page (and output schema) promise `finalStatus`, check results and the account in the output, but "
+    "`completeApproved` outputs `riskDecision`, the risk webhook's payload: {customerId, decision, ...}",
+    (
+        "customer-onboarding-kyc-kyb",
+        "a business without its optional registration number is onboarded",
+    ): "`registrationNumber` is optional in the input schema and on the page, but `registryLookup` interpolates it "
+    "into its URL; a missing variable is an error (DSL 4), so the KYB branch fails and the journey fails at the join",
 }
 
 # (example, scenario) -> the feature it waits for, being built now; non-strict, as it may land at any moment.
@@ -72,7 +108,7 @@ async def test_example_scenario(file: Path, name: str, request: pytest.FixtureRe
         loaded = _loaded(file)
     except ScenarioFormatError as error:
         if "does not load" in str(error):
-            pytest.skip(f"{_example(file)} does not load yet (needs a feature): {str(error).splitlines()[1]}")
+            pytest.skip(f"{_example(file)} does not load: {str(error).splitlines()[1]}")
         raise
     defect = EXAMPLE_DEFECTS.get((_example(file), name))
     if defect is not None:

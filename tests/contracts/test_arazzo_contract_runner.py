@@ -29,6 +29,7 @@ from journeys.contracts.contract_runner import ArazzoDocument, run_document
 from journeys.contracts.contract_test_command import run_contract_test
 from journeys.contracts.openapi_export import export_openapi
 from journeys.definitions import load_definition
+from journeys.definitions.auth_tasks import JwtValidateTask, MtlsValidateTask
 from journeys.definitions.model import HttpCallTask, JourneyDefinition, TaskState
 from tests.support import (
     DIGIFLAZZ_SECRET,
@@ -85,8 +86,14 @@ async def _journeys(server: LiveServer, name: str) -> list[dict[str, Any]]:
 
 
 def _calls_out(definition: JourneyDefinition) -> bool:
-    states = definition.states.values()
+    states = [*definition.states.values(), *(s for scope in definition.scopes.values() for s in scope.values())]
     return any(isinstance(state, TaskState) and isinstance(state.task, HttpCallTask) for state in states)
+
+
+def _drivable_offline(definition: JourneyDefinition) -> bool:
+    credentials = (JwtValidateTask, MtlsValidateTask)
+    checks = any(isinstance(s, TaskState) and isinstance(s.task, credentials) for s in definition.states.values())
+    return not (_calls_out(definition) or definition.scopes or checks)
 
 
 async def _run(path: Path, base_url: str, inputs: dict[str, Any], content: Any = None) -> list[WorkflowReport]:
@@ -275,15 +282,33 @@ EXAMPLES_PASSING = {
     "metadata-from-payload-happy-path",
     "sync-wrapper-wait-happy-path",
     "transform-pipeline-happy-path",
+    "document-signing-parallel-with-expiry",
+    "onboarding-approved",
+    "recurring-payment-configure-and-read",
+    "cache-user-profile-happy-path",
 }
 # Workflows whose documents cannot pass as written, with (failing step, status) and why; none is the server's fault.
 EXAMPLES_FAILING = {
     # The journey polls with a `timer` between attempts: time does not pass within a workflow, so it is Running.
     "async-fire-and-observe-basic": ("getResult", 409),
+    # They need an SLA to run out first (the result; the fallback's step): time does not pass within a workflow.
+    "async-callback-times-out": ("getResult", 409),
+    "kyc-timeout-then-fallback": ("fallbackCallback", 409),
+    # It posts the risk decision while the journey still waits for the KYC documents; a retry to that step must pass
+    # its API-key check, whose profile the test server does not configure: a server configuration error (500).
+    "customer-onboarding-kyc-rejected": ("submitRejectingRiskDecision", 500),
+    # It posts its whole array of signatures to the step that takes one signature object.
+    "document-signing-sequential": ("submitSignatures", 400),
     # Their `inputs` schema declares no start fields, so no valid start body can be derived (the journey needs some).
     "http-aggregate-errors-happy-path": ("startJourney", 400),
     "http-chained-calls-happy-path": ("startJourney", 400),
     "http-conditional-composition-happy-path": ("startJourney", 400),
+    # The same for the auth examples (their `startRequest` input has no fields: the workflow sends no body); given one,
+    # they would need the JWT/mTLS profiles and a token or client certificate, which a workflow cannot carry.
+    "auth-jwt-mtls-happy-path": ("startJourney", 400),
+    "auth-jwt-scopes-happy-path": ("startJourney", 400),
+    "auth-mtls-only-happy-path": ("startJourney", 400),
+    "auth-user-info-happy-path": ("startJourney", 400),
     # The payment provider's callback is not part of the workflow, so the journey is still waiting: 409.
     "payment-callback-happy-path": ("getResult", 409),
     "payment-callback-failed": ("getResult", 409),
@@ -291,6 +316,11 @@ EXAMPLES_FAILING = {
     "privacy-erasure-approved-within-sla": ("privacyDeskReview", 409),
     "privacy-erasure-escalated-to-senior": ("seniorReview", 409),
 }
+
+# Async starts whose workflow posts the callback right after the 202: it passes when the background run has paused
+# at the callback's step by then, and is answered 409 when it has not (the run first calls a service unreachable
+# here). Either is right; neither can be relied on.
+EXAMPLES_RACING = {"async-callback-within-sla", "kyc-primary-completes-within-sla"}
 
 
 # The `spec.platform.config` values the examples declare as required (the server refuses to start without them).
@@ -315,6 +345,7 @@ async def test_the_examples_arazzo_files_run_where_the_server_has_their_operatio
             path, server.base_url, EXAMPLE_INPUTS if path.parent.name in EXAMPLES_WITH_INPUTS else {}
         )
     ]
+    reports = [report for report in reports if report.workflow_id not in EXAMPLES_RACING]
     verdicts = {report.workflow_id: report.verdict for report in reports}
     assert {w for w, verdict in verdicts.items() if verdict is Verdict.PASSED} == EXAMPLES_PASSING
     failed = {
@@ -343,8 +374,10 @@ async def test_generated_workflows_of_the_examples_judge_the_outcome(
     start_server: StartServer, sqlite_url: str, tmp_path: Path
 ) -> None:
     # Only journeys without outbound calls: the others' downstream services do not exist here, so their
-    # outcomes would judge the network, not the workflows (tests/server/test_http_call.py covers httpCall).
-    offline = [path for path in LOADABLE_EXAMPLES if not _calls_out(load_definition(path))]
+    # outcomes would judge the network, not the workflows (tests/server/test_http_call.py covers httpCall). And only
+    # those the generated workflows can drive to their end: not through steps inside a parallel (the export walks
+    # the top-level states), not past a JWT or certificate check (no client here has either).
+    offline = [path for path in LOADABLE_EXAMPLES if _drivable_offline(load_definition(path))]
     server = await start_server(sqlite_url, definitions=tuple(offline))
     (tmp_path / "arazzo").mkdir()
     (tmp_path / "openapi").mkdir()
@@ -359,6 +392,7 @@ async def test_generated_workflows_of_the_examples_judge_the_outcome(
         for report in await _run(document, server.base_url, {}):
             verdicts[report.workflow_id] = (report.verdict, report.steps[0].failed_criteria)
     assert verdicts == {
+        "event-publish-kafka-happy-path": (Verdict.PASSED, ()),
         "metadata-from-payload-happy-path": (Verdict.PASSED, ()),
         "sync-wrapper-wait-happy-path": (Verdict.PASSED, ()),
         "transform-pipeline-happy-path": (Verdict.FAILED, ("$response.body.phase == 'Succeeded'",)),

@@ -77,7 +77,7 @@ def _expected_labels(definition: JourneyDefinition) -> dict[tuple[str, str], lis
             expected.setdefault((state.id, state.next), []).append(moved_by)
             if state.on_timeout:
                 expected.setdefault((state.id, state.on_timeout), []).append("onTimeout")
-        elif hasattr(state, "next"):
+        elif getattr(state, "next", None) is not None:  # a parallel without `next` ends the journey at its join
             expected.setdefault((state.id, state.next), []).append("next")
     return expected
 

@@ -361,6 +361,7 @@ def test_every_loadable_journeyforge_example_exports_a_valid_document(example: P
     api = yaml.safe_load(output.read_text(encoding="utf-8"))
     validate(api, cls=OpenAPIV31SpecValidator)
     definition = load_definition(example)
+    states = [*definition.states.values(), *(s for scope in definition.scopes.values() for s in scope.values())]
     assert len([path for path in api["paths"] if "/steps/" in path and not path.endswith("/cancel")]) == len(
-        [state for state in definition.states.values() if state.type in ("wait", "webhook")]
+        [state for state in states if state.type in ("wait", "webhook")]  # steps inside parallel branches too
     )

@@ -126,7 +126,7 @@ include-operation-id = "reloadDefinitions"
 generation.max-examples = 2
 
 [[operations]]
-include-operation-id = "listJourneys"
+include-operation-id = ["listJourneys", "listSchedules"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", 400]
 
 [[operations]]

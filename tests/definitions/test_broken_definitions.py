@@ -17,7 +17,7 @@ BROKEN = Path(__file__).parent / "broken"
 # file -> (state, field, message fragment, unsupported)
 EXPECTED: dict[str, tuple[str | None, str, str, bool]] = {
     "unknown-state-type": ("pause", "spec.states.pause.type", "unknown state type 'sleep' (supported: choice,", False),
-    "unsupported-state-type": ("pause", "spec.states.pause.type", "state type 'subjourney' is not supported", True),
+    "subjourney-unknown-ref": ("check", "spec.states.check.subjourney.ref", "no subjourney 'reveiw'", False),
     "unknown-state-field": ("checkKey", "spec.states.checkKey.retries", "unknown field 'retries'", False),
     "dangling-next": (
         "checkKey",
@@ -72,8 +72,8 @@ EXPECTED: dict[str, tuple[str | None, str, str, bool]] = {
     "kind-api": ("approve", "spec.states.approve.type", "a wait state cannot be used in kind: Api", False),
     "unsupported-spec-block": (
         None,
-        "spec.compensation",
-        "spec.compensation is not supported by this engine yet",
+        "spec.errors",
+        "spec.errors is not supported by this engine yet",
         True,
     ),
     "unknown-spec-field": (None, "spec.stats", "unknown field 'stats'", False),

@@ -40,6 +40,7 @@ BEYOND_A_SCHEMA = {
     "dangling-next",
     "duplicate-key",
     "start-nowhere",
+    "subjourney-unknown-ref",
     "unknown-mapper-ref",
     "unreachable-state",
     "yaml-syntax-error",

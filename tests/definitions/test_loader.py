@@ -327,26 +327,27 @@ def test_numeric_version_must_be_quoted(tmp_path: Path) -> None:
 
 
 def test_unsupported_constructs_do_not_cause_false_unreachable_errors(tmp_path: Path) -> None:
-    # `scheduledRun` is entered through the schedule task's `start`, which this engine cannot parse.
+    # `xmlDecode:v1` is a task kind this engine cannot parse: its state's edges are unknown, so whether `retry` is
+    # reached (as a plugin's configuration may name states) cannot be decided, and only the kind is reported.
     text = """
 apiVersion: v1
 kind: Journey
-metadata: { name: scheduled, version: 0.1.0 }
+metadata: { name: decoding, version: 0.1.0 }
 spec:
-  start: schedule
+  start: decode
   states:
-    schedule:
+    decode:
       type: task
-      task: { kind: "schedule:v1", start: scheduledRun, interval: P1D, maxRuns: 3 }
-      next: configured
-    configured: { type: succeed }
-    scheduledRun: { type: succeed }
+      task: { kind: "xmlDecode:v1", sourceVar: rawXml, resultVar: parsed }
+      next: done
+    done: { type: succeed }
+    retry: { type: succeed }
 """
     with pytest.raises(DefinitionErrors) as raised:
-        load_definition(write(tmp_path, "scheduled.journey.yaml", text))
+        load_definition(write(tmp_path, "decoding.journey.yaml", text))
 
     [error] = raised.value.errors
-    assert (error.state, error.field, error.unsupported) == ("schedule", "spec.states.schedule.task.kind", True)
+    assert (error.state, error.field, error.unsupported) == ("decode", "spec.states.decode.task.kind", True)
 
 
 def test_expression_syntax_errors_point_at_the_line_in_the_file(tmp_path: Path) -> None:

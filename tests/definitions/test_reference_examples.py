@@ -31,8 +31,9 @@ REFERENCE = ROOT / "docs" / "dsl-reference.md"
 SCHEMA = ROOT / "schemas" / "journey.schema.json"
 MARKER = re.compile(r'<!-- example: (loads|rejected|warns)(?: "(.+)")? -->')
 FENCE = re.compile(r"^```(\w*)\s*$")
-# Spec blocks whose example cannot be a whole definition: `apis` needs an OpenAPI document on disk.
-SPEC_BLOCKS_SHOWN_AS_FRAGMENTS = {"apis"}
+# Spec blocks whose example cannot be a whole definition: `apis` needs an OpenAPI document on disk; `resources` is
+# accepted without effect (named caches from before ADR-0028) and not worth showing.
+SPEC_BLOCKS_SHOWN_AS_FRAGMENTS = {"apis", "resources"}
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
         (f"resultPush: {{secret: whsec_{base64.b64encode(b'short').decode()}}}", "24 to 64 bytes"),
         ("resultPush: {giveUpHours: 0}", "giveUpHours"),
         ("resultPush: {allowedHosts: hooks.example.com}", "allowedHosts must be a list"),
-        ("resultPush: {retries: 3}", "unknown fields ['retries']"),
+        ("resultPush: {retries: 3}", "unknown keys ['retries']"),
     ],
 )
 def test_an_unusable_setting_is_refused_by_name_without_quoting_the_secret(

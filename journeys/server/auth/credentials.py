@@ -1,32 +1,21 @@
 """Turn the `Authorization: Bearer <credential>` of a request into a principal: an API key or a JWT.
 
 An API key is looked up by its SHA-256 digest (the only form kept). A credential that is no key is tried as a
-JWT when JWT verification is configured: its `alg` must be an allowed one, and decides which keys may check it
-(an HMAC secret never verifies an RS/ES token, nor the other way round); a JWK set picks the key by `kid`.
+JWT when JWT verification is configured (`journeys.credentials.jwt_tokens`, shared with the `jwtValidate:v1`
+task).
 A token's principal is `jwt:<its subject>`: never a configured client, whatever the subject says.
 Errors say what is wrong with the credential, never echo it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from datetime import UTC, datetime
 
-import jwt
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
-
+from journeys.credentials.jwt_tokens import TokenRejected, verify_token
 from journeys.server.auth.scopes import JWT_PREFIX, Principal, name_fault
-from journeys.server.auth.settings import HMAC_ALGORITHMS, ClientAuth, JwtSettings, key_digest
+from journeys.server.auth.settings import ClientAuth, JwtSettings, key_digest
 
 BEARER = "bearer"
-# The public keys an algorithm family verifies with (by the algorithm's first two letters): PyJWT raises on
-# a key of another type rather than failing the signature, and configured keys may be of several types.
-_KEY_TYPES: dict[str, tuple[type, ...]] = {
-    "RS": (rsa.RSAPublicKey,),
-    "PS": (rsa.RSAPublicKey,),
-    "ES": (ec.EllipticCurvePublicKey,),
-    "Ed": (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey),
-}
 
 
 class CredentialRejected(Exception):
@@ -63,16 +52,9 @@ class Authenticator:
 
 def _verified(token: str, settings: JwtSettings) -> Principal:
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as error:
-        raise CredentialRejected(f"the bearer token is not a JWT ({error})", presented=True) from error
-    algorithm = header.get("alg")
-    if algorithm not in settings.algorithms:
-        allowed = ", ".join(settings.algorithms)
-        raise CredentialRejected(
-            f"the token's algorithm {algorithm!r} is not accepted (only {allowed})", presented=True
-        )
-    claims = _claims(token, algorithm, _candidate_keys(header, algorithm, settings), settings)
+        _, claims = verify_token(token, settings.keys, datetime.now(UTC))
+    except TokenRejected as error:
+        raise CredentialRejected(error.detail, presented=True) from error
     subject = claims.get(settings.principal_claim)
     if not isinstance(subject, str) or not subject:
         raise CredentialRejected(f"the token has no '{settings.principal_claim}' naming its principal", presented=True)
@@ -86,36 +68,6 @@ def _verified(token: str, settings: JwtSettings) -> Principal:
             presented=True,
         )
     return Principal.of(name, _scopes(claims.get(settings.scopes_claim)))
-
-
-def _candidate_keys(header: dict[str, Any], algorithm: str, settings: JwtSettings) -> list[Any]:
-    if algorithm in HMAC_ALGORITHMS:
-        return list(settings.secrets)
-    keys = list(settings.public_keys)
-    if settings.jwks is not None:
-        kid = header.get("kid")
-        keys += [key.key for key in settings.jwks if kid is None or key.key_id == kid]
-    return [key for key in keys if isinstance(key, _KEY_TYPES.get(algorithm[:2], ()))]
-
-
-def _claims(token: str, algorithm: str, keys: Iterable[Any], settings: JwtSettings) -> dict[str, Any]:
-    """The verified claims: the first key whose signature matches decides; expiry, issuer, audience checked."""
-    for key in keys:
-        try:
-            return jwt.decode(
-                token,
-                key,
-                algorithms=[algorithm],
-                audience=settings.audience,
-                issuer=settings.issuer,
-                leeway=settings.leeway_seconds,
-                options={"require": ["exp"]},
-            )
-        except (jwt.InvalidSignatureError, jwt.InvalidKeyError):
-            continue  # signed with another key (rotation), or one on another curve: try the next
-        except jwt.PyJWTError as error:
-            raise CredentialRejected(f"the token was refused: {error}", presented=True) from error
-    raise CredentialRejected("the token's signature matches none of the configured keys", presented=True)
 
 
 def _scopes(claim: object) -> list[str]:

@@ -29,30 +29,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import jwt
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
+from journeys.credentials.jwt_keys import GENERATE_SECRET, KEY_FIELDS, JwtKeys, optional_text, parse_jwt_keys
 from journeys.server.auth.scopes import JWT_PREFIX, Principal, checked_scopes, name_fault
+from journeys.settings_blocks import known_keys
 
 MIN_KEY_LENGTH = 16
-MIN_HMAC_SECRET_BYTES = 32  # RFC 7518 3.2: at least the hash's output size
-HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
-PUBLIC_KEY_ALGORITHMS = frozenset(set(jwt.algorithms.get_default_algorithms()) - HMAC_ALGORITHMS - {"none"})
 _DIGEST = re.compile(r"^sha256:([0-9a-fA-F]{64})$")
-_GENERATE = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
-_JWT_KEYS = {
-    "issuer",
-    "audience",
-    "jwksFile",
-    "publicKeys",
-    "secret",
-    "algorithms",
-    "scopesClaim",
-    "principalClaim",
-    "leewaySeconds",
-}
+_JWT_KEYS = KEY_FIELDS | {"scopesClaim", "principalClaim"}
 
 
 def key_digest(key: str) -> str:
@@ -70,17 +54,11 @@ class Client:
 
 @dataclass(frozen=True)
 class JwtSettings:
-    """How bearer tokens that are JWTs are verified (PyJWT), and which claims name the principal and its scopes."""
+    """How bearer tokens that are JWTs are verified (`keys`), and which claims name the principal and its scopes."""
 
-    algorithms: tuple[str, ...]
-    issuer: str | None = None
-    audience: str | None = None
-    jwks: jwt.PyJWKSet | None = field(default=None, repr=False)
-    public_keys: tuple[Any, ...] = field(default=(), repr=False)
-    secrets: tuple[bytes, ...] = field(default=(), repr=False)
+    keys: JwtKeys
     scopes_claim: str = "scope"
     principal_claim: str = "sub"
-    leeway_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -98,7 +76,8 @@ class ClientAuth:
         """What the start-up log says, so an operator sees which configuration took effect (never a key)."""
         parts = [f"clients {', '.join(sorted(self.clients))}"] if self.clients else []
         if self.jwt is not None:
-            parts.append(f"JWT ({', '.join(self.jwt.algorithms)}; issuer {self.jwt.issuer or 'not checked'})")
+            keys = self.jwt.keys
+            parts.append(f"JWT ({', '.join(keys.algorithms)}; issuer {keys.issuer or 'not checked'})")
         return "; ".join(parts) or "none (the API is open)"
 
 
@@ -144,96 +123,15 @@ def _digest(key: str, where: str) -> str:
     if key.startswith("sha256:"):
         raise ValueError(f"{where}: a sha256: entry must be 64 hex digits (the key's SHA-256)")
     if len(key) < MIN_KEY_LENGTH:
-        raise ValueError(f"{where}: keys must be at least {MIN_KEY_LENGTH} characters; {_GENERATE}")
+        raise ValueError(f"{where}: keys must be at least {MIN_KEY_LENGTH} characters; {GENERATE_SECRET}")
     return key_digest(key)
 
 
 def parse_jwt(document: object, base: Path, where: str = "jwt") -> JwtSettings:
     """`jwt:` (or JOURNEYS_JWT); file paths are relative to `base` (the config file's directory)."""
-    if not isinstance(document, Mapping):
-        raise ValueError(f"{where} must be a mapping; keys: {sorted(_JWT_KEYS)}")
-    unknown = sorted(set(document) - _JWT_KEYS)
-    if unknown:
-        raise ValueError(f"{where}: unknown keys {unknown}; known: {sorted(_JWT_KEYS)}")
-    secrets = tuple(_secret(value, f"{where}.secret") for value in _listed(document.get("secret")))
-    public_keys = tuple(
-        _public_key(value, base, f"{where}.publicKeys") for value in _listed(document.get("publicKeys"))
-    )
-    jwks = _jwks(base / str(document["jwksFile"]), f"{where}.jwksFile") if "jwksFile" in document else None
-    if not secrets and not public_keys and jwks is None:
-        raise ValueError(f"{where}: give the keys tokens are signed with: jwksFile, publicKeys or secret")
-    default = [*(["HS256"] if secrets else []), *(["RS256", "ES256"] if public_keys or jwks else [])]
-    algorithms = document.get("algorithms", default)
-    if not isinstance(algorithms, list) or not algorithms or not all(isinstance(a, str) for a in algorithms):
-        raise ValueError(f"{where}.algorithms must be a non-empty list, e.g. [RS256]")
-    for algorithm in algorithms:
-        if algorithm in HMAC_ALGORITHMS and not secrets:
-            raise ValueError(f"{where}.algorithms: {algorithm} needs a secret")
-        if algorithm in PUBLIC_KEY_ALGORITHMS and not (public_keys or jwks):
-            raise ValueError(f"{where}.algorithms: {algorithm} needs public keys (publicKeys or jwksFile)")
-        if algorithm not in HMAC_ALGORITHMS | PUBLIC_KEY_ALGORITHMS:
-            known = sorted(HMAC_ALGORITHMS | PUBLIC_KEY_ALGORITHMS)
-            raise ValueError(f"{where}.algorithms: unknown algorithm '{algorithm}'; known: {known}")
-    try:
-        leeway = float(document.get("leewaySeconds", 30))
-    except (TypeError, ValueError):
-        leeway = -1.0
-    if not 0 <= leeway <= 300:
-        raise ValueError(f"{where}.leewaySeconds must be a number of seconds from 0 to 300")
+    document = known_keys(document, where, _JWT_KEYS)
     return JwtSettings(
-        algorithms=tuple(algorithms),
-        issuer=_optional_text(document, "issuer", where),
-        audience=_optional_text(document, "audience", where),
-        jwks=jwks,
-        public_keys=public_keys,
-        secrets=secrets,
-        scopes_claim=_optional_text(document, "scopesClaim", where) or "scope",
-        principal_claim=_optional_text(document, "principalClaim", where) or "sub",
-        leeway_seconds=leeway,
+        keys=parse_jwt_keys(document, base, where),
+        scopes_claim=optional_text(document, "scopesClaim", where) or "scope",
+        principal_claim=optional_text(document, "principalClaim", where) or "sub",
     )
-
-
-def _listed(value: object) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _optional_text(document: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = document.get(key)
-    if value is not None and (not isinstance(value, str) or not value):
-        raise ValueError(f"{where}.{key} must be a non-empty string")
-    return value
-
-
-def _secret(value: object, where: str) -> bytes:
-    secret = value.encode() if isinstance(value, str) else b""
-    if len(secret) < MIN_HMAC_SECRET_BYTES:
-        raise ValueError(f"{where}: an HMAC secret must be at least {MIN_HMAC_SECRET_BYTES} bytes; {_GENERATE}")
-    return secret
-
-
-def _public_key(value: object, base: Path, where: str) -> Any:
-    """A PEM public key, inline or in a file; refused now rather than on every token."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{where}: each entry is a PEM public key or the path of a PEM file")
-    text = value
-    if not value.lstrip().startswith("-----BEGIN"):
-        try:
-            text = (base / value).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ValueError(f"{where}: cannot read {base / value}: {error}") from error
-    try:
-        return load_pem_public_key(text.encode())
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{where}: not a PEM public key ({error})") from error
-
-
-def _jwks(path: Path, where: str) -> jwt.PyJWKSet:
-    try:
-        keys = jwt.PyJWKSet.from_json(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, jwt.PyJWTError) as error:
-        raise ValueError(f"{where}: cannot load the JWK set {path}: {error}") from error
-    if any(key.algorithm_name in HMAC_ALGORITHMS for key in keys):
-        raise ValueError(f"{where}: {path} holds a symmetric key; a JWK set here holds public keys (use jwt.secret)")
-    return keys

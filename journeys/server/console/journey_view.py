@@ -20,6 +20,7 @@ from journeys.contracts.schema_examples import example_value
 from journeys.definitions.model import ChoiceState, FailState, JourneyDefinition
 from journeys.engine import JourneyNotFound, Snapshot
 from journeys.engine.lifecycle import FAILED, RUNNING, TERMINAL_PHASES
+from journeys.engine.parallel_runs import open_steps
 from journeys.engine.trail import states_walked
 from journeys.server.app_keys import ENGINE
 from journeys.server.console.rendering import pretty, refusal, timestamp
@@ -94,7 +95,8 @@ def actions_for(snapshot: Snapshot, walked: list[str], operator: bool) -> Action
     record, definition = snapshot.record, snapshot.definition
     if not operator or definition is None:
         return None
-    step = definition.external_input(record.current_state) if record.phase == RUNNING and record.waiting else None
+    open_now = open_steps(record, definition)  # several in a parallel: the form offers the latest
+    step = definition.external_input(open_now[0]) if open_now else None
     return Actions(
         cancel=record.phase == RUNNING and definition.cancellable,
         retry_states=tuple(definition.states) if record.phase == FAILED else (),

@@ -57,6 +57,8 @@ class DatabaseGauges(Collector):
     def __init__(self) -> None:
         self.waiting: list[tuple[str, str, int]] = []
         self.timer_lag_seconds = 0.0
+        self.unpublished_events = 0
+        self.event_lag_seconds = 0.0
         self.up = False
 
     def collect(self) -> Iterator[Metric]:
@@ -79,6 +81,16 @@ class DatabaseGauges(Collector):
             "journeys_timer_lag_seconds",
             "Now minus the due time of the oldest step timeout not yet fired (0 when none is due)",
             value=self.timer_lag_seconds,
+        )
+        yield GaugeMetricFamily(
+            "journeys_event_outbox_unpublished",
+            "kafkaPublish:v1 records in the event outbox that no relay has sent yet (counted up to 100000)",
+            value=self.unpublished_events,
+        )
+        yield GaugeMetricFamily(
+            "journeys_event_outbox_lag_seconds",
+            "Now minus the commit time of the oldest record not sent yet (0 when none waits)",
+            value=self.event_lag_seconds,
         )
 
 

@@ -31,11 +31,12 @@ log = logging.getLogger("journeys.server")
 
 SCRAPE_DATABASE_TIMEOUT = 5.0  # seconds: well inside Prometheus' default scrape timeout (10 s)
 
-Figures = tuple[list[tuple[str, str, int]], float]
+Figures = tuple[list[tuple[str, str, int]], float, tuple[int, float]]
 
 
 async def _read_figures(vitals: Vitals) -> Figures:
-    return await vitals.waiting(), (await vitals.timer_lag()).total_seconds()
+    unpublished, event_lag = await vitals.event_backlog()
+    return await vitals.waiting(), (await vitals.timer_lag()).total_seconds(), (unpublished, event_lag.total_seconds())
 
 
 class Scrape:
@@ -58,7 +59,8 @@ class Scrape:
         assert self._read is not None, "the app has not started"
         gauges = self._metrics.database
         try:
-            gauges.waiting, gauges.timer_lag_seconds = await self._read()
+            gauges.waiting, gauges.timer_lag_seconds, events = await self._read()
+            gauges.unpublished_events, gauges.event_lag_seconds = events
             gauges.up = True
         except Exception as error:
             gauges.up = False

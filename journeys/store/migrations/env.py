@@ -17,7 +17,9 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-import journeys.store.tables  # noqa: F401  (registers the tables in SQLModel.metadata, for autogenerate)
+# Both modules register their tables in SQLModel.metadata, for autogenerate.
+import journeys.store.effect_tables
+import journeys.store.tables  # noqa: F401
 from journeys.store.database import normalise_url
 from journeys.store.migrations.runner import sqlite_upgrade_connection
 
