@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from math import isfinite
 from typing import Any
 
 import jwt
@@ -61,7 +62,8 @@ def _claims(token: str, algorithm: str, candidates: Iterable[Any], keys: JwtKeys
         "verify_exp": False,
         "verify_nbf": False,
         "verify_iat": False,
-        "verify_aud": keys.audience is not None,
+        # Always: a token naming an audience is for that audience only (RFC 7519 4.1.3), refused where none is set.
+        "verify_aud": True,
     }
     for key in candidates:
         try:
@@ -96,7 +98,7 @@ def _check_times(claims: dict[str, Any], leeway: float, now: float) -> None:
     """`exp`, `nbf` and `iat` as PyJWT would check them, but against `now` (the caller's clock)."""
     for claim in ("exp", "nbf", "iat"):
         value = claims.get(claim)
-        if claim in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+        if claim in claims and (isinstance(value, bool) or not isinstance(value, int | float) or not isfinite(value)):
             raise TokenRejected(CLAIMS_INVALID, f"the token was refused: the '{claim}' claim must be a number")
     if "exp" in claims and claims["exp"] <= now - leeway:
         raise TokenRejected(EXPIRED, "the token was refused: Signature has expired")

@@ -14,7 +14,8 @@ from types import MappingProxyType
 from journeys.definitions.fields import Block, LoadContext
 from journeys.definitions.local_graphs import graph_states
 from journeys.definitions.mappers import compile_mapper
-from journeys.definitions.model import ParallelState, State
+from journeys.definitions.model import ParallelState, State, TaskState
+from journeys.definitions.schedule_task import ScheduleTask
 from journeys.definitions.subjourney_model import (
     COMPENSATION_GRAPH,
     FAILURE_BEHAVIOURS,
@@ -115,11 +116,24 @@ def check_refs(
 
 
 def check_placement(
-    ctx: LoadContext, location: tuple[str | int, ...], states: Mapping[str, State], *, in_graph: bool
+    ctx: LoadContext,
+    location: tuple[str | int, ...],
+    states: Mapping[str, State],
+    *,
+    in_graph: bool,
+    in_branch: bool = False,
 ) -> None:
     """What this engine cannot run yet: a `parallel` state inside a subjourney or `spec.compensation` (`in_graph`),
-    and a `subjourney` state inside a `parallel` branch (a branch cannot wait for a child journey)."""
+    a `subjourney` state inside a `parallel` branch (a branch cannot wait for a child journey), and a `schedule:v1`
+    task in either (its scheduled runs start at a state of the journey's own)."""
     for state in states.values():
+        if (in_graph or in_branch) and isinstance(state, TaskState) and isinstance(state.task, ScheduleTask):
+            where = "a parallel branch" if in_branch else "a subjourney or spec.compensation"
+            message = f"a schedule:v1 task inside {where} is not supported by this engine yet"
+            ctx.report((*location, state.id, "task", "kind"), message, unsupported=True)
+        if in_branch and isinstance(state, SubjourneyState):
+            message = "a subjourney state inside a parallel branch is not supported by this engine yet"
+            ctx.report((*location, state.id, "type"), message, unsupported=True)
         if not isinstance(state, ParallelState):
             continue
         if in_graph:
@@ -127,11 +141,7 @@ def check_placement(
             ctx.report((*location, state.id, "type"), message, unsupported=True)
         for index, branch in enumerate(state.branches):
             branch_location = (*location, state.id, "parallel", "branches", index, "states")
-            for inner in branch.states.values():
-                if isinstance(inner, SubjourneyState):
-                    message = "a subjourney state inside a parallel branch is not supported by this engine yet"
-                    ctx.report((*branch_location, inner.id, "type"), message, unsupported=True)
-            check_placement(ctx, branch_location, branch.states, in_graph=in_graph)
+            check_placement(ctx, branch_location, branch.states, in_graph=in_graph, in_branch=True)
 
 
 def _check_cycles(ctx: LoadContext, graphs: Mapping[str, Subjourney]) -> None:

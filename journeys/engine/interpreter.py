@@ -29,6 +29,7 @@ from journeys.definitions.model import (
 )
 from journeys.definitions.schedule_task import ScheduleTask
 from journeys.definitions.subjourney_model import SubjourneyState
+from journeys.engine.advance_reach import tasks_before_pause
 from journeys.engine.api_keys import ApiKeyProfile
 from journeys.engine.auth_checks import AUTH_TASKS, NO_CREDENTIALS, AuthChecks, CredentialProfiles
 from journeys.engine.cache_tasks import DEFAULT_CACHE, CacheSettings, run_cache_task
@@ -56,48 +57,6 @@ from journeys.store import Timer
 MAX_STATES_PER_ADVANCE = 10_000
 
 
-def _tasks_before_pause(definition: JourneyDefinition, start: str, scope: str = "") -> list[TaskState]:
-    """The task states running from `start` (in `scope`) can execute before it pauses at a step or ends. A branch
-    goes on into the rest of its parallel and beyond, so from a branch step every task of the journey counts."""
-    if scope:
-        return [
-            s
-            for states in (definition.states, *definition.scopes.values())
-            for s in states.values()
-            if isinstance(s, TaskState)
-        ]
-    seen: set[str] = set()
-    tasks: list[TaskState] = []
-    pending = [start]
-    while pending:
-        state = definition.states[pending.pop()]
-        if state.id in seen or isinstance(state, ExternalInputState | SucceedState | FailState):
-            continue
-        seen.add(state.id)
-        if isinstance(state, TaskState):
-            tasks.append(state)
-            pending.append(state.next)
-        elif isinstance(state, ChoiceState):
-            pending += [branch.next for branch in state.branches]
-            pending += [state.default] if state.default else []
-        elif isinstance(state, ParallelState):
-            tasks += [
-                s
-                for scope, states in definition.scopes.items()
-                if scope.startswith(state.id + "/")
-                for s in states.values()
-                if isinstance(s, TaskState)
-            ]
-            pending += [state.next] if state.next else []
-        elif isinstance(state, SubjourneyState):  # a child that ends at once runs in this advance, calls included
-            graph = definition.subjourneys[state.ref].states.values()
-            tasks += [s for s in graph if isinstance(s, TaskState)]
-            pending.append(state.next)
-        else:
-            pending.append(state.next)
-    return tasks
-
-
 class Interpreter(ParallelRuns):
     """Executes a definition's states; one per definition, shared by all its instances."""
 
@@ -114,7 +73,7 @@ class Interpreter(ParallelRuns):
         self.lifecycle = Lifecycle(cancellable=definition.cancellable)
         self._platform_base = platform
         after = {
-            state.id: _tasks_before_pause(definition, state.next, scope)
+            state.id: tasks_before_pause(definition, state.next, scope)
             for scope, states in (("", definition.states), *definition.scopes.items())
             for state in states.values()
             if isinstance(state, ExternalInputState)
@@ -126,7 +85,7 @@ class Interpreter(ParallelRuns):
         )
         # Whether a start makes outbound calls before its first commit (an async start runs after it).
         self.start_calls_out = definition.start_mode == "sync" and any(
-            isinstance(t.task, HttpCallTask) for t in _tasks_before_pause(definition, definition.start)
+            isinstance(t.task, HttpCallTask) for t in tasks_before_pause(definition, definition.start)
         )
         # The auth checks a submission to each step meets before the next pause: a retry answered from the
         # log (without running the graph) must pass one of them too, or the log would answer anybody.

@@ -50,9 +50,9 @@ class Lineage:
     consumed: str | None = None
     """The ended child whose notice this advance applies."""
     settled_inline: bool = False
+    """A child that ended within its parent's advance: the parent took its result there, no notice is written."""
     compensation: PlannedCompensation | None = None
     """The compensation journey this ending run starts, inserted with its commit."""
-    """A child that ended within its parent's advance: the parent took its result there, no notice is written."""
 
     @classmethod
     def of(cls, record: InstanceRecord) -> Lineage:

@@ -181,6 +181,8 @@ class Migrations:
         state = record.current_state
         if not record.waiting:
             return "it is not waiting at a step (it is being run); migrate it once it waits"
+        if record.child_id is not None or record.graph is not None:
+            return "it is a subjourney's child or waits for one; migrate the journey once its child has ended"
         if record.branches:
             return f"it is inside parallel '{state}', whose branches cannot be mapped; migrate it once it has joined"
         if "timer" in record.timers or "retry" in record.timers:

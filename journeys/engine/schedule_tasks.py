@@ -103,4 +103,5 @@ def fail_at_clash(interpreter: Interpreter, run: Run, clash: ScheduleExists) -> 
     run.schedules = [request for request in run.schedules if request.path_length < task.path_length]
     run.side_effects.cut(task.path_length)  # and the cache puts and Kafka records of those states
     run.state, run.phase, run.outcome = task.state_id, RUNNING, None  # it may have ended after the task
+    run.lineage.compensation = None  # planned for the end it no longer has: the failure plans its own
     interpreter.fail(run, f"SCHEDULE_EXISTS:{task.state_id}", clash.reason)

@@ -8,7 +8,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
-from journeys.outages import DATABASE, log_failure
+from journeys.outages import DATABASE, is_database_unavailable, log_failure
 
 if TYPE_CHECKING:
     from journeys.engine.service import JourneyEngine
@@ -31,10 +31,7 @@ async def run_scheduler(engine: JourneyEngine, interval: float, stop: asyncio.Ev
                 await engine.fire_due_timers()
             if loop.time() - housekept >= interval:
                 housekept = loop.time()
-                await engine.recover()
-                await engine.inbound.sweep()
-                await engine.starts.prune(engine.clock())
-                await engine.store.cache.sweep(engine.clock())
+                await _housekeep(engine)
             await engine.timers.sleep_until_due(stop, interval)
         except Exception as error:  # keep the scheduler alive; the next tick retries
             log_failure(error, "the scheduler", log, "scheduler tick failed")
@@ -42,3 +39,25 @@ async def run_scheduler(engine: JourneyEngine, interval: float, stop: asyncio.Ev
                 await asyncio.wait_for(stop.wait(), interval)
         else:
             DATABASE.succeeded()
+
+
+async def _housekeep(engine: JourneyEngine) -> None:
+    """Each sweep on its own: one that fails on a bad row or a bug must not keep the others from running. A database
+    that does not answer is raised after them all, for the tick to count as the outage it is."""
+    sweeps = (
+        ("recovery", engine.recover),
+        ("the inbound sweep", engine.inbound.sweep),
+        ("the idempotency-key sweep", lambda: engine.starts.prune(engine.clock())),
+        ("the cache sweep", lambda: engine.store.cache.sweep(engine.clock())),
+    )
+    unavailable: Exception | None = None
+    for name, sweep in sweeps:
+        try:
+            await sweep()
+        except Exception as error:
+            if is_database_unavailable(error):
+                unavailable = unavailable or error
+            else:
+                log.error("%s failed", name, exc_info=error)
+    if unavailable is not None:
+        raise unavailable

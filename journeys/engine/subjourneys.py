@@ -33,6 +33,7 @@ from journeys.engine.runs import NO_REQUEST, InboundRequest, Run, run_from
 from journeys.engine.snapshots import record_of, transition_of
 from journeys.engine.state_failure import StateFailure
 from journeys.expressions import ExpressionEvaluationError
+from journeys.outages import log_failure
 from journeys.store import InstanceRecord
 from journeys.store.subjourneys import SpawnedChild
 
@@ -194,6 +195,9 @@ class SubjourneyDesk:
                 continue  # another advance of the parent won: the notice stays for the next sweep
             except EngineError as error:  # e.g. the parent's version no longer runs: the others still go on
                 log.error("the parent of ended subjourney %s cannot be resumed: %s", notice.child_id, error)
+            except Exception as error:  # one parent must not hold up the others, nor the scheduler's other sweeps
+                failed = "resuming the parent of subjourney %s failed"
+                log_failure(error, "subjourney parents", log, failed, notice.child_id)
         return resumed
 
     async def resume_parent(self, child_id: str) -> bool:
@@ -216,8 +220,11 @@ class SubjourneyDesk:
             await store.subjourneys.drop(child_id)
             return False
         interpreter = await engine.versions.running(parent)
-        state = interpreter.definition.states[parent.current_state]
-        assert isinstance(state, SubjourneyState)
+        state = interpreter.definition.states.get(parent.current_state)
+        if not isinstance(state, SubjourneyState):  # its version no longer waits there: nothing to resume
+            log.warning("journey %s waits for child %s at '%s', no subjourney state", parent.id, child_id, state)
+            await store.subjourneys.drop(child_id)
+            return False
         now = engine.clock()
         run = run_from(parent)
         run.lineage.consumed = child_id

@@ -63,9 +63,7 @@ class TimerDesk:
                 by_journey: dict[str, list[TimerClaim]] = {}
                 for claim in chunk:
                     by_journey.setdefault(claim.journey_id, []).append(claim)
-                done = await asyncio.gather(
-                    *(self._fire_each(claims, records.get(j)) for j, claims in by_journey.items())
-                )
+                done = await asyncio.gather(*(self._fire_each(own, records.get(j)) for j, own in by_journey.items()))
                 fired += sum(done)
             if not claims:
                 return fired

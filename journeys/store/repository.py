@@ -29,7 +29,7 @@ from journeys.store.listing import (
     search_keys_query,
     write_search_keys,
 )
-from journeys.store.outbox import OutboxStore, put_in_outbox
+from journeys.store.outbox import OutboxStore
 from journeys.store.pg_fused import (
     COMPARE_AND_SET_WITH_HISTORY,
     COMPARE_AND_SET_WITH_HISTORY_CLEARING_TIMERS,
@@ -61,8 +61,8 @@ from journeys.store.rows import (
 from journeys.store.run_leases import LEASE_INSERT, RunLease, lease_rows
 from journeys.store.run_leases import release as release_lease
 from journeys.store.run_leases import take as take_leases
-from journeys.store.schedules import Occurrence, OccurrenceTaken, ScheduleStore, take_occurrence, write_schedules
-from journeys.store.side_effects import write_side_effects
+from journeys.store.schedules import Occurrence, OccurrenceTaken, ScheduleStore, take_occurrence
+from journeys.store.side_effects import write_effects, write_side_effects
 from journeys.store.start_keys import StartKeyStore, claim_start_key
 from journeys.store.subjourneys import SubjourneyNotices, write_lineage
 from journeys.store.tables import (
@@ -184,12 +184,7 @@ class JourneyStore:
                     write_search_keys(conn, record.id, record.search_keys)
                 if run_lease is not None:
                     conn.execute(LEASE_INSERT, lease_rows(record.id, run_lease))
-            if record.result_push is not None:  # a sync journey that ended at its start
-                put_in_outbox(conn, record.result_push)
-            if record.side_effects is not None:
-                write_side_effects(conn, record.side_effects)
-            if record.schedules:
-                write_schedules(conn, record.schedules, record.id, record.started_by, record.updated_at)
+            write_effects(conn, record)  # a sync journey that ended at its start has its outcome's push
             write_lineage(conn, record)
             return None
 
@@ -262,12 +257,7 @@ class JourneyStore:
                 replace_timers(conn, record.id, record.timers)
             if record.search_keys:
                 write_search_keys(conn, record.id, record.search_keys)
-            if record.result_push is not None:
-                put_in_outbox(conn, record.result_push)
-            if record.side_effects is not None:
-                write_side_effects(conn, record.side_effects)
-            if record.schedules:
-                write_schedules(conn, record.schedules, record.id, record.started_by, record.updated_at)
+            write_effects(conn, record)
             write_lineage(conn, record)
             return AdvanceOutcome.APPLIED
 

@@ -19,6 +19,7 @@ from journeys.store.effect_tables import subjourney_end_table
 from journeys.store.listing import write_search_keys
 from journeys.store.records import InstanceRecord, TransitionRecord
 from journeys.store.rows import INSTANCE_INSERT, TRANSITION_INSERT, instance_values, transition_values
+from journeys.store.side_effects import write_effects
 from journeys.store.timers import replace_timers
 from journeys.store.write_batcher import WriteBatcher
 
@@ -77,6 +78,7 @@ def _insert_child(conn: Connection, child: SpawnedChild) -> None:
         replace_timers(conn, record.id, record.timers, fresh=True)
     if record.search_keys:
         write_search_keys(conn, record.id, record.search_keys)
+    write_effects(conn, record)  # what the child did before its first pause (or its end): puts, records, bindings
     write_lineage(conn, record)  # its own children, when it entered a subjourney state itself
 
 

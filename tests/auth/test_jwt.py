@@ -155,6 +155,16 @@ async def test_an_hmac_token_with_scopes_in_a_list_claim(hmac_server: LiveServer
     assert (status, problem["requiredScope"]) == (403, "journeys:read")
 
 
+async def test_without_an_audience_a_token_meant_for_another_service_is_refused(
+    start_server: Callable[..., object], sqlite_url: str, tmp_path: Path
+) -> None:
+    section = {"issuer": ISSUER, "secret": HMAC_SECRET}  # no audience configured
+    server: LiveServer = await start_server(sqlite_url, client_auth=_config(tmp_path, section))  # type: ignore[misc]
+    assert "Invalid audience" in await _refusal(server, _hs256(aud="billing-service"))
+    status, _, _ = await call(server, "GET", "/api/v1/journeys", headers=bearer(_hs256(aud=None)))
+    assert status == 200  # a token that names no audience is for anyone who trusts its issuer
+
+
 async def test_pem_public_keys(start_server: Callable[..., object], sqlite_url: str, tmp_path: Path) -> None:
     """Inline or in files, of several types (RS256 and ES256 by default): each token is checked by its kind."""
     (tmp_path / "next.pem").write_text(_pem(NEXT), encoding="utf-8")

@@ -270,3 +270,14 @@ async def test_a_branch_reads_the_cache_and_another_fills_it(server: LiveServer)
     status, answer = await _submit(server, second["journeyId"], "answer", {"text": "43"})
     assert status == 200 and answer["phase"] == "Succeeded"
     assert (await _result(server, second["journeyId"]))["output"] == "42"
+
+
+async def test_a_retry_to_a_branch_step_meets_only_the_checks_of_its_own_path(server: LiveServer) -> None:
+    journey_id = (await _start(server, "countersigned-note", {}))["journeyId"]
+    path = f"{API}/{journey_id}/steps/addNote"
+    retry = {"Idempotency-Key": "note-1"}
+    first = await call(server, "POST", path, {"text": "hi"}, retry)
+    again = await call(server, "POST", path, {"text": "hi"}, retry)  # no key: the other branch's check is not its own
+    assert first[0] == again[0] == 200 and first[1] == again[1], again
+    status, _ = await _submit(server, journey_id, "countersignIt", {})
+    assert status == 401  # the countersigning branch's own check still holds

@@ -83,3 +83,40 @@ def test_an_unknown_join_strategy_is_named(tmp_path: Path) -> None:
 def test_a_branch_state_nobody_reaches_is_reported_in_its_branch(tmp_path: Path) -> None:
     [(field, message, _)] = _errors(tmp_path, left_next="leftStep")
     assert field == f"spec.{BRANCH}[0].states.leftDone" and "unreachable" in message and "start 'leftStep'" in message
+
+
+def test_a_schedule_inside_a_branch_is_refused_as_not_supported(tmp_path: Path) -> None:
+    path = tmp_path / "ticking.journey.yaml"
+    path.write_text(
+        """
+apiVersion: v1
+kind: Journey
+metadata: { name: ticking, version: 0.1.0 }
+spec:
+  start: both
+  states:
+    both:
+      type: parallel
+      parallel:
+        branches:
+          - name: binder
+            start: bind
+            states:
+              bind:
+                type: task
+                task: { kind: "schedule:v1", start: tick, interval: PT1H, maxRuns: 2 }
+                next: tick
+              tick: { type: succeed }
+          - name: other
+            start: done
+            states:
+              done: { type: succeed }
+      next: done
+    done: { type: succeed }
+"""
+    )
+    with pytest.raises(DefinitionErrors) as raised:
+        load_definition(path)
+    [error] = raised.value.errors
+    assert error.unsupported and error.field == f"spec.{BRANCH}[0].states.bind.task.kind"
+    assert "schedule:v1 task inside a parallel branch" in error.message

@@ -171,3 +171,31 @@ async def test_a_moved_journey_keeps_its_step_deadline_and_loses_it_where_the_ta
     assert moved["moved"] == 1, moved
     record = await server.engine.store.get(journey_id)
     assert record is not None and record.due_at is None and record.journey_version == "3"
+
+
+async def test_a_journey_inside_a_parallel_or_waiting_for_a_child_is_refused_with_the_reason(
+    start_server: Start, database_url: str, tmp_path: Path
+) -> None:
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    texts = {
+        "sla-race": (fixtures / "parallel" / "sla-race.journey.yaml").read_text(encoding="utf-8"),
+        "announced-order": (fixtures / "subjourneys" / "announced-order.journey.yaml").read_text(encoding="utf-8"),
+    }
+    definitions = definitions_dir(tmp_path / "definitions", **texts)
+    before = await serve(start_server, database_url, definitions)
+    for name, body in (("sla-race", {"orderId": "o-1"}), ("announced-order", {"orderId": "o-2"})):
+        status, started, _ = await call(before, "POST", f"/api/v1/journeys/{name}/start", body)
+        assert status == 200 and started["phase"] == "Running", started
+    await before.stop()
+    bumped = {name: text.replace("version: 1.0.0", "version: 2.0.0") for name, text in texts.items()}
+    server = await serve(start_server, database_url, definitions_dir(definitions, **bumped))
+
+    answered, report, _ = await call(
+        server, "POST", "/api/v1/journeys/sla-race/migrations", {"from": "1.0.0", "to": "2.0.0"}
+    )
+    assert answered == 200 and report["refused"] == 1, report
+    assert "inside parallel 'race'" in report["items"][0]["reason"]
+    path = "/api/v1/journeys/announced-order/migrations"
+    answered, report, _ = await call(server, "POST", path, {"from": "1.0.0", "to": "2.0.0"})
+    assert answered == 200 and (report["moved"], report["refused"]) == (0, 2), report  # the parent, its child
+    assert all("subjourney's child" in item["reason"] for item in report["items"])

@@ -190,3 +190,15 @@ async def test_nested_children_resume_their_parents_in_turn(
     _, outcome, _ = await call(server, "GET", f"/api/v1/journeys/{parent['journeyId']}/result")
     assert outcome["phase"] == "Succeeded"
     assert outcome["output"] == {"document": "d-1", "signedBy": "manager-7"}
+
+
+async def test_what_a_child_does_before_it_first_waits_is_committed_with_it(
+    start_server: Callable[..., Any], database_url: str
+) -> None:
+    server = await _server(start_server, database_url)
+    status, body, _ = await call(server, "POST", "/api/v1/journeys/announced-order/start", {"orderId": "o-9"})
+    assert status == 200 and body["phase"] == "Running", body
+    child = _child_of(body)
+    status, events, _ = await call(server, "GET", f"/api/v1/journeys/{child}/events")
+    assert status == 200 and [event["value"] for event in events["items"]] == [{"orderId": "o-9"}], events
+    assert await server.engine.store.cache.get("order:o-9", server.clock()) == {"announced": True}
