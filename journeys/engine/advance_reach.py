@@ -4,7 +4,8 @@ The interpreter asks it once per definition. A step whose submission can reach a
 looked up in the delivery log before the advance (so a retry never repeats the calls), and a retry answered from
 the log must pass the auth checks the submission would meet. Inside a parallel branch the walk follows the branch
 to its end and, since that may complete the join, on from the parallel's `next`; entering a parallel walks each
-branch to its first pause; a subjourney that ends at once runs its whole graph in the same advance.
+branch to its first pause; a subjourney that ends at once runs its whole graph, and those of the subjourneys it calls,
+in the same advance.
 """
 
 from __future__ import annotations
@@ -53,9 +54,21 @@ def tasks_before_pause(definition: JourneyDefinition, start: str, scope: str = "
             pending += [(f"{prefix}/{branch.name}", branch.start) for branch in state.branches]
             pending += [(where, state.next)] if state.next else []
         elif isinstance(state, SubjourneyState):
-            graph = definition.subjourneys[state.ref].states.values()
-            tasks += [inner for inner in graph if isinstance(inner, TaskState)]
+            tasks += _graph_tasks(definition, state.ref, set())
             pending.append((where, state.next))
         else:
             pending.append((where, state.next))
+    return tasks
+
+
+def _graph_tasks(definition: JourneyDefinition, ref: str, entered: set[str]) -> list[TaskState]:
+    """Every task of the subjourney `ref` and of those it calls in turn (a child may end at once, and so may its own
+    children: all of them run in the parent's advance)."""
+    entered.add(ref)
+    tasks: list[TaskState] = []
+    for state in definition.subjourneys[ref].states.values():
+        if isinstance(state, TaskState):
+            tasks.append(state)
+        elif isinstance(state, SubjourneyState) and state.ref not in entered:
+            tasks += _graph_tasks(definition, state.ref, entered)
     return tasks
