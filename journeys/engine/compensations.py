@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from journeys.definitions.model import FailState, JourneyDefinition
+from journeys.definitions.model import FailState, JourneyDefinition, ParallelState
 from journeys.definitions.subjourney_model import SubjourneyState
 from journeys.engine.ids import time_ordered_id
 from journeys.engine.lifecycle import SUCCEEDED, TERMINAL_PHASES
@@ -62,8 +62,8 @@ def outcome_binding(definition: JourneyDefinition, run: Run) -> dict[str, Any]:
         kind = "Cancel"
     elif execution is not None and code == (execution.error_code or "JOURNEY_TIMEOUT"):
         kind = "Timeout"
-    elif isinstance(definition.states.get(run.state), FailState | SubjourneyState):  # a fail state, or a child's
-        kind = "Fail"
+    elif isinstance(definition.states.get(run.state), FailState | SubjourneyState | ParallelState):
+        kind = "Fail"  # a fail state, or a failure inside a child or a parallel's branch
     else:
         kind = "RuntimeError"
     return {

@@ -281,3 +281,15 @@ async def test_a_retry_to_a_branch_step_meets_only_the_checks_of_its_own_path(se
     assert first[0] == again[0] == 200 and first[1] == again[1], again
     status, _ = await _submit(server, journey_id, "countersignIt", {})
     assert status == 401  # the countersigning branch's own check still holds
+
+
+async def test_a_journey_a_branch_failed_is_compensated_as_a_failure_at_its_parallel(server: LiveServer) -> None:
+    journey_id = (await _start(server, "refunded-checks", {}))["journeyId"]
+    assert (await _submit(server, journey_id, "primaryCheck", {"ok": False}))[0] == 200
+    status, answer = await _submit(server, journey_id, "secondaryCheck", {})
+    assert status == 200 and answer["phase"] == "Failed"
+    await server.engine.drain()
+    _, ended, _ = await call(server, "GET", f"{API}/{journey_id}")
+    compensation_id = ended["_links"]["compensation"]["href"].rsplit("/", 1)[-1]
+    outcome = await _result(server, compensation_id)
+    assert outcome["output"] == {"because": "Fail", "at": "checks", "code": "PRIMARY_REFUSED"}, outcome
