@@ -15,10 +15,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from journeys.definitions.model import FailState, JourneyDefinition, ParallelState
 from journeys.definitions.subjourney_model import SubjourneyState
+from journeys.engine.context_writes import json_copy
 from journeys.engine.ids import time_ordered_id
 from journeys.engine.lifecycle import SUCCEEDED, TERMINAL_PHASES
 from journeys.engine.lineage import PlannedCompensation
@@ -46,7 +45,7 @@ def plan(interpreter: Interpreter, run: Run) -> None:
         probe = {**run.context, "output": outcome.get("output"), "outcome": binding}
         if not any(_holds(rule, probe, interpreter.platform(run)) for rule in compensation.also_for):
             return
-    context = orjson.loads(orjson.dumps(run.context))
+    context = json_copy(run.context)
     context["outcome"] = binding
     lineage.compensation = PlannedCompensation(time_ordered_id(), compensation.start, context)
 

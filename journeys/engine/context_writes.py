@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from journeys.engine.inbound_messages import nests_deeper_than
 from journeys.engine.runs import Run
 from journeys.engine.state_failure import StateFailure
 
 # orjson writes documents nested at most 254 levels, and a stored outcome holds the output two levels down.
 MAX_CONTEXT_DEPTH = 250
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of a JSON value (a context, a body) the run goes on changing in place: orjson's round trip, several
+    times faster than `copy.deepcopy` on JSON."""
+    return orjson.loads(orjson.dumps(value))
 
 
 def business_status(phase: str, output: Any, error: dict[str, Any] | None) -> str:

@@ -16,10 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from journeys.definitions.model import JourneyDefinition, ParallelState
-from journeys.engine.context_writes import write_result
+from journeys.engine.context_writes import json_copy, write_result
 from journeys.engine.lifecycle import RUNNING
 from journeys.engine.runs import InboundRequest, Run
 from journeys.engine.state_failure import StateFailure
@@ -37,10 +35,6 @@ def parent_of(scope: str) -> tuple[str, str]:
     """(enclosing scope, parallel state id) of a branch scope `.../<parallel>/<branch>`."""
     parts = scope.split("/")
     return "/".join(parts[:-2]), parts[-2]
-
-
-def _copy(value: Any) -> Any:
-    return orjson.loads(orjson.dumps(value))
 
 
 class ParallelRuns:
@@ -104,9 +98,9 @@ class ParallelRuns:
         """The branch being run reached `succeed` (its output) or `fail`/an error: its context is kept for the join."""
         position = run.branches[run.scope]
         order = 1 + max((p.get("order", 0) for p in run.branches.values()), default=0)
-        position.update(status=status, order=order, context=_copy(run.context))
+        position.update(status=status, order=order, context=json_copy(run.context))
         if output is not None:
-            position["output"] = _copy(output)
+            position["output"] = json_copy(output)
         if error is not None:
             position["error"] = error
 

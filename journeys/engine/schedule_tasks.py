@@ -12,11 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from journeys.definitions.durations import TimeFormatError, parse_duration, parse_instant
 from journeys.definitions.model import JourneyDefinition, TaskState
 from journeys.definitions.schedule_task import ScheduleTask, check_interval, check_max_runs
+from journeys.engine.context_writes import json_copy
 from journeys.engine.ids import time_ordered_id
 from journeys.engine.lifecycle import RUNNING
 from journeys.engine.runs import Run
@@ -72,7 +71,7 @@ def enter_schedule(
             start_at=at,
             interval=interval.strip(),
             max_runs=max_runs,
-            context=orjson.loads(orjson.dumps(context)),  # a copy: the run goes on changing its own
+            context=json_copy(context),  # a copy: the run goes on changing its own
             on_existing=task.on_existing,
             schedule_id=time_ordered_id(),
         )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from journeys.definitions.model import JourneyDefinition
+from journeys.engine.context_writes import json_copy
 from journeys.engine.errors import (
     CorrelationKeyInUse,
     IdempotencyKeyReused,
@@ -140,7 +141,7 @@ class StartDesk:
         run.redact = definition.redact
         run.callback_url = engine.result_push.callback_url(definition, body)
         # The body is the context the run changes in place: the history keeps it as it came.
-        run.request = orjson.loads(orjson.dumps(body)) if definition.start_mode == "sync" else body
+        run.request = json_copy(body) if definition.start_mode == "sync" else body
         if definition.start_mode == "sync":
             await engine.advance(interpreter, run, definition.start, request, now)
         if tags or attributes:  # indexed with the insert; advances never rewrite them (write-once)
