@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from journeys.definitions.model import JourneyDefinition, ParallelState
+from journeys.definitions.model import ExternalInputState, JourneyDefinition, ParallelState
 from journeys.engine.context_writes import json_copy, write_result
 from journeys.engine.lifecycle import RUNNING
 from journeys.engine.runs import InboundRequest, Run
@@ -208,8 +208,9 @@ def open_steps(record: InstanceRecord, definition: JourneyDefinition) -> list[st
     """Every step the journey waits at now (several, in a parallel), each with its own URL."""
     if not record.waiting or record.phase != RUNNING:
         return []
-    waiting = [state for scope, state in waiting_positions(record) if definition.step_scopes.get(state) == scope]
-    return waiting if record.branches else [s for s in [record.current_state] if definition.external_input(s)]
+    if record.branches:
+        return [state for scope, state in waiting_positions(record) if definition.step_scopes.get(state) == scope]
+    return [record.current_state] if isinstance(definition.states.get(record.current_state), ExternalInputState) else []
 
 
 def waits_at(record: InstanceRecord, definition: JourneyDefinition, step_id: str) -> bool:

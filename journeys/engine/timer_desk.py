@@ -113,7 +113,7 @@ class TimerDesk:
         engine = self._engine
         run.timers.pop(timer.kind)
         kind, scope = unscoped(timer.kind)  # a parallel branch's timer fires in its branch alone
-        if scope not in interpreter.definition.scopes and scope:
+        if scope and scope not in interpreter.definition.scopes:  # a branch its version no longer has
             return None, None
         state = interpreter.definition.states_in(scope).get(timer.state)
         if kind == "deadline":
